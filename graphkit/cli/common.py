@@ -1,0 +1,280 @@
+"""What every command shares: store and subgraph options, output, progress, errors.
+
+This is the only layer that prints or exits. Data goes to stdout (or ``--out``),
+messages and progress to stderr.
+"""
+
+import functools
+import io
+import inspect
+import json
+import math
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from graphkit.config import Settings, resolve_settings
+from graphkit.errors import ConfigError, GraphkitError
+from graphkit.graph.pull import SubgraphSpec
+from graphkit.store.base import ProgressCallback
+
+stderr = Console(stderr=True, highlight=False)
+stdout = Console(highlight=False, soft_wrap=True)
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def fail(error: GraphkitError) -> typer.Exit:
+    """Print one line (plus a hint) for a GraphkitError; return the Exit to raise."""
+    stderr.print(f"[bold red]error:[/] {error.message}", markup=True, highlight=False)
+    extra = getattr(error, "errors", [])[1:]
+    for other in extra:
+        stderr.print(f"       {other.message}", markup=False)
+    total = getattr(error, "total", 0)
+    if total > len(getattr(error, "errors", [])):
+        stderr.print(f"       … {total - len(error.errors)} more not shown", markup=False)
+    if error.hint:
+        stderr.print(f"[bold]hint:[/] {error.hint}", markup=True, highlight=False)
+    return typer.Exit(error.exit_code)
+
+
+def handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Translate GraphkitError into a one-line message and its documented exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except GraphkitError as error:
+            raise fail(error) from None
+
+    return wrapper
+
+
+# ----------------------------------------------------------------- store and subgraph options
+
+STORE_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "neo4j": (str | None, typer.Option(
+        "--neo4j", metavar="URI", rich_help_panel="Store",
+        help="Neo4j Bolt URI (env GRAPHKIT_NEO4J_URI). Without it graphkit uses the "
+             "embedded store.")),
+    "neo4j_user": (str | None, typer.Option(
+        "--neo4j-user", rich_help_panel="Store",
+        help="Neo4j user (env GRAPHKIT_NEO4J_USER, default neo4j).")),
+    "neo4j_password": (str | None, typer.Option(
+        "--neo4j-password", rich_help_panel="Store", show_default=False,
+        help="Neo4j password (env GRAPHKIT_NEO4J_PASSWORD; prefer the env var). Never printed.")),
+    "neo4j_database": (str | None, typer.Option(
+        "--neo4j-database", rich_help_panel="Store",
+        help="Neo4j database (env GRAPHKIT_NEO4J_DATABASE, default neo4j).")),
+    "store": (Path | None, typer.Option(
+        "--store", metavar="DIR", rich_help_panel="Store",
+        help="Embedded store folder (env GRAPHKIT_STORE, default .graphkit).")),
+}
+
+SUBGRAPH_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "since": (datetime | None, typer.Option(
+        "--since", rich_help_panel="Subgraph", formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
+        help="Only interactions at or after this time (UTC).")),
+    "until": (datetime | None, typer.Option(
+        "--until", rich_help_panel="Subgraph", formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
+        help="Only interactions before this time (UTC).")),
+    "type": (list[str] | None, typer.Option(
+        "--type", rich_help_panel="Subgraph",
+        help="Only interactions of this type (repeatable).")),
+    "min_weight": (float, typer.Option(
+        "--min-weight", rich_help_panel="Subgraph",
+        help="Drop pairs whose summed weight is below this.")),
+    "directed": (bool, typer.Option(
+        "--directed", rich_help_panel="Subgraph",
+        help="Keep interaction direction (default: fold pairs into undirected ties).")),
+    "ego": (str | None, typer.Option(
+        "--ego", metavar="USER_ID", rich_help_panel="Subgraph",
+        help="Only the ego network of this user.")),
+    "hops": (int, typer.Option(
+        "--hops", rich_help_panel="Subgraph", help="Radius of the ego network.")),
+    "community": (int | None, typer.Option(
+        "--community", metavar="ID", rich_help_panel="Subgraph",
+        help="Only members of this community (needs `communities --write-back`).")),
+}
+SUBGRAPH_DEFAULTS = {"since": None, "until": None, "type": None, "min_weight": 0.0,
+                     "directed": False, "ego": None, "hops": 1, "community": None}
+
+
+def settings_from(values: dict[str, Any]) -> Settings:
+    return resolve_settings(neo4j_uri=values["neo4j"], neo4j_user=values["neo4j_user"],
+                            neo4j_password=values["neo4j_password"],
+                            neo4j_database=values["neo4j_database"], store_dir=values["store"])
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    from datetime import UTC
+
+    return None if moment is None else moment.replace(tzinfo=UTC)
+
+
+def spec_from(values: dict[str, Any]) -> SubgraphSpec:
+    return SubgraphSpec(since=utc(values["since"]), until=utc(values["until"]),
+                        types=tuple(values["type"]) if values["type"] else None,
+                        min_weight=values["min_weight"], directed=values["directed"],
+                        ego=values["ego"], hops=values["hops"], community=values["community"])
+
+
+def _extend_signature(func: Callable[..., Any], groups: list[dict[str, tuple[Any, Any]]],
+                      defaults: dict[str, Any], replaced: list[str]) -> inspect.Signature:
+    signature = inspect.signature(func)
+    params = [p for p in signature.parameters.values() if p.name not in replaced]
+    annotations = {k: v for k, v in func.__annotations__.items() if k not in replaced}
+    for group in groups:
+        for name, (kind, option) in group.items():
+            annotation = Annotated[kind, option]
+            params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
+                                            default=defaults.get(name), annotation=annotation))
+            annotations[name] = annotation
+    func.__annotations__ = annotations
+    return signature.replace(parameters=params)
+
+
+def uses_store(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a command the store options; it receives ``settings: Settings``."""
+
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> Any:
+        values = {name: kwargs.pop(name) for name in STORE_OPTIONS}
+        return func(settings=settings_from(values), **kwargs)
+
+    wrapper.__signature__ = _extend_signature(wrapper, [STORE_OPTIONS], {}, ["settings"])  # type: ignore[attr-defined]
+    return wrapper
+
+
+def pulls_subgraph(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a command the store and subgraph options; it receives ``settings`` and ``spec``."""
+
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> Any:
+        store_values = {name: kwargs.pop(name) for name in STORE_OPTIONS}
+        spec_values = {name: kwargs.pop(name) for name in SUBGRAPH_OPTIONS}
+        return func(settings=settings_from(store_values), spec=spec_from(spec_values), **kwargs)
+
+    wrapper.__signature__ = _extend_signature(  # type: ignore[attr-defined]
+        wrapper, [SUBGRAPH_OPTIONS, STORE_OPTIONS], SUBGRAPH_DEFAULTS, ["settings", "spec"])
+    return wrapper
+
+
+# ----------------------------------------------------------------- output
+
+
+def format_for(fmt: OutputFormat | None, out: Path | None) -> OutputFormat:
+    """An explicit --format wins; else the --out suffix decides; else a table."""
+    if fmt is not None:
+        return fmt
+    if out is not None and out.suffix.lower() in (".csv", ".json"):
+        return OutputFormat(out.suffix.lower()[1:])
+    return OutputFormat.table
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):
+        return _plain(value.item())
+    return value
+
+
+def to_json(data: Any) -> str:
+    """Deterministic JSON: sorted keys, NaN as null, numpy scalars as Python numbers."""
+
+    def default(value: Any) -> Any:
+        if hasattr(value, "item"):
+            return value.item()
+        if isinstance(value, datetime | pd.Timestamp):
+            return value.isoformat()
+        raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {str(k): clean(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [clean(v) for v in value]
+        return _plain(value)
+
+    return json.dumps(clean(data), sort_keys=True, indent=2, default=default) + "\n"
+
+
+def render_table(frame: pd.DataFrame, title: str | None = None,
+                 caption: str | None = None) -> Table:
+    table = Table(title=title, caption=caption, show_lines=False)
+    for column in frame.columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[column])
+        table.add_column(str(column), justify="right" if numeric else "left")
+    for row in frame.itertuples(index=False, name=None):
+        table.add_row(*[f"{v:.6g}" if isinstance(v, float) else str(v) for v in row])
+    return table
+
+
+def emit(text: str, out: Path | None) -> None:
+    """Write data to --out, or to stdout."""
+    if out is None:
+        sys.stdout.write(text)
+        return
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise fail(ConfigError(f"cannot write {out}: {exc.strerror}")) from exc
+    stderr.print(f"wrote {out}")
+
+
+def emit_frame(frame: pd.DataFrame, fmt: OutputFormat, out: Path | None, *,
+               title: str | None = None, caption: str | None = None,
+               json_data: Any = None) -> None:
+    """Render a frame as table, CSV or JSON (``json_data`` overrides the records)."""
+    if fmt is OutputFormat.csv:
+        emit(frame.to_csv(index=False), out)
+    elif fmt is OutputFormat.json:
+        emit(to_json(json_data if json_data is not None else frame.to_dict("records")), out)
+    elif out is None:
+        stdout.print(render_table(frame, title, caption))
+    else:
+        console = Console(record=True, width=200, file=io.StringIO())
+        console.print(render_table(frame, title, caption))
+        emit(console.export_text(), out)
+
+
+# ----------------------------------------------------------------- progress
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[ProgressCallback | None]:
+    """A rich progress bar on a terminal; nothing when stderr is piped or in tests."""
+    if not stderr.is_terminal:
+        yield None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                  TimeElapsedColumn(), console=stderr, transient=True) as bar:
+        task = bar.add_task(description, total=None)
+
+        def advance(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=f"{description}: {stage}", completed=done, total=total)
+
+        yield advance
+
+
+FORMAT_OPTION = Annotated[OutputFormat | None, typer.Option(
+    "--format", "-f", help="table, csv or json (default: from the --out suffix, else table).")]
+OUT_OPTION = Annotated[Path | None, typer.Option(
+    "--out", "-o", help="Write the data to this file instead of stdout.")]

@@ -1,0 +1,162 @@
+"""`graphkit centrality`, `graphkit communities`, `graphkit features`."""
+
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from graphkit import workflows
+from graphkit.cli.common import (
+    FORMAT_OPTION,
+    OUT_OPTION,
+    OutputFormat,
+    emit,
+    emit_frame,
+    format_for,
+    handles_errors,
+    progress_bar,
+    pulls_subgraph,
+    stderr,
+    to_json,
+)
+from graphkit.config import Settings
+from graphkit.graph.centrality import MEASURES
+from graphkit.graph.communities import METHODS
+from graphkit.graph.pull import SubgraphSpec
+
+SAMPLE_HELP = ("Estimate betweenness and closeness from K random source users "
+               "(default: exact up to 5,000 users, K=200 above).")
+
+
+@handles_errors
+@pulls_subgraph
+def centrality_command(
+    settings: Settings,
+    spec: SubgraphSpec,
+    measure: Annotated[list[str] | None, typer.Option(
+        "--measure", "-m", help=f"One of {', '.join(MEASURES)} (repeatable; default all).")] = None,
+    top: Annotated[int | None, typer.Option("--top", "-n", help="Only the best N users.")] = None,
+    weighted: Annotated[bool, typer.Option(
+        "--weighted", help="Use summed weight as tie strength (degree, PageRank) and its "
+                           "inverse as distance (betweenness, closeness).")] = False,
+    sample: Annotated[int | None, typer.Option("--sample", metavar="K", help=SAMPLE_HELP)] = None,
+    seed: Annotated[int, typer.Option(help="Seed for sampling.")] = 0,
+    write_back: Annotated[bool, typer.Option(
+        "--write-back", help="Store the scores as User properties.")] = False,
+    fmt: FORMAT_OPTION = None,
+    out: OUT_OPTION = None,
+) -> None:
+    """Rank users by degree, betweenness, closeness and PageRank.
+
+    Scores use NetworkX's default normalisation: degree / (n-1); betweenness normalised
+    by the number of pairs; Wasserman–Faust closeness; PageRank with damping 0.85.
+    Users are listed best first by PageRank (or by the first measure asked for).
+    """
+    with progress_bar("write-back") as progress:
+        result = workflows.analyze_centrality(
+            settings, spec, measures=measure or MEASURES, weighted=weighted, sample=sample,
+            seed=seed, write_back=write_back, progress=progress)
+    for name, how in result.approximate.items():
+        stderr.print(f"note: {name} is approximate ({how})")
+    fmt = format_for(fmt, out)
+    scores = result.top(top)
+    records = scores.to_dict("records")
+    if result.approximate:
+        for record in records:
+            record["approximate"] = sorted(result.approximate)
+    caption = (f"{result.nodes} users, {result.edges} ties"
+               + ("; approximate: " + ", ".join(sorted(result.approximate))
+                  if result.approximate else ""))
+    emit_frame(scores, fmt, out, title="Centrality", caption=caption, json_data=records)
+    if write_back:
+        stderr.print(f"wrote {', '.join(result.measures)} to {len(result.scores)} users")
+
+
+@handles_errors
+@pulls_subgraph
+def communities_command(
+    settings: Settings,
+    spec: SubgraphSpec,
+    method: Annotated[str, typer.Option(help=f"{' or '.join(METHODS)}.")] = "louvain",
+    seed: Annotated[int, typer.Option(help="Seed for Louvain's random order.")] = 0,
+    resolution: Annotated[float, typer.Option(
+        help="Above 1 favours smaller communities, below 1 larger ones.")] = 1.0,
+    weighted: Annotated[bool, typer.Option(
+        "--weighted", help="Weight ties by summed interaction weight.")] = False,
+    write_back: Annotated[bool, typer.Option(
+        "--write-back", help="Store the community id as the User property `community`.")] = False,
+    fmt: FORMAT_OPTION = None,
+    out: OUT_OPTION = None,
+) -> None:
+    """Find communities (Louvain or greedy modularity): sizes, modularity, members.
+
+    Communities are numbered from 0 (largest) in decreasing size.
+    """
+    with progress_bar("write-back") as progress:
+        result = workflows.analyze_communities(
+            settings, spec, method=method, weighted=weighted,  # type: ignore[arg-type]
+            resolution=resolution, seed=seed, write_back=write_back, progress=progress)
+    fmt = format_for(fmt, out)
+    if fmt is OutputFormat.json:
+        emit(to_json({"method": result.method, "modularity": result.modularity,
+                      "resolution": result.resolution, "seed": result.seed,
+                      "weighted": result.weighted, "membership": result.membership,
+                      "communities": [{"id": i, "size": len(members), "members": members}
+                                      for i, members in enumerate(result.communities)]}), out)
+    elif fmt is OutputFormat.csv:
+        frame = pd.DataFrame({"user_id": list(result.membership),
+                              "community": list(result.membership.values())})
+        emit_frame(frame.sort_values(["community", "user_id"]), fmt, out)
+    else:
+        frame = pd.DataFrame({
+            "community": range(len(result.communities)),
+            "size": result.sizes,
+            "members": [", ".join(m[:5]) + (", …" if len(m) > 5 else "")
+                        for m in result.communities],
+        })
+        emit_frame(frame, fmt, out, title=f"Communities ({result.method})",
+                   caption=f"modularity {result.modularity:.4f}, "
+                           f"{len(result.communities)} communities")
+    if write_back:
+        stderr.print(f"wrote community ids of {len(result.membership)} users")
+
+
+@handles_errors
+@pulls_subgraph
+def features_command(
+    settings: Settings,
+    spec: SubgraphSpec,
+    out: OUT_OPTION = None,
+    fmt: FORMAT_OPTION = None,
+    sample: Annotated[int | None, typer.Option("--sample", metavar="K", help=SAMPLE_HELP)] = None,
+    seed: Annotated[int, typer.Option(help="Seed for sampling and Louvain.")] = 0,
+    influencer_share: Annotated[float, typer.Option(
+        help="Share of users, by PageRank, flagged as influencers.")] = 0.01,
+    write_back: Annotated[bool, typer.Option(
+        "--write-back", help="Store the features as User properties.")] = False,
+) -> None:
+    """One row per user with graph features, for joins on user_id.
+
+    Columns: degree, weighted_degree, pagerank, betweenness, closeness, clustering,
+    community (Louvain), influencer (top --influencer-share of users by PageRank).
+    """
+    with progress_bar("write-back") as progress:
+        result = workflows.build_features(settings, spec, sample=sample, seed=seed,
+                                          influencer_share=influencer_share,
+                                          write_back=write_back, progress=progress)
+    for name, how in result.approximate.items():
+        stderr.print(f"note: {name} is approximate ({how})")
+    fmt = format_for(fmt, out)
+    if out is not None and out.suffix.lower() == ".parquet":
+        out.parent.mkdir(parents=True, exist_ok=True)
+        result.table.to_parquet(out, index=False)
+        stderr.print(f"wrote {out}")
+        return
+    emit_frame(result.table, fmt, out, title="Graph features")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("centrality")(centrality_command)
+    app.command("communities")(communities_command)
+    app.command("features")(features_command)
+

@@ -1,0 +1,746 @@
+"""Seeded synthetic social networks with known ground truth.
+
+The simulator draws a *degree-corrected planted partition* (a degree-corrected
+stochastic block model, Karrer & Newman 2011, Phys. Rev. E 83, 016107) laid out in
+time, so every analysis in graphkit can be checked against the truth that produced
+the data:
+
+* users belong to communities of unequal sizes (``true_community``);
+* each user has a heavy-tailed *activity* (how often they act) and *popularity*
+  (how often they are acted upon), both Pareto distributed and positively
+  correlated, so degrees are heavy tailed;
+* each interaction picks its source ∝ activity and its target ∝ popularity inside
+  the source's community with probability ``1 − mixing``, else anywhere;
+* interaction times follow a diurnal and weekly profile with a mild growth trend,
+  and never precede either endpoint's signup.
+
+Determinism. Every draw comes from ``numpy.random.default_rng`` through ``random()``,
+``integers()`` and ``permutation()`` only, and every number that decides a discrete
+outcome is computed with IEEE-exact operations (+, −, ×, ÷, √ and integer
+arithmetic). No ``exp``/``log``/``pow`` from the platform's maths library is involved,
+so the same seed yields byte-identical CSV files on any machine (for a given NumPy
+release; NumPy keeps these generator methods stable).
+
+Independent random streams (``default_rng([seed, stream])``) feed users and
+interactions, so a later change to one table's model does not reshuffle the other.
+
+Example
+-------
+>>> sim = simulate_network(50, seed=1, interactions_per_user=4)
+>>> list(sim.users.columns)
+['user_id', 'signup_at', 'country', 'os', 'age', 'source', 'true_community']
+>>> len(sim.interactions)
+200
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from graphkit.errors import ConfigError
+
+__all__ = [
+    "INTERACTION_COLUMNS",
+    "INTERACTION_TYPES",
+    "TYPE_WEIGHTS",
+    "USER_COLUMNS",
+    "NetworkParams",
+    "SimulatedNetwork",
+    "simulate_network",
+    "write_dataset",
+]
+
+USER_COLUMNS = ("user_id", "signup_at", "country", "os", "age", "source", "true_community")
+INTERACTION_COLUMNS = ("source_id", "target_id", "type", "at", "weight")
+
+#: Interaction types and the fixed positive weight each carries: a message costs the
+#: sender most effort, a comment more than a like; a follow is a one-off tie.
+INTERACTION_TYPES = ("follow", "message", "like", "comment")
+TYPE_WEIGHTS = {"follow": 1.0, "message": 3.0, "like": 1.0, "comment": 2.0}
+# Type mix in percent (same order as INTERACTION_TYPES). Conversations stay inside
+# communities; reaching across them is mostly liking and following.
+_TYPE_MIX_WITHIN = (10, 30, 42, 18)
+_TYPE_MIX_ACROSS = (25, 8, 55, 12)
+
+_SECONDS_PER_HOUR = 3600
+_SECONDS_PER_DAY = 86_400
+_ISO_FORMAT_HINT = 'a date or UTC time such as "2026-01-01" or "2026-01-01T00:00:00Z"'
+# Written floats use one fixed format so files diff cleanly and never depend on repr.
+_CSV_FLOAT_FORMAT = "%.3f"
+
+# --- time profile (integers, so sampling is exact) -------------------------------
+# Relative activity by UTC hour: quiet early morning (Europe asleep, Americas night),
+# evening peak when Europe and the Americas overlap.
+_HOURLY = (70, 60, 50, 42, 36, 34, 36, 44, 56, 66, 74, 80,
+           86, 90, 94, 98, 102, 108, 116, 124, 128, 122, 108, 88)  # fmt: skip
+# Monday..Sunday: social apps peak at the weekend.
+_WEEKDAY = (96, 98, 99, 100, 104, 113, 110)
+# Mild linear growth: the last hour of the period is 25% busier than the first.
+_GROWTH_START, _GROWTH_GAIN = 100, 25
+
+# --- users ----------------------------------------------------------------------
+_PRE_START_PERCENT = 30  # share of users who signed up before the simulated period
+_PRE_START_DAYS = 730  # ...within this many days before it, recent days likelier
+_HOME_COUNTRY_PERCENT = 50  # share of users living in their community's home country
+
+# Country, weight (per mille of users), iOS share among app users (percent).
+_COUNTRIES = (
+    ("US", 240, 55), ("IN", 130, 5), ("BR", 90, 15), ("GB", 70, 50), ("DE", 60, 38),
+    ("FR", 50, 35), ("ID", 50, 8), ("MX", 45, 20), ("JP", 40, 65), ("CA", 35, 52),
+    ("ES", 30, 22), ("IT", 30, 28), ("TR", 25, 15), ("PH", 25, 12), ("NG", 20, 8),
+    ("PL", 20, 25), ("KR", 20, 30), ("AU", 20, 55),
+)  # fmt: skip
+_WEB_PER_10K = 1500  # 15% of users everywhere use the web app
+_OS_NAMES = ("Web", "iOS", "Android")
+
+# Acquisition source, weight (percent), activity multiplier: referred users arrive
+# with friends and stay busier, paid installs are the least engaged.
+_SOURCES = (("organic", 45, 1.0), ("ads", 30, 0.75), ("referral", 18, 1.5), ("partner", 7, 1.0))
+
+# Age bands (first age, last age, weight per year of age): skewed young like most
+# social apps; 16 is the youngest allowed sign-up, 70 the oldest reported.
+_AGE_BANDS = ((16, 17, 20), (18, 24, 36), (25, 34, 30), (35, 44, 18),
+              (45, 54, 12), (55, 64, 8), (65, 70, 5))  # fmt: skip
+
+# Random streams, one per table, so models evolve independently.
+_STREAM_USERS = 1
+_STREAM_INTERACTIONS = 2
+
+# Self-loops are redrawn this many times; the (astronomically rare) rest move to the
+# next member of the source's community, which always exists (communities have ≥ 2).
+_SELF_LOOP_REDRAWS = 64
+_MIN_COMMUNITY_SIZE = 2
+
+
+@dataclass(frozen=True)
+class NetworkParams:
+    """The parameters a :class:`SimulatedNetwork` was drawn with (all resolved)."""
+
+    n_users: int
+    seed: int
+    interactions_per_user: float
+    n_communities: int
+    mixing: float
+    start: str
+    days: int
+
+    @property
+    def end(self) -> str:
+        """First instant after the simulated period, ISO-8601 UTC."""
+        return _iso_one(_parse_start(self.start) + self.days * _SECONDS_PER_DAY)
+
+
+@dataclass(frozen=True, eq=False)
+class SimulatedNetwork:
+    """A simulated social network and the ground truth behind it.
+
+    Attributes
+    ----------
+    users : DataFrame
+        One row per user, columns :data:`USER_COLUMNS`, ordered by ``user_id``
+        (ids are handed out in signup order).
+    interactions : DataFrame
+        One row per interaction, columns :data:`INTERACTION_COLUMNS`, sorted by
+        ``at``, then ``source_id``, ``target_id``.
+    params : NetworkParams
+        The resolved parameters.
+    latent : DataFrame
+        Ground truth that is not part of the dataset files: ``user_id``,
+        ``activity`` and ``popularity`` (the Pareto propensities, before the
+        signup-exposure correction).
+    """
+
+    users: pd.DataFrame
+    interactions: pd.DataFrame
+    params: NetworkParams
+    latent: pd.DataFrame
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The dataset tables by file stem, in the order they are written."""
+        return {"users": self.users, "interactions": self.interactions}
+
+
+# --------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------
+
+
+def simulate_network(
+    n_users: int,
+    *,
+    seed: int = 0,
+    interactions_per_user: float = 10.0,
+    n_communities: int | None = None,
+    mixing: float = 0.1,
+    start: str = "2026-01-01",
+    days: int = 90,
+) -> SimulatedNetwork:
+    """Simulate users and their interactions with planted communities.
+
+    Parameters
+    ----------
+    n_users : int
+        Number of users, at least 2.
+    seed : int
+        Non-negative seed; the same seed gives identical frames (and files).
+    interactions_per_user : float
+        Mean interactions per user; the network has
+        ``round(n_users * interactions_per_user)`` interactions.
+    n_communities : int, optional
+        Number of planted communities, between 1 and ``n_users // 2`` (each has at
+        least two members). Default ``max(2, round(sqrt(n_users) / 4))``, capped
+        at ``n_users // 2``.
+    mixing : float
+        Probability in [0, 1] that an interaction's target is drawn from the whole
+        network instead of the source's community. The observed share of
+        cross-community interactions is about ``mixing × (1 − community share)``.
+    start : str
+        Start of the period: a date (midnight UTC) or an ISO-8601 time; naive
+        times are UTC.
+    days : int
+        Length of the period in days, at least 1. Interactions fall in
+        ``[start, start + days)``; signups may precede ``start`` by up to two years.
+
+    Returns
+    -------
+    SimulatedNetwork
+        ``users``, ``interactions``, resolved ``params`` and ``latent`` truth.
+
+    Raises
+    ------
+    ConfigError
+        If a parameter is out of range or ``start`` cannot be parsed.
+
+    Example
+    -------
+    >>> sim = simulate_network(200, seed=7, n_communities=4)
+    >>> sorted(sim.users["true_community"].unique().tolist())
+    [0, 1, 2, 3]
+    >>> bool((sim.interactions["source_id"] != sim.interactions["target_id"]).all())
+    True
+    """
+    params = _resolve_params(
+        n_users=n_users,
+        seed=seed,
+        interactions_per_user=interactions_per_user,
+        n_communities=n_communities,
+        mixing=mixing,
+        start=start,
+        days=days,
+    )
+    start_s = _parse_start(params.start)
+    profile = _TimeProfile.build(start_s, params.days)
+
+    user_rng = np.random.default_rng([params.seed, _STREAM_USERS])
+    population = _draw_population(user_rng, params.n_users, params.n_communities, profile)
+
+    edge_rng = np.random.default_rng([params.seed, _STREAM_INTERACTIONS])
+    n_interactions = round(params.n_users * params.interactions_per_user)
+    edges = _draw_interactions(edge_rng, population, n_interactions, params.mixing, profile)
+
+    ids = _user_ids(params.n_users)
+    users = _users_frame(ids, population, start_s)
+    interactions = _interactions_frame(ids, edges, start_s)
+    latent = pd.DataFrame(
+        {
+            "user_id": ids,
+            "activity": population.activity,
+            "popularity": population.popularity,
+        }
+    )
+    return SimulatedNetwork(users=users, interactions=interactions, params=params, latent=latent)
+
+
+def write_dataset(
+    sim: SimulatedNetwork,
+    out_dir: Path | str,
+    *,
+    fmt: Literal["csv", "parquet"] = "csv",
+    force: bool = False,
+) -> list[Path]:
+    """Write the simulated tables to ``out_dir`` as ``<table>.csv`` or ``.parquet``.
+
+    Each file is written under a temporary name in the same folder, flushed to disk
+    and renamed into place, so a crash never leaves a half-written file under the
+    final name. Existing files are checked before anything is written.
+
+    Parameters
+    ----------
+    sim : SimulatedNetwork
+        What to write (``users.*`` and ``interactions.*``).
+    out_dir : Path or str
+        Target folder, created with its parents if missing.
+    fmt : {"csv", "parquet"}
+        CSV is UTF-8, ``\\n`` line ends, floats as ``%.3f``: byte-identical per seed.
+    force : bool
+        Overwrite existing files instead of refusing.
+
+    Returns
+    -------
+    list of Path
+        The files written, in table order.
+
+    Raises
+    ------
+    ConfigError
+        If ``fmt`` is unknown, a target file exists and ``force`` is false, or the
+        folder cannot be created or written.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> sim = simulate_network(20, seed=0)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     [p.name for p in write_dataset(sim, tmp)]
+    ['users.csv', 'interactions.csv']
+    """
+    if fmt not in ("csv", "parquet"):
+        raise ConfigError(f"unknown dataset format {fmt!r}", hint="use csv or parquet")
+    folder = Path(out_dir)
+    tables = sim.tables()
+    targets = {name: folder / f"{name}.{fmt}" for name in tables}
+    existing = [path for path in targets.values() if path.exists()]
+    if existing and not force:
+        names = ", ".join(str(path) for path in existing)
+        raise ConfigError(
+            f"refusing to overwrite {names}",
+            hint="pass --force to overwrite, or choose another output folder",
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create output folder {folder}: {exc.strerror or exc}",
+            hint="choose a writable output folder",
+        ) from exc
+    written = []
+    for name, frame in tables.items():
+        path = targets[name]
+        try:
+            _write_atomically(frame, path, fmt)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot write {path}: {exc.strerror or exc}",
+                hint="check free space and permissions, or choose another output folder",
+            ) from exc
+        written.append(path)
+    return written
+
+
+# --------------------------------------------------------------------------------
+# Parameters
+# --------------------------------------------------------------------------------
+
+
+def default_n_communities(n_users: int) -> int:
+    """The default number of communities for ``n_users`` users (see simulate_network)."""
+    return max(1, min(max(2, round(math.sqrt(n_users) / 4)), n_users // _MIN_COMMUNITY_SIZE))
+
+
+def _resolve_params(
+    *,
+    n_users: int,
+    seed: int,
+    interactions_per_user: float,
+    n_communities: int | None,
+    mixing: float,
+    start: str,
+    days: int,
+) -> NetworkParams:
+    n_users = _require_int("n_users", n_users, minimum=2)
+    seed = _require_int("seed", seed, minimum=0)
+    days = _require_int("days", days, minimum=1)
+    if n_communities is None:
+        n_communities = default_n_communities(n_users)
+    n_communities = _require_int("n_communities", n_communities, minimum=1)
+    if n_communities * _MIN_COMMUNITY_SIZE > n_users:
+        raise ConfigError(
+            f"n_communities={n_communities} is too many for {n_users} users",
+            hint=f"use at most {n_users // _MIN_COMMUNITY_SIZE} (two members each)",
+        )
+    interactions_per_user = _require_real(
+        "interactions_per_user", interactions_per_user, low=0.0, high=None
+    )
+    mixing = _require_real("mixing", mixing, low=0.0, high=1.0)
+    start_s = _parse_start(start)
+    return NetworkParams(
+        n_users=n_users,
+        seed=seed,
+        interactions_per_user=interactions_per_user,
+        n_communities=n_communities,
+        mixing=mixing,
+        start=_iso_one(start_s),
+        days=days,
+    )
+
+
+def _require_int(name: str, value: object, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ConfigError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def _require_real(name: str, value: object, *, low: float, high: float | None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ConfigError(f"{name} must be a number, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number) or number < low or (high is not None and number > high):
+        bounds = f"in [{low}, {high}]" if high is not None else f"at least {low}"
+        raise ConfigError(f"{name} must be a finite number {bounds}, got {value!r}")
+    return number
+
+
+def _parse_start(start: object) -> int:
+    """``start`` as whole epoch seconds (UTC)."""
+    try:
+        stamp = pd.Timestamp(start)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"cannot read start {start!r}", hint=f"give {_ISO_FORMAT_HINT}") from exc
+    if stamp is pd.NaT or not isinstance(stamp, pd.Timestamp):
+        raise ConfigError(f"cannot read start {start!r}", hint=f"give {_ISO_FORMAT_HINT}")
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    if stamp.nanosecond or stamp.microsecond:
+        raise ConfigError(f"start {start!r} has sub-second precision", hint=_ISO_FORMAT_HINT)
+    return int(stamp.value // 1_000_000_000)
+
+
+# --------------------------------------------------------------------------------
+# Time profile: exact, integer-valued intensity over hourly bins
+# --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _TimeProfile:
+    """Piecewise-constant intensity over the period's hours, in integer units.
+
+    ``rate[h]`` is the weight of each second in hour ``h`` (hours counted from the
+    start); ``mass[h]`` the total weight before hour ``h`` (``mass[-1]`` is the
+    whole period). Sampling inverts this CDF with integer arithmetic only.
+    """
+
+    start_s: int
+    rate: np.ndarray
+    mass: np.ndarray
+
+    @classmethod
+    def build(cls, start_s: int, days: int) -> _TimeProfile:
+        n_hours = days * 24
+        hour = np.arange(n_hours, dtype=np.int64)
+        absolute_hour = start_s // _SECONDS_PER_HOUR + hour
+        hour_of_day = absolute_hour % 24
+        # 1970-01-01 was a Thursday (Monday = 0 → Thursday = 3).
+        weekday = (absolute_hour // 24 + 3) % 7
+        growth = _GROWTH_START + (_GROWTH_GAIN * hour) // n_hours
+        rate = np.asarray(_HOURLY, np.int64)[hour_of_day] * np.asarray(_WEEKDAY, np.int64)[weekday]
+        rate = rate * growth
+        mass = np.zeros(n_hours + 1, dtype=np.int64)
+        np.cumsum(rate * _SECONDS_PER_HOUR, out=mass[1:])
+        return cls(start_s=start_s, rate=rate, mass=mass)
+
+    @property
+    def seconds(self) -> int:
+        return len(self.rate) * _SECONDS_PER_HOUR
+
+    @property
+    def total(self) -> int:
+        return int(self.mass[-1])
+
+    def mass_before(self, offset: np.ndarray) -> np.ndarray:
+        """Weight of ``[0, offset)`` for offsets in ``[0, seconds]`` from the start."""
+        hour = np.minimum(offset // _SECONDS_PER_HOUR, len(self.rate) - 1)
+        return self.mass[hour] + self.rate[hour] * (offset - hour * _SECONDS_PER_HOUR)
+
+    def sample(self, rng: np.random.Generator, not_before: np.ndarray) -> np.ndarray:
+        """One offset (seconds from start) per entry, drawn ∝ intensity on
+        ``[not_before, seconds)``; ``not_before`` must lie in ``[0, seconds)``."""
+        target = rng.integers(self.mass_before(not_before), self.total, dtype=np.int64)
+        hour = np.searchsorted(self.mass, target, side="right") - 1
+        within = (target - self.mass[hour]) // self.rate[hour]
+        return hour * _SECONDS_PER_HOUR + within
+
+
+# --------------------------------------------------------------------------------
+# Users
+# --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Population:
+    """Per-user arrays, indexed by user number (= signup order)."""
+
+    signup: np.ndarray  # seconds from start; negative before the period
+    community: np.ndarray
+    country: np.ndarray  # index into _COUNTRIES
+    os: np.ndarray  # index into _OS_NAMES
+    age: np.ndarray
+    source: np.ndarray  # index into _SOURCES
+    activity: np.ndarray
+    popularity: np.ndarray
+
+
+def _draw_population(
+    rng: np.random.Generator, n: int, k: int, profile: _TimeProfile
+) -> _Population:
+    signup = _draw_signups(rng, n, profile)
+    community = _draw_communities(rng, n, k)
+    country = _draw_countries(rng, community, k)
+    os_index = _draw_os(rng, country)
+    age = _draw_ages(rng, n)
+    source = _categorical(rng, [weight for _, weight, _ in _SOURCES], n)
+    activity, popularity = _draw_propensities(rng, n)
+    activity = activity * np.asarray([mult for _, _, mult in _SOURCES])[source]
+    return _Population(
+        signup=signup,
+        community=community,
+        country=country,
+        os=os_index,
+        age=age,
+        source=source,
+        activity=activity,
+        popularity=popularity,
+    )
+
+
+def _categorical(rng: np.random.Generator, weights: object, size: int) -> np.ndarray:
+    """Indices drawn ∝ non-negative integer ``weights``, exactly (no float rounding)."""
+    cumulative = np.cumsum(np.asarray(weights, dtype=np.int64))
+    return np.searchsorted(cumulative, rng.integers(0, cumulative[-1], size), side="right")
+
+
+def _draw_signups(rng: np.random.Generator, n: int, profile: _TimeProfile) -> np.ndarray:
+    """Signup offsets (seconds from start), sorted: user ids follow signup order."""
+    before = rng.integers(0, 100, n) < _PRE_START_PERCENT
+    n_before = int(before.sum())
+    # Days before start, 1.._PRE_START_DAYS, weight falling linearly with age.
+    days_back = _PRE_START_DAYS - _categorical(rng, np.arange(1, _PRE_START_DAYS + 1), n_before)
+    early = -days_back * _SECONDS_PER_DAY + rng.integers(0, _SECONDS_PER_DAY, n_before)
+    during = profile.sample(rng, np.zeros(n - n_before, dtype=np.int64))
+    return np.sort(np.concatenate([early, during]))
+
+
+def _draw_communities(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
+    """Community per user; sizes are ``2 + multinomial`` with Pareto(2) weights."""
+    # 1/sqrt(U) is Pareto with tail index 2; scaled to integers so the draw is exact.
+    share = np.floor(1024.0 / np.sqrt(1.0 - rng.random(k))).astype(np.int64)
+    extra = _categorical(rng, share, n - _MIN_COMMUNITY_SIZE * k)
+    sizes = _MIN_COMMUNITY_SIZE + np.bincount(extra, minlength=k)
+    return rng.permutation(np.repeat(np.arange(k, dtype=np.int64), sizes))
+
+
+def _draw_countries(rng: np.random.Generator, community: np.ndarray, k: int) -> np.ndarray:
+    """Countries with realistic skew and homophily: communities have a home country."""
+    weights = [weight for _, weight, _ in _COUNTRIES]
+    home = _categorical(rng, weights, k)
+    anywhere = _categorical(rng, weights, len(community))
+    at_home = rng.integers(0, 100, len(community)) < _HOME_COUNTRY_PERCENT
+    return np.where(at_home, home[community], anywhere)
+
+
+def _draw_os(rng: np.random.Generator, country: np.ndarray) -> np.ndarray:
+    """Web for a flat share; iOS vs Android by the country's iOS share."""
+    ios_per_10k = (10_000 - _WEB_PER_10K) * np.asarray([ios for *_, ios in _COUNTRIES]) // 100
+    draw = rng.integers(0, 10_000, len(country))
+    return np.where(draw < _WEB_PER_10K, 0, np.where(draw < _WEB_PER_10K + ios_per_10k[country], 1, 2))
+
+
+def _draw_ages(rng: np.random.Generator, n: int) -> np.ndarray:
+    ages = np.concatenate([np.arange(lo, hi + 1) for lo, hi, _ in _AGE_BANDS])
+    weights = np.concatenate([np.full(hi - lo + 1, w) for lo, hi, w in _AGE_BANDS])
+    return ages[_categorical(rng, weights, n)].astype(np.int64)
+
+
+def _draw_propensities(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pareto activity (tail index 2) and popularity (tail index 4/3), correlated.
+
+    Half the users share one uniform for both (busy users are popular), the rest draw
+    popularity independently: a mixture copula. Powers use only square roots, which
+    are exact in IEEE arithmetic: v^(-1/2) and v^(-3/4) = 1 / (√v · √√v).
+    """
+    u_activity = 1.0 - rng.random(n)  # in (0, 1]
+    u_other = 1.0 - rng.random(n)
+    shared = rng.integers(0, 2, n).astype(bool)
+    u_popularity = np.where(shared, u_activity, u_other)
+    activity = 1.0 / np.sqrt(u_activity)
+    root = np.sqrt(u_popularity)
+    popularity = 1.0 / (root * np.sqrt(root))
+    return activity, popularity
+
+
+# --------------------------------------------------------------------------------
+# Interactions
+# --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Edges:
+    source: np.ndarray  # user numbers
+    target: np.ndarray
+    kind: np.ndarray  # index into INTERACTION_TYPES
+    offset: np.ndarray  # seconds from start
+
+
+def _draw_interactions(
+    rng: np.random.Generator,
+    population: _Population,
+    m: int,
+    mixing: float,
+    profile: _TimeProfile,
+) -> _Edges:
+    # A user who joins late can only act (and be acted upon) for the rest of the
+    # period: scale both propensities by the share of the period's intensity left.
+    joined = np.clip(population.signup, 0, None)
+    exposure = (profile.total - profile.mass_before(joined)) / profile.total
+
+    source = _draw_proportional(rng, population.activity * exposure, m)
+    target = _draw_targets(rng, source, population.community, population.popularity * exposure, mixing)
+
+    across = population.community[source] != population.community[target]
+    draw = rng.integers(0, 100, m)
+    kind = np.where(
+        across,
+        np.searchsorted(np.cumsum(_TYPE_MIX_ACROSS), draw, side="right"),
+        np.searchsorted(np.cumsum(_TYPE_MIX_WITHIN), draw, side="right"),
+    )
+    # Both endpoints must exist when they interact.
+    not_before = np.maximum(np.maximum(joined[source], joined[target]), 0)
+    offset = profile.sample(rng, not_before)
+
+    order = np.lexsort((kind, target, source, offset))
+    return _Edges(source=source[order], target=target[order], kind=kind[order], offset=offset[order])
+
+
+def _draw_proportional(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
+    cumulative = np.cumsum(weights)
+    picks = np.searchsorted(cumulative, rng.random(size) * cumulative[-1], side="right")
+    return np.minimum(picks, len(weights) - 1)
+
+
+def _draw_targets(
+    rng: np.random.Generator,
+    source: np.ndarray,
+    community: np.ndarray,
+    weights: np.ndarray,
+    mixing: float,
+) -> np.ndarray:
+    """Targets ∝ ``weights``: in the source's community, or anywhere w.p. ``mixing``.
+
+    Users are laid out community by community so one cumulative sum and one
+    ``searchsorted`` serve both the global and every per-community draw.
+    """
+    n = len(community)
+    k = int(community.max()) + 1
+    by_community = np.argsort(community, kind="stable")
+    first = np.searchsorted(community[by_community], np.arange(k), side="left")
+    stop = np.searchsorted(community[by_community], np.arange(k), side="right")
+    cumulative = np.cumsum(weights[by_community])
+    base = np.where(first > 0, cumulative[np.maximum(first - 1, 0)], 0.0)
+    span = cumulative[stop - 1] - base
+    anywhere = rng.random(len(source)) < mixing
+
+    def draw(rows: np.ndarray) -> np.ndarray:
+        c = community[source[rows]]
+        wide = anywhere[rows]
+        u = rng.random(len(rows))
+        point = np.where(wide, u * cumulative[-1], base[c] + u * span[c])
+        slot = np.searchsorted(cumulative, point, side="right")
+        slot = np.where(wide, np.minimum(slot, n - 1), np.clip(slot, first[c], stop[c] - 1))
+        return by_community[slot]
+
+    target = draw(np.arange(len(source)))
+    loops = np.flatnonzero(target == source)
+    for _ in range(_SELF_LOOP_REDRAWS):
+        if loops.size == 0:
+            break
+        target[loops] = draw(loops)
+        loops = loops[target[loops] == source[loops]]
+    if loops.size:
+        slot_of = np.empty(n, dtype=np.int64)
+        slot_of[by_community] = np.arange(n)
+        c = community[source[loops]]
+        size = stop[c] - first[c]
+        target[loops] = by_community[first[c] + (slot_of[source[loops]] - first[c] + 1) % size]
+    return target
+
+
+# --------------------------------------------------------------------------------
+# Frames and files
+# --------------------------------------------------------------------------------
+
+
+def _user_ids(n: int) -> np.ndarray:
+    """``u000000``-style ids, at least six digits, wider when ``n`` needs it."""
+    width = max(6, len(str(n - 1)))
+    return np.char.add("u", np.char.zfill(np.arange(n).astype(str), width)).astype(object)
+
+
+def _iso(epoch_seconds: np.ndarray) -> np.ndarray:
+    """ISO-8601 UTC strings at second resolution, e.g. ``2026-01-03T14:22:05Z``."""
+    stamps = np.asarray(epoch_seconds, dtype=np.int64).astype("datetime64[s]")
+    return np.datetime_as_string(stamps, unit="s", timezone="UTC").astype(object)
+
+
+def _iso_one(epoch_seconds: int) -> str:
+    return str(_iso(np.asarray([epoch_seconds]))[0])
+
+
+def _lookup(names: object, index: np.ndarray) -> np.ndarray:
+    return np.asarray(names, dtype=object)[index]
+
+
+def _users_frame(ids: np.ndarray, population: _Population, start_s: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "user_id": ids,
+            "signup_at": _iso(start_s + population.signup),
+            "country": _lookup([name for name, *_ in _COUNTRIES], population.country),
+            "os": _lookup(_OS_NAMES, population.os),
+            "age": population.age.astype(np.int64),
+            "source": _lookup([name for name, *_ in _SOURCES], population.source),
+            "true_community": population.community.astype(np.int64),
+        },
+        columns=list(USER_COLUMNS),
+    )
+
+
+def _interactions_frame(ids: np.ndarray, edges: _Edges, start_s: int) -> pd.DataFrame:
+    weights = np.asarray([TYPE_WEIGHTS[name] for name in INTERACTION_TYPES], dtype=np.float64)
+    return pd.DataFrame(
+        {
+            "source_id": ids[edges.source],
+            "target_id": ids[edges.target],
+            "type": _lookup(INTERACTION_TYPES, edges.kind),
+            "at": _iso(start_s + edges.offset),
+            "weight": weights[edges.kind],
+        },
+        columns=list(INTERACTION_COLUMNS),
+    )
+
+
+def _write_atomically(frame: pd.DataFrame, path: Path, fmt: str) -> None:
+    """Write to a hidden temporary file beside ``path``, fsync, then rename over it."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        if fmt == "csv":
+            with open(temporary, "w", encoding="utf-8", newline="") as handle:
+                frame.to_csv(
+                    handle, index=False, lineterminator="\n", float_format=_CSV_FLOAT_FORMAT
+                )
+                handle.flush()
+                os.fsync(handle.fileno())
+        else:
+            frame.to_parquet(temporary, index=False, engine="pyarrow")
+            with open(temporary, "rb+") as handle:
+                os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,100 @@
+"""What every store does: the GraphStore protocol and the values that cross it.
+
+Two stores satisfy it: :class:`~graphkit.store.neo4j_store.Neo4jStore` (a real Neo4j over
+Bolt, queries in ``cypher/``) and :class:`~graphkit.store.local_store.LocalStore` (Parquet
+files in a folder, no server). One shared test suite runs against both, so for the same
+dataset and filters they return the same edges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+import pandas as pd
+
+from graphkit.dataset import Dataset
+
+ProgressCallback = Callable[[str, int, int], None]
+"""Called as ``progress(stage, done, total)`` while long work advances."""
+
+EDGE_COLUMNS = ["source", "target", "interactions", "weight"]
+
+
+@dataclass(frozen=True)
+class EdgeFilter:
+    """Which interactions count. Times are half-open: ``since <= at < until`` (UTC)."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    types: tuple[str, ...] | None = None
+    min_weight: float = 0.0
+    """Pairs whose summed weight (after the other filters) is below this are dropped."""
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    users: int
+    interactions: int
+    store: str
+
+
+@dataclass(frozen=True)
+class StoreCounts:
+    users: int
+    interactions: int
+
+
+class GraphStore(Protocol):
+    """Where a dataset lives once loaded; everything the graph layer asks of it."""
+
+    description: str
+
+    def load(self, dataset: Dataset, *, progress: ProgressCallback | None = None) -> LoadSummary:
+        """Upsert users and MERGE interactions by key: loading twice changes nothing."""
+        ...
+
+    def user_ids(self, *, community: int | None = None) -> list[str]:
+        """All user ids, sorted; only members of ``community`` (written back) if given."""
+        ...
+
+    def aggregate_edges(
+        self,
+        edge_filter: EdgeFilter,
+        *,
+        directed: bool,
+        among: Sequence[str] | None = None,
+        touching: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """Interactions aggregated per pair: ``source, target, interactions, weight``.
+
+        Undirected pairs are ordered so that ``source < target``. Self-interactions are
+        left out. ``among``: both endpoints in the set; ``touching``: at least one.
+        Rows are sorted by ``source, target``.
+        """
+        ...
+
+    def users_table(self) -> pd.DataFrame:
+        """One row per user: ``user_id``, ``signup_at`` and every stored property."""
+        ...
+
+    def write_user_properties(
+        self, table: pd.DataFrame, *, progress: ProgressCallback | None = None
+    ) -> int:
+        """Store every non-``user_id`` column of ``table`` as a user property; return rows."""
+        ...
+
+    def counts(self) -> StoreCounts: ...
+
+    def close(self) -> None: ...
+
+
+def sort_edges(edges: pd.DataFrame) -> pd.DataFrame:
+    """Canonical order and dtypes, so both stores return equal frames."""
+    edges = edges[EDGE_COLUMNS].sort_values(["source", "target"], kind="mergesort")
+    return edges.astype(
+        {"source": object, "target": object, "interactions": "int64", "weight": "float64"}
+    ).reset_index(drop=True)
+

@@ -1,0 +1,172 @@
+"""The embedded store: a folder of Parquet files, for working without a server.
+
+Layout of the store folder (default ``.graphkit/``)::
+
+    users.parquet          user_id, signup_at, properties (incl. written-back scores)
+    interactions.parquet   source_id, target_id, type, at, weight, key
+
+Files are replaced atomically (write a temporary file, then rename), so a crash leaves
+the previous version, and a re-run of the load finishes the job.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from graphkit.dataset import Dataset
+from graphkit.errors import StoreUnavailable
+from graphkit.store.base import (
+    EdgeFilter,
+    LoadSummary,
+    ProgressCallback,
+    StoreCounts,
+    sort_edges,
+)
+
+INTERACTION_COLUMNS = ["source_id", "target_id", "type", "at", "weight", "key"]
+
+
+def _write_atomically(frame: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_suffix(".parquet.tmp")
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def upsert_users(existing: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
+    """New values win; properties the new rows leave empty keep their stored value.
+
+    This is what Neo4j's ``SET u += $props`` does with null-free maps, so both stores
+    agree after any sequence of loads and write-backs.
+    """
+    if existing is None or existing.empty:
+        return new.reset_index(drop=True)
+    merged = new.set_index("user_id").combine_first(existing.set_index("user_id"))
+    order = list(existing.columns) + [c for c in new.columns if c not in existing.columns]
+    return merged.reset_index()[order].sort_values("user_id", kind="mergesort").reset_index(
+        drop=True
+    )
+
+
+class LocalStore:
+    """A GraphStore kept as Parquet files in ``folder``."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        self.description = f"embedded store in {self.folder}"
+        self._users: pd.DataFrame | None = None
+        self._interactions: pd.DataFrame | None = None
+
+    # -- files
+    @property
+    def users_path(self) -> Path:
+        return self.folder / "users.parquet"
+
+    @property
+    def interactions_path(self) -> Path:
+        return self.folder / "interactions.parquet"
+
+    def _read(self, path: Path) -> pd.DataFrame | None:
+        return pd.read_parquet(path) if path.exists() else None
+
+    def _require(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        if self._users is None or self._interactions is None:
+            users = self._read(self.users_path)
+            interactions = self._read(self.interactions_path)
+            if users is None or interactions is None:
+                raise StoreUnavailable(
+                    f"the embedded store in {self.folder} holds no dataset yet",
+                    hint="run `graphkit load DATASET` first (or pass --store / --neo4j)",
+                )
+            self._users, self._interactions = users, interactions
+        return self._users, self._interactions
+
+    # -- GraphStore
+    def load(self, dataset: Dataset, *, progress: ProgressCallback | None = None) -> LoadSummary:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        total = len(dataset.users) + len(dataset.interactions)
+        users = upsert_users(self._read(self.users_path), dataset.users)
+        _write_atomically(users, self.users_path)
+        if progress:
+            progress("users", len(dataset.users), total)
+        existing = self._read(self.interactions_path)
+        new = dataset.interactions[INTERACTION_COLUMNS]
+        interactions = new if existing is None else pd.concat([existing, new], ignore_index=True)
+        # Same key, same interaction: the later load wins (its weight/type may be corrected).
+        interactions = interactions.drop_duplicates("key", keep="last").reset_index(drop=True)
+        _write_atomically(interactions, self.interactions_path)
+        if progress:
+            progress("interactions", total, total)
+        self._users, self._interactions = users, interactions
+        return LoadSummary(users=len(dataset.users), interactions=len(dataset.interactions),
+                           store=self.description)
+
+    def user_ids(self, *, community: int | None = None) -> list[str]:
+        users, _ = self._require()
+        if community is not None:
+            if "community" not in users.columns:
+                return []
+            users = users[users["community"] == community]
+        return sorted(users["user_id"].tolist())
+
+    def aggregate_edges(
+        self,
+        edge_filter: EdgeFilter,
+        *,
+        directed: bool,
+        among: Sequence[str] | None = None,
+        touching: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        _, df = self._require()
+        source, target = df["source_id"], df["target_id"]
+        mask = (source != target).to_numpy()
+        if edge_filter.since is not None:
+            mask &= (df["at"] >= pd.Timestamp(edge_filter.since)).to_numpy()
+        if edge_filter.until is not None:
+            mask &= (df["at"] < pd.Timestamp(edge_filter.until)).to_numpy()
+        if edge_filter.types is not None:
+            mask &= df["type"].isin(edge_filter.types).to_numpy()
+        if among is not None:
+            mask &= (source.isin(among) & target.isin(among)).to_numpy()
+        if touching is not None:
+            mask &= (source.isin(touching) | target.isin(touching)).to_numpy()
+        chosen = df.loc[mask, ["source_id", "target_id", "weight"]]
+        s, t = chosen["source_id"].to_numpy(), chosen["target_id"].to_numpy()
+        if not directed:
+            swap = s > t
+            s, t = np.where(swap, t, s), np.where(swap, s, t)
+        pairs = pd.DataFrame({"source": s, "target": t, "weight": chosen["weight"].to_numpy()})
+        edges = pairs.groupby(["source", "target"], sort=True).agg(
+            interactions=("weight", "size"), weight=("weight", "sum")
+        ).reset_index()
+        edges = edges[edges["weight"] >= edge_filter.min_weight]
+        return sort_edges(edges)
+
+    def users_table(self) -> pd.DataFrame:
+        users, _ = self._require()
+        return users.copy()
+
+    def write_user_properties(
+        self, table: pd.DataFrame, *, progress: ProgressCallback | None = None
+    ) -> int:
+        users, _ = self._require()
+        known = table[table["user_id"].isin(users["user_id"])]
+        merged = upsert_users(users, known)
+        _write_atomically(merged, self.users_path)
+        self._users = merged
+        if progress:
+            progress("write-back", len(known), len(known))
+        return len(known)
+
+    def counts(self) -> StoreCounts:
+        users = self._read(self.users_path)
+        interactions = self._read(self.interactions_path)
+        return StoreCounts(users=0 if users is None else len(users),
+                           interactions=0 if interactions is None else len(interactions))
+
+    def close(self) -> None:
+        self._users = self._interactions = None
