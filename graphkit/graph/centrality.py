@@ -62,6 +62,15 @@ def degree_scores(graph: nx.Graph, *, weight: str | None = None) -> dict[str, fl
     return {node: deg * scale for node, deg in graph.degree(weight=weight)}
 
 
+def pagerank(graph: nx.Graph, *, weight: str | None = None) -> dict:
+    """PageRank (damping 0.85) converged to 1e-10 per node.
+
+    NetworkX's default tolerance (1e-6) leaves scores ~1e-6 away from the fixed point
+    (igraph's and R's answers); power iteration is cheap, so iterate further.
+    """
+    return nx.pagerank(graph, alpha=0.85, weight=weight, tol=1e-10, max_iter=1000)
+
+
 def sampled_closeness(graph: nx.Graph, *, k: int, distance: str | None, seed: int) -> dict:
     """Eppstein–Wang estimate of Wasserman–Faust closeness from ``k`` random sources.
 
@@ -85,7 +94,12 @@ def sampled_closeness(graph: nx.Graph, *, k: int, distance: str | None, seed: in
             if node != pivot:
                 total[index[node]] += d
                 reached[index[node]] += 1
-    scale = (n - 1) / len(pivots)
+    # A pivot samples every user but itself: scale by the number of *other* pivots.
+    others = np.full(n, float(len(pivots)))
+    for pivot in pivots:
+        others[index[pivot]] -= 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(others > 0, (n - 1) / others, 0.0)
     reach = reached * scale  # estimated number of others that reach the user
     dist = total * scale
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -153,7 +167,7 @@ def centrality(
         if measure == "degree":
             columns[measure] = degree_scores(graph, weight=weight)
         elif measure == "pagerank":
-            columns[measure] = nx.pagerank(graph, weight=weight)
+            columns[measure] = pagerank(graph, weight=weight)
         elif measure == "betweenness":
             columns[measure] = nx.betweenness_centrality(path_graph, k=sample, weight=distance,
                                                          seed=seed)

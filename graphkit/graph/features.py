@@ -29,7 +29,7 @@ import networkx as nx
 import pandas as pd
 
 from graphkit.errors import ConfigError
-from graphkit.graph.centrality import centrality
+from graphkit.graph.centrality import centrality, pagerank
 from graphkit.graph.communities import detect_communities
 
 FEATURE_COLUMNS = ["user_id", "degree", "weighted_degree", "pagerank", "betweenness",
@@ -67,16 +67,16 @@ def graph_features(
 ) -> FeatureTable:
     """Build the feature table of every user in ``graph``."""
     undirected = graph.to_undirected() if graph.is_directed() else graph
-    scores = centrality(graph, measures=("pagerank", "betweenness", "closeness"),
+    scores = centrality(graph, measures=("betweenness", "closeness"),
                         weight=None, sample=sample, seed=seed)
-    pagerank = nx.pagerank(graph, weight="weight")
+    pagerank_scores = pagerank(graph, weight="weight")
     communities = detect_communities(undirected, method="louvain", weight="weight",
                                      resolution=resolution, seed=seed)
     table = pd.DataFrame({"user_id": list(graph)})
     table["degree"] = table["user_id"].map(dict(undirected.degree())).astype("int64")
     table["weighted_degree"] = table["user_id"].map(
         dict(undirected.degree(weight="weight"))).astype(float)
-    table["pagerank"] = table["user_id"].map(pagerank).astype(float)
+    table["pagerank"] = table["user_id"].map(pagerank_scores).astype(float)
     by_user = scores.scores.set_index("user_id")
     table["betweenness"] = table["user_id"].map(by_user["betweenness"]).astype(float)
     table["closeness"] = table["user_id"].map(by_user["closeness"]).astype(float)

@@ -98,7 +98,7 @@ def pull_graph(store: GraphStore, spec: SubgraphSpec | None = None) -> nx.Graph:
         if spec.ego not in set(nodes):
             raise InsufficientData(f"user {spec.ego!r} is not in the graph"
                                    + (f" (community {spec.community})" if scope else ""),
-                                   hint="check the id with `graphkit users` or the dataset")
+                                   hint="check the user_id against users.csv")
         nodes = ego_members(store, spec, scope)
         scope = set(nodes)
     if scope is None:
