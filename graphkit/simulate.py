@@ -441,10 +441,17 @@ class _TimeProfile:
         weekday = (absolute_hour // 24 + 3) % 7
         growth = _GROWTH_START + (_GROWTH_GAIN * hour) // n_hours
         rate = np.asarray(_HOURLY, np.int64)[hour_of_day] * np.asarray(_WEEKDAY, np.int64)[weekday]
-        rate = rate * growth
-        mass = np.zeros(n_hours + 1, dtype=np.int64)
+        return cls.from_rate(start_s, rate * growth)
+
+    @classmethod
+    def from_rate(cls, start_s: int, rate: np.ndarray) -> _TimeProfile:
+        mass = np.zeros(len(rate) + 1, dtype=np.int64)
         np.cumsum(rate * _SECONDS_PER_HOUR, out=mass[1:])
         return cls(start_s=start_s, rate=rate, mass=mass)
+
+    def scaled(self, per_hour: np.ndarray) -> _TimeProfile:
+        """The same profile with each hour's rate multiplied by an integer."""
+        return _TimeProfile.from_rate(self.start_s, self.rate * per_hour)
 
     @property
     def seconds(self) -> int:
@@ -549,7 +556,9 @@ def _draw_os(rng: np.random.Generator, country: np.ndarray) -> np.ndarray:
     """Web for a flat share; iOS vs Android by the country's iOS share."""
     ios_per_10k = (10_000 - _WEB_PER_10K) * np.asarray([ios for *_, ios in _COUNTRIES]) // 100
     draw = rng.integers(0, 10_000, len(country))
-    return np.where(draw < _WEB_PER_10K, 0, np.where(draw < _WEB_PER_10K + ios_per_10k[country], 1, 2))
+    return np.where(
+        draw < _WEB_PER_10K, 0, np.where(draw < _WEB_PER_10K + ios_per_10k[country], 1, 2)
+    )
 
 
 def _draw_ages(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -601,7 +610,9 @@ def _draw_interactions(
     exposure = (profile.total - profile.mass_before(joined)) / profile.total
 
     source = _draw_proportional(rng, population.activity * exposure, m)
-    target = _draw_targets(rng, source, population.community, population.popularity * exposure, mixing)
+    target = _draw_targets(
+        rng, source, population.community, population.popularity * exposure, mixing
+    )
 
     across = population.community[source] != population.community[target]
     draw = rng.integers(0, 100, m)
@@ -615,7 +626,9 @@ def _draw_interactions(
     offset = profile.sample(rng, not_before)
 
     order = np.lexsort((kind, target, source, offset))
-    return _Edges(source=source[order], target=target[order], kind=kind[order], offset=offset[order])
+    return _Edges(
+        source=source[order], target=target[order], kind=kind[order], offset=offset[order]
+    )
 
 
 def _draw_proportional(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
@@ -682,10 +695,57 @@ def _user_ids(n: int) -> np.ndarray:
     return np.char.add("u", np.char.zfill(np.arange(n).astype(str), width)).astype(object)
 
 
+def _iso_bytes(epoch_seconds: np.ndarray) -> np.ndarray:
+    """ISO-8601 UTC stamps (``2026-01-03T14:22:05Z``) as fixed-width ``S20`` bytes.
+
+    Integer arithmetic only: days to civil dates with H. Hinnant's algorithm
+    ("chrono-Compatible Low-Level Date Algorithms", days_from_civil inverse), then
+    digits written into a byte matrix. Several times faster than
+    ``numpy.datetime_as_string`` and needs no per-row Python; years 0000-9999.
+    """
+    seconds = np.asarray(epoch_seconds, dtype=np.int64)
+    days, second_of_day = np.divmod(seconds, _SECONDS_PER_DAY)
+    z = days + 719_468
+    era = z // 146_097
+    day_of_era = z - era * 146_097
+    year_of_era = (
+        day_of_era - day_of_era // 1460 + day_of_era // 36_524 - day_of_era // 146_096
+    ) // 365
+    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    shifted_month = (5 * day_of_year + 2) // 153  # March = 0
+    day = day_of_year - (153 * shifted_month + 2) // 5 + 1
+    month = np.where(shifted_month < 10, shifted_month + 3, shifted_month - 9)
+    year = year_of_era + era * 400 + (month <= 2)
+    hour, rest = np.divmod(second_of_day, _SECONDS_PER_HOUR)
+    minute, second = np.divmod(rest, 60)
+
+    out = np.empty((len(seconds), 20), dtype=np.uint8)
+    out[:] = np.frombuffer(b"0000-00-00T00:00:00Z", dtype=np.uint8)
+    digits = ord("0")
+    for column, value, width in (
+        (0, year, 4), (5, month, 2), (8, day, 2), (11, hour, 2), (14, minute, 2), (17, second, 2),
+    ):  # fmt: skip
+        for place in range(width):
+            out[:, column + width - 1 - place] = digits + value // 10**place % 10
+    return out.view("S20").ravel()
+
+
 def _iso(epoch_seconds: np.ndarray) -> np.ndarray:
-    """ISO-8601 UTC strings at second resolution, e.g. ``2026-01-03T14:22:05Z``."""
-    stamps = np.asarray(epoch_seconds, dtype=np.int64).astype("datetime64[s]")
-    return np.datetime_as_string(stamps, unit="s", timezone="UTC").astype(object)
+    """ISO-8601 UTC strings at second resolution as a Python-``str`` object array."""
+    return _iso_bytes(epoch_seconds).astype("U20").astype(object)
+
+
+def _iso_arrow(epoch_seconds: np.ndarray) -> pd.Series:
+    """ISO-8601 UTC strings as an Arrow-backed string Series: ~24 bytes a row."""
+    import pyarrow as pa
+
+    data = np.ascontiguousarray(_iso_bytes(epoch_seconds))
+    offsets = np.arange(0, 20 * len(data) + 1, 20, dtype=np.int32 if len(data) < 10**8 else np.int64)
+    kind = pa.string() if offsets.dtype == np.int32 else pa.large_string()
+    array = pa.Array.from_buffers(
+        kind, len(data), [None, pa.py_buffer(offsets), pa.py_buffer(data.view(np.uint8))]
+    )
+    return pd.Series(pd.arrays.ArrowStringArray(array))
 
 
 def _iso_one(epoch_seconds: int) -> str:

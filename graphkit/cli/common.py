@@ -28,7 +28,7 @@ from graphkit.errors import ConfigError, GraphkitError
 from graphkit.graph.pull import SubgraphSpec
 from graphkit.store.base import ProgressCallback
 
-stderr = Console(stderr=True, highlight=False)
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 stdout = Console(highlight=False, soft_wrap=True)
 
 

@@ -72,8 +72,13 @@ class Neo4jStore:
         auth = (settings.neo4j_user, settings.neo4j_password or "")
         try:
             self.driver = neo4j.GraphDatabase.driver(settings.neo4j_uri, auth=auth)
+        except (ValueError, neo4j.exceptions.ConfigurationError) as exc:
+            raise StoreUnavailable(f"cannot use Neo4j URI {settings.neo4j_uri!r}: {exc}",
+                                   hint="use bolt://HOST:7687 or neo4j://HOST:7687") from exc
+        try:
             self.driver.verify_connectivity()
         except Exception as exc:  # noqa: BLE001 - translated just below
+            self.driver.close()  # an unclosed driver warns when garbage-collected
             raise self._translate(exc) from exc
 
     def _translate(self, exc: Exception) -> StoreUnavailable:

@@ -1,0 +1,1 @@
+"""A/B-testing statistics: assignment, tests, power, CUPED, survival, SRM, corrections."""
