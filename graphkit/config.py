@@ -86,20 +86,26 @@ def resolve_settings(
         return default
 
     uri = pick(neo4j_uri, "GRAPHKIT_NEO4J_URI", neo4j_cfg.get("uri"), None)
-    if uri is not None and not str(uri).startswith(("bolt://", "bolt+s://", "bolt+ssc://",
-                                                   "neo4j://", "neo4j+s://", "neo4j+ssc://")):
+    if uri is not None and not str(uri).startswith(
+        ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
+    ):
         raise ConfigError(
             f"Neo4j URI {uri!r} has an unknown scheme",
             hint="use bolt://HOST:7687 or neo4j://HOST:7687",
         )
     return Settings(
         neo4j_uri=uri,
-        neo4j_user=pick(neo4j_user, "GRAPHKIT_NEO4J_USER", neo4j_cfg.get("user"),
-                        DEFAULT_NEO4J_USER),
-        neo4j_password=pick(neo4j_password, "GRAPHKIT_NEO4J_PASSWORD",
-                            neo4j_cfg.get("password"), None),
-        neo4j_database=pick(neo4j_database, "GRAPHKIT_NEO4J_DATABASE",
-                            neo4j_cfg.get("database"), DEFAULT_NEO4J_DATABASE),
-        store_dir=Path(pick(store_dir, "GRAPHKIT_STORE", store_cfg.get("dir"),
-                            DEFAULT_STORE_DIR)),
+        neo4j_user=pick(
+            neo4j_user, "GRAPHKIT_NEO4J_USER", neo4j_cfg.get("user"), DEFAULT_NEO4J_USER
+        ),
+        neo4j_password=pick(
+            neo4j_password, "GRAPHKIT_NEO4J_PASSWORD", neo4j_cfg.get("password"), None
+        ),
+        neo4j_database=pick(
+            neo4j_database,
+            "GRAPHKIT_NEO4J_DATABASE",
+            neo4j_cfg.get("database"),
+            DEFAULT_NEO4J_DATABASE,
+        ),
+        store_dir=Path(pick(store_dir, "GRAPHKIT_STORE", store_cfg.get("dir"), DEFAULT_STORE_DIR)),
     )

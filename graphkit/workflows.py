@@ -39,8 +39,9 @@ class LoadResult:
     dataset: Dataset
 
 
-def load(dataset_dir: str | Path, settings: Settings, *,
-         progress: ProgressCallback | None = None) -> LoadResult:
+def load(
+    dataset_dir: str | Path, settings: Settings, *, progress: ProgressCallback | None = None
+) -> LoadResult:
     """Validate the whole dataset first; only then write it to the store."""
     dataset = load_dataset(dataset_dir)
     with opened_store(settings) as store:
@@ -61,8 +62,13 @@ def analyze_centrality(
 ) -> CentralityResult:
     with opened_store(settings) as store:
         graph = pull_graph(store, spec)
-        result = centrality(graph, measures=measures, weight="weight" if weighted else None,
-                            sample=sample, seed=seed)
+        result = centrality(
+            graph,
+            measures=measures,
+            weight="weight" if weighted else None,
+            sample=sample,
+            seed=seed,
+        )
         if write_back:
             store.write_user_properties(result.scores, progress=progress)
     return result
@@ -81,11 +87,17 @@ def analyze_communities(
 ) -> CommunityResult:
     with opened_store(settings) as store:
         graph = pull_graph(store, spec)
-        result = detect_communities(graph, method=method, weight="weight" if weighted else None,
-                                    resolution=resolution, seed=seed)
+        result = detect_communities(
+            graph,
+            method=method,
+            weight="weight" if weighted else None,
+            resolution=resolution,
+            seed=seed,
+        )
         if write_back:
-            membership = pd.DataFrame({"user_id": list(result.membership),
-                                       "community": list(result.membership.values())})
+            membership = pd.DataFrame(
+                {"user_id": list(result.membership), "community": list(result.membership.values())}
+            )
             store.write_user_properties(membership, progress=progress)
     return result
 
@@ -102,8 +114,9 @@ def build_features(
 ) -> FeatureTable:
     with opened_store(settings) as store:
         graph = pull_graph(store, spec)
-        features = graph_features(graph, sample=sample, seed=seed,
-                                  influencer_share=influencer_share)
+        features = graph_features(
+            graph, sample=sample, seed=seed, influencer_share=influencer_share
+        )
         if write_back:
             store.write_user_properties(features.table, progress=progress)
     return features

@@ -45,8 +45,9 @@ e,e,like,2026-01-21T10:00:00Z,1
 """
 
 
-def write_dataset(folder: Path, users: str = TINY_USERS,
-                  interactions: str = TINY_INTERACTIONS) -> Path:
+def write_dataset(
+    folder: Path, users: str = TINY_USERS, interactions: str = TINY_INTERACTIONS
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "users.csv").write_text(users, encoding="utf-8")
     (folder / "interactions.csv").write_text(interactions, encoding="utf-8")
@@ -75,8 +76,11 @@ def neo4j_test_settings() -> Settings | None:
     uri = os.environ.get("GRAPHKIT_TEST_NEO4J_URI")
     if not uri:
         return None
-    return Settings(neo4j_uri=uri, neo4j_user=os.environ.get("GRAPHKIT_TEST_NEO4J_USER", "neo4j"),
-                    neo4j_password=os.environ.get("GRAPHKIT_TEST_NEO4J_PASSWORD", "graphkit-test"))
+    return Settings(
+        neo4j_uri=uri,
+        neo4j_user=os.environ.get("GRAPHKIT_TEST_NEO4J_USER", "neo4j"),
+        neo4j_password=os.environ.get("GRAPHKIT_TEST_NEO4J_PASSWORD", "graphkit-test"),
+    )
 
 
 def require_neo4j() -> Settings:
@@ -96,10 +100,13 @@ def wipe(settings: Settings) -> None:
 
     auth = (settings.neo4j_user, settings.neo4j_password or "")
     # CALL ... IN TRANSACTIONS runs only in an auto-commit transaction (session.run).
-    with (neo4j.GraphDatabase.driver(settings.neo4j_uri, auth=auth) as driver,
-          driver.session(database=settings.neo4j_database) as session):
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-                    ).consume()
+    with (
+        neo4j.GraphDatabase.driver(settings.neo4j_uri, auth=auth) as driver,
+        driver.session(database=settings.neo4j_database) as session,
+    ):
+        session.run(
+            "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+        ).consume()
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from graphkit.cli import data, network
 app = typer.Typer(
     name="graphkit",
     help="Social-graph insights: load users and interactions into Neo4j (or the embedded "
-         "store), rank influencers, find communities, and join graph position onto "
-         "experiments and engagement.",
+    "store), rank influencers, find communities, and join graph position onto "
+    "experiments and engagement.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

@@ -5,15 +5,15 @@ messages and progress to stderr.
 """
 
 import functools
-import io
 import inspect
+import io
 import json
 import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,7 +32,7 @@ stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 stdout = Console(highlight=False, soft_wrap=True)
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
@@ -68,57 +68,138 @@ def handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 # ----------------------------------------------------------------- store and subgraph options
 
 STORE_OPTIONS: dict[str, tuple[Any, Any]] = {
-    "neo4j": (str | None, typer.Option(
-        "--neo4j", metavar="URI", rich_help_panel="Store",
-        help="Neo4j Bolt URI (env GRAPHKIT_NEO4J_URI). Without it graphkit uses the "
-             "embedded store.")),
-    "neo4j_user": (str | None, typer.Option(
-        "--neo4j-user", rich_help_panel="Store",
-        help="Neo4j user (env GRAPHKIT_NEO4J_USER, default neo4j).")),
-    "neo4j_password": (str | None, typer.Option(
-        "--neo4j-password", rich_help_panel="Store", show_default=False,
-        help="Neo4j password (env GRAPHKIT_NEO4J_PASSWORD; prefer the env var). Never printed.")),
-    "neo4j_database": (str | None, typer.Option(
-        "--neo4j-database", rich_help_panel="Store",
-        help="Neo4j database (env GRAPHKIT_NEO4J_DATABASE, default neo4j).")),
-    "store": (Path | None, typer.Option(
-        "--store", metavar="DIR", rich_help_panel="Store",
-        help="Embedded store folder (env GRAPHKIT_STORE, default .graphkit).")),
+    "neo4j": (
+        str | None,
+        typer.Option(
+            "--neo4j",
+            metavar="URI",
+            rich_help_panel="Store",
+            help="Neo4j Bolt URI (env GRAPHKIT_NEO4J_URI). Without it graphkit uses the "
+            "embedded store.",
+        ),
+    ),
+    "neo4j_user": (
+        str | None,
+        typer.Option(
+            "--neo4j-user",
+            rich_help_panel="Store",
+            help="Neo4j user (env GRAPHKIT_NEO4J_USER, default neo4j).",
+        ),
+    ),
+    "neo4j_password": (
+        str | None,
+        typer.Option(
+            "--neo4j-password",
+            rich_help_panel="Store",
+            show_default=False,
+            help="Neo4j password (env GRAPHKIT_NEO4J_PASSWORD; prefer the env var). Never printed.",
+        ),
+    ),
+    "neo4j_database": (
+        str | None,
+        typer.Option(
+            "--neo4j-database",
+            rich_help_panel="Store",
+            help="Neo4j database (env GRAPHKIT_NEO4J_DATABASE, default neo4j).",
+        ),
+    ),
+    "store": (
+        Path | None,
+        typer.Option(
+            "--store",
+            metavar="DIR",
+            rich_help_panel="Store",
+            help="Embedded store folder (env GRAPHKIT_STORE, default .graphkit).",
+        ),
+    ),
 }
 
 SUBGRAPH_OPTIONS: dict[str, tuple[Any, Any]] = {
-    "since": (datetime | None, typer.Option(
-        "--since", rich_help_panel="Subgraph", formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
-        help="Only interactions at or after this time (UTC).")),
-    "until": (datetime | None, typer.Option(
-        "--until", rich_help_panel="Subgraph", formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
-        help="Only interactions before this time (UTC).")),
-    "type": (list[str] | None, typer.Option(
-        "--type", rich_help_panel="Subgraph",
-        help="Only interactions of this type (repeatable).")),
-    "min_weight": (float, typer.Option(
-        "--min-weight", rich_help_panel="Subgraph",
-        help="Drop pairs whose summed weight is below this.")),
-    "directed": (bool, typer.Option(
-        "--directed", rich_help_panel="Subgraph",
-        help="Keep interaction direction (default: fold pairs into undirected ties).")),
-    "ego": (str | None, typer.Option(
-        "--ego", metavar="USER_ID", rich_help_panel="Subgraph",
-        help="Only the ego network of this user.")),
-    "hops": (int, typer.Option(
-        "--hops", rich_help_panel="Subgraph", help="Radius of the ego network.")),
-    "community": (int | None, typer.Option(
-        "--community", metavar="ID", rich_help_panel="Subgraph",
-        help="Only members of this community (needs `communities --write-back`).")),
+    "since": (
+        datetime | None,
+        typer.Option(
+            "--since",
+            rich_help_panel="Subgraph",
+            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
+            help="Only interactions at or after this time (UTC).",
+        ),
+    ),
+    "until": (
+        datetime | None,
+        typer.Option(
+            "--until",
+            rich_help_panel="Subgraph",
+            formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"],
+            help="Only interactions before this time (UTC).",
+        ),
+    ),
+    "type": (
+        list[str] | None,
+        typer.Option(
+            "--type",
+            rich_help_panel="Subgraph",
+            help="Only interactions of this type (repeatable).",
+        ),
+    ),
+    "min_weight": (
+        float,
+        typer.Option(
+            "--min-weight",
+            rich_help_panel="Subgraph",
+            help="Drop pairs whose summed weight is below this.",
+        ),
+    ),
+    "directed": (
+        bool,
+        typer.Option(
+            "--directed",
+            rich_help_panel="Subgraph",
+            help="Keep interaction direction (default: fold pairs into undirected ties).",
+        ),
+    ),
+    "ego": (
+        str | None,
+        typer.Option(
+            "--ego",
+            metavar="USER_ID",
+            rich_help_panel="Subgraph",
+            help="Only the ego network of this user.",
+        ),
+    ),
+    "hops": (
+        int,
+        typer.Option("--hops", rich_help_panel="Subgraph", help="Radius of the ego network."),
+    ),
+    "community": (
+        int | None,
+        typer.Option(
+            "--community",
+            metavar="ID",
+            rich_help_panel="Subgraph",
+            help="Only members of this community (needs `communities --write-back`).",
+        ),
+    ),
 }
-SUBGRAPH_DEFAULTS = {"since": None, "until": None, "type": None, "min_weight": 0.0,
-                     "directed": False, "ego": None, "hops": 1, "community": None}
+SUBGRAPH_DEFAULTS = {
+    "since": None,
+    "until": None,
+    "type": None,
+    "min_weight": 0.0,
+    "directed": False,
+    "ego": None,
+    "hops": 1,
+    "community": None,
+}
 
 
 def settings_from(values: dict[str, Any]) -> Settings:
-    return resolve_settings(neo4j_uri=values["neo4j"], neo4j_user=values["neo4j_user"],
-                            neo4j_password=values["neo4j_password"],
-                            neo4j_database=values["neo4j_database"], store_dir=values["store"])
+    return resolve_settings(
+        neo4j_uri=values["neo4j"],
+        neo4j_user=values["neo4j_user"],
+        neo4j_password=values["neo4j_password"],
+        neo4j_database=values["neo4j_database"],
+        store_dir=values["store"],
+    )
 
 
 def utc(moment: datetime | None) -> datetime | None:
@@ -128,22 +209,38 @@ def utc(moment: datetime | None) -> datetime | None:
 
 
 def spec_from(values: dict[str, Any]) -> SubgraphSpec:
-    return SubgraphSpec(since=utc(values["since"]), until=utc(values["until"]),
-                        types=tuple(values["type"]) if values["type"] else None,
-                        min_weight=values["min_weight"], directed=values["directed"],
-                        ego=values["ego"], hops=values["hops"], community=values["community"])
+    return SubgraphSpec(
+        since=utc(values["since"]),
+        until=utc(values["until"]),
+        types=tuple(values["type"]) if values["type"] else None,
+        min_weight=values["min_weight"],
+        directed=values["directed"],
+        ego=values["ego"],
+        hops=values["hops"],
+        community=values["community"],
+    )
 
 
-def _extend_signature(func: Callable[..., Any], groups: list[dict[str, tuple[Any, Any]]],
-                      defaults: dict[str, Any], replaced: list[str]) -> inspect.Signature:
+def _extend_signature(
+    func: Callable[..., Any],
+    groups: list[dict[str, tuple[Any, Any]]],
+    defaults: dict[str, Any],
+    replaced: list[str],
+) -> inspect.Signature:
     signature = inspect.signature(func)
     params = [p for p in signature.parameters.values() if p.name not in replaced]
     annotations = {k: v for k, v in func.__annotations__.items() if k not in replaced}
     for group in groups:
         for name, (kind, option) in group.items():
             annotation = Annotated[kind, option]
-            params.append(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY,
-                                            default=defaults.get(name), annotation=annotation))
+            params.append(
+                inspect.Parameter(
+                    name,
+                    inspect.Parameter.KEYWORD_ONLY,
+                    default=defaults.get(name),
+                    annotation=annotation,
+                )
+            )
             annotations[name] = annotation
     func.__annotations__ = annotations
     return signature.replace(parameters=params)
@@ -171,7 +268,8 @@ def pulls_subgraph(func: Callable[..., Any]) -> Callable[..., Any]:
         return func(settings=settings_from(store_values), spec=spec_from(spec_values), **kwargs)
 
     wrapper.__signature__ = _extend_signature(  # type: ignore[attr-defined]
-        wrapper, [SUBGRAPH_OPTIONS, STORE_OPTIONS], SUBGRAPH_DEFAULTS, ["settings", "spec"])
+        wrapper, [SUBGRAPH_OPTIONS, STORE_OPTIONS], SUBGRAPH_DEFAULTS, ["settings", "spec"]
+    )
     return wrapper
 
 
@@ -215,8 +313,9 @@ def to_json(data: Any) -> str:
     return json.dumps(clean(data), sort_keys=True, indent=2, default=default) + "\n"
 
 
-def render_table(frame: pd.DataFrame, title: str | None = None,
-                 caption: str | None = None) -> Table:
+def render_table(
+    frame: pd.DataFrame, title: str | None = None, caption: str | None = None
+) -> Table:
     table = Table(title=title, caption=caption, show_lines=False)
     for column in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[column])
@@ -239,9 +338,15 @@ def emit(text: str, out: Path | None) -> None:
     stderr.print(f"wrote {out}")
 
 
-def emit_frame(frame: pd.DataFrame, fmt: OutputFormat, out: Path | None, *,
-               title: str | None = None, caption: str | None = None,
-               json_data: Any = None) -> None:
+def emit_frame(
+    frame: pd.DataFrame,
+    fmt: OutputFormat,
+    out: Path | None,
+    *,
+    title: str | None = None,
+    caption: str | None = None,
+    json_data: Any = None,
+) -> None:
     """Render a frame as table, CSV or JSON (``json_data`` overrides the records)."""
     if fmt is OutputFormat.csv:
         emit(frame.to_csv(index=False), out)
@@ -264,8 +369,14 @@ def progress_bar(description: str) -> Iterator[ProgressCallback | None]:
     if not stderr.is_terminal:
         yield None
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-                  TimeElapsedColumn(), console=stderr, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+    ) as bar:
         task = bar.add_task(description, total=None)
 
         def advance(stage: str, done: int, total: int) -> None:
@@ -274,7 +385,12 @@ def progress_bar(description: str) -> Iterator[ProgressCallback | None]:
         yield advance
 
 
-FORMAT_OPTION = Annotated[OutputFormat | None, typer.Option(
-    "--format", "-f", help="table, csv or json (default: from the --out suffix, else table).")]
-OUT_OPTION = Annotated[Path | None, typer.Option(
-    "--out", "-o", help="Write the data to this file instead of stdout.")]
+FORMAT_OPTION = Annotated[
+    OutputFormat | None,
+    typer.Option(
+        "--format", "-f", help="table, csv or json (default: from the --out suffix, else table)."
+    ),
+]
+OUT_OPTION = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Write the data to this file instead of stdout.")
+]

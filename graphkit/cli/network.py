@@ -24,8 +24,10 @@ from graphkit.graph.centrality import MEASURES
 from graphkit.graph.communities import METHODS
 from graphkit.graph.pull import SubgraphSpec
 
-SAMPLE_HELP = ("Estimate betweenness and closeness from K random source users "
-               "(default: exact up to 5,000 users, K=200 above).")
+SAMPLE_HELP = (
+    "Estimate betweenness and closeness from K random source users "
+    "(default: exact up to 5,000 users, K=200 above)."
+)
 
 
 @handles_errors
@@ -33,16 +35,26 @@ SAMPLE_HELP = ("Estimate betweenness and closeness from K random source users "
 def centrality_command(
     settings: Settings,
     spec: SubgraphSpec,
-    measure: Annotated[list[str] | None, typer.Option(
-        "--measure", "-m", help=f"One of {', '.join(MEASURES)} (repeatable; default all).")] = None,
+    measure: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--measure", "-m", help=f"One of {', '.join(MEASURES)} (repeatable; default all)."
+        ),
+    ] = None,
     top: Annotated[int | None, typer.Option("--top", "-n", help="Only the best N users.")] = None,
-    weighted: Annotated[bool, typer.Option(
-        "--weighted", help="Use summed weight as tie strength (degree, PageRank) and its "
-                           "inverse as distance (betweenness, closeness).")] = False,
+    weighted: Annotated[
+        bool,
+        typer.Option(
+            "--weighted",
+            help="Use summed weight as tie strength (degree, PageRank) and its "
+            "inverse as distance (betweenness, closeness).",
+        ),
+    ] = False,
     sample: Annotated[int | None, typer.Option("--sample", metavar="K", help=SAMPLE_HELP)] = None,
     seed: Annotated[int, typer.Option(help="Seed for sampling.")] = 0,
-    write_back: Annotated[bool, typer.Option(
-        "--write-back", help="Store the scores as User properties.")] = False,
+    write_back: Annotated[
+        bool, typer.Option("--write-back", help="Store the scores as User properties.")
+    ] = False,
     fmt: FORMAT_OPTION = None,
     out: OUT_OPTION = None,
 ) -> None:
@@ -54,8 +66,15 @@ def centrality_command(
     """
     with progress_bar("write-back") as progress:
         result = workflows.analyze_centrality(
-            settings, spec, measures=measure or MEASURES, weighted=weighted, sample=sample,
-            seed=seed, write_back=write_back, progress=progress)
+            settings,
+            spec,
+            measures=measure or MEASURES,
+            weighted=weighted,
+            sample=sample,
+            seed=seed,
+            write_back=write_back,
+            progress=progress,
+        )
     for name, how in result.approximate.items():
         stderr.print(f"note: {name} is approximate ({how})")
     fmt = format_for(fmt, out)
@@ -64,9 +83,9 @@ def centrality_command(
     if result.approximate:
         for record in records:
             record["approximate"] = sorted(result.approximate)
-    caption = (f"{result.nodes} users, {result.edges} ties"
-               + ("; approximate: " + ", ".join(sorted(result.approximate))
-                  if result.approximate else ""))
+    caption = f"{result.nodes} users, {result.edges} ties" + (
+        "; approximate: " + ", ".join(sorted(result.approximate)) if result.approximate else ""
+    )
     emit_frame(scores, fmt, out, title="Centrality", caption=caption, json_data=records)
     if write_back:
         stderr.print(f"wrote {', '.join(result.measures)} to {len(result.scores)} users")
@@ -79,12 +98,18 @@ def communities_command(
     spec: SubgraphSpec,
     method: Annotated[str, typer.Option(help=f"{' or '.join(METHODS)}.")] = "louvain",
     seed: Annotated[int, typer.Option(help="Seed for Louvain's random order.")] = 0,
-    resolution: Annotated[float, typer.Option(
-        help="Above 1 favours smaller communities, below 1 larger ones.")] = 1.0,
-    weighted: Annotated[bool, typer.Option(
-        "--weighted", help="Weight ties by summed interaction weight.")] = False,
-    write_back: Annotated[bool, typer.Option(
-        "--write-back", help="Store the community id as the User property `community`.")] = False,
+    resolution: Annotated[
+        float, typer.Option(help="Above 1 favours smaller communities, below 1 larger ones.")
+    ] = 1.0,
+    weighted: Annotated[
+        bool, typer.Option("--weighted", help="Weight ties by summed interaction weight.")
+    ] = False,
+    write_back: Annotated[
+        bool,
+        typer.Option(
+            "--write-back", help="Store the community id as the User property `community`."
+        ),
+    ] = False,
     fmt: FORMAT_OPTION = None,
     out: OUT_OPTION = None,
 ) -> None:
@@ -94,29 +119,56 @@ def communities_command(
     """
     with progress_bar("write-back") as progress:
         result = workflows.analyze_communities(
-            settings, spec, method=method, weighted=weighted,  # type: ignore[arg-type]
-            resolution=resolution, seed=seed, write_back=write_back, progress=progress)
+            settings,
+            spec,
+            method=method,
+            weighted=weighted,  # type: ignore[arg-type]
+            resolution=resolution,
+            seed=seed,
+            write_back=write_back,
+            progress=progress,
+        )
     fmt = format_for(fmt, out)
     if fmt is OutputFormat.json:
-        emit(to_json({"method": result.method, "modularity": result.modularity,
-                      "resolution": result.resolution, "seed": result.seed,
-                      "weighted": result.weighted, "membership": result.membership,
-                      "communities": [{"id": i, "size": len(members), "members": members}
-                                      for i, members in enumerate(result.communities)]}), out)
+        emit(
+            to_json(
+                {
+                    "method": result.method,
+                    "modularity": result.modularity,
+                    "resolution": result.resolution,
+                    "seed": result.seed,
+                    "weighted": result.weighted,
+                    "membership": result.membership,
+                    "communities": [
+                        {"id": i, "size": len(members), "members": members}
+                        for i, members in enumerate(result.communities)
+                    ],
+                }
+            ),
+            out,
+        )
     elif fmt is OutputFormat.csv:
-        frame = pd.DataFrame({"user_id": list(result.membership),
-                              "community": list(result.membership.values())})
+        frame = pd.DataFrame(
+            {"user_id": list(result.membership), "community": list(result.membership.values())}
+        )
         emit_frame(frame.sort_values(["community", "user_id"]), fmt, out)
     else:
-        frame = pd.DataFrame({
-            "community": range(len(result.communities)),
-            "size": result.sizes,
-            "members": [", ".join(m[:5]) + (", …" if len(m) > 5 else "")
-                        for m in result.communities],
-        })
-        emit_frame(frame, fmt, out, title=f"Communities ({result.method})",
-                   caption=f"modularity {result.modularity:.4f}, "
-                           f"{len(result.communities)} communities")
+        frame = pd.DataFrame(
+            {
+                "community": range(len(result.communities)),
+                "size": result.sizes,
+                "members": [
+                    ", ".join(m[:5]) + (", …" if len(m) > 5 else "") for m in result.communities
+                ],
+            }
+        )
+        emit_frame(
+            frame,
+            fmt,
+            out,
+            title=f"Communities ({result.method})",
+            caption=f"modularity {result.modularity:.4f}, {len(result.communities)} communities",
+        )
     if write_back:
         stderr.print(f"wrote community ids of {len(result.membership)} users")
 
@@ -130,10 +182,12 @@ def features_command(
     fmt: FORMAT_OPTION = None,
     sample: Annotated[int | None, typer.Option("--sample", metavar="K", help=SAMPLE_HELP)] = None,
     seed: Annotated[int, typer.Option(help="Seed for sampling and Louvain.")] = 0,
-    influencer_share: Annotated[float, typer.Option(
-        help="Share of users, by PageRank, flagged as influencers.")] = 0.01,
-    write_back: Annotated[bool, typer.Option(
-        "--write-back", help="Store the features as User properties.")] = False,
+    influencer_share: Annotated[
+        float, typer.Option(help="Share of users, by PageRank, flagged as influencers.")
+    ] = 0.01,
+    write_back: Annotated[
+        bool, typer.Option("--write-back", help="Store the features as User properties.")
+    ] = False,
 ) -> None:
     """One row per user with graph features, for joins on user_id.
 
@@ -141,9 +195,15 @@ def features_command(
     community (Louvain), influencer (top --influencer-share of users by PageRank).
     """
     with progress_bar("write-back") as progress:
-        result = workflows.build_features(settings, spec, sample=sample, seed=seed,
-                                          influencer_share=influencer_share,
-                                          write_back=write_back, progress=progress)
+        result = workflows.build_features(
+            settings,
+            spec,
+            sample=sample,
+            seed=seed,
+            influencer_share=influencer_share,
+            write_back=write_back,
+            progress=progress,
+        )
     for name, how in result.approximate.items():
         stderr.print(f"note: {name} is approximate ({how})")
     fmt = format_for(fmt, out)
@@ -159,4 +219,3 @@ def register(app: typer.Typer) -> None:
     app.command("centrality")(centrality_command)
     app.command("communities")(communities_command)
     app.command("features")(features_command)
-

@@ -144,8 +144,10 @@ def centrality(
     """
     unknown = [m for m in measures if m not in MEASURES]
     if unknown or not measures:
-        raise ConfigError(f"unknown measure {unknown[0] if unknown else '(none)'!r}",
-                          hint=f"choose from {', '.join(MEASURES)}")
+        raise ConfigError(
+            f"unknown measure {unknown[0] if unknown else '(none)'!r}",
+            hint=f"choose from {', '.join(MEASURES)}",
+        )
     if graph.number_of_nodes() == 0:
         raise InsufficientData("the graph has no users", hint="widen the filters or load data")
     measures = tuple(dict.fromkeys(measures))
@@ -169,16 +171,18 @@ def centrality(
         elif measure == "pagerank":
             columns[measure] = pagerank(graph, weight=weight)
         elif measure == "betweenness":
-            columns[measure] = nx.betweenness_centrality(path_graph, k=sample, weight=distance,
-                                                         seed=seed)
+            columns[measure] = nx.betweenness_centrality(
+                path_graph, k=sample, weight=distance, seed=seed
+            )
             if sample is not None:
                 approximate[measure] = f"estimated from {sample} of {n} source users"
         elif measure == "closeness":
             if sample is None:
                 columns[measure] = nx.closeness_centrality(path_graph, distance=distance)
             else:
-                columns[measure] = sampled_closeness(path_graph, k=sample, distance=distance,
-                                                     seed=seed)
+                columns[measure] = sampled_closeness(
+                    path_graph, k=sample, distance=distance, seed=seed
+                )
                 approximate[measure] = f"estimated from {sample} of {n} source users"
     scores = pd.DataFrame({"user_id": list(graph)})
     for measure in measures:
@@ -187,8 +191,15 @@ def centrality(
     if sort_by not in measures:
         raise ConfigError(f"cannot sort by {sort_by!r}: it is not among the measures computed")
     # Ties broken by user id so the order never depends on dict or hash order.
-    scores = scores.sort_values([sort_by, "user_id"], ascending=[False, True],
-                                kind="mergesort").reset_index(drop=True)
-    return CentralityResult(scores=scores, measures=measures, weighted=weight is not None,
-                            directed=graph.is_directed(), nodes=n,
-                            edges=graph.number_of_edges(), approximate=approximate)
+    scores = scores.sort_values(
+        [sort_by, "user_id"], ascending=[False, True], kind="mergesort"
+    ).reset_index(drop=True)
+    return CentralityResult(
+        scores=scores,
+        measures=measures,
+        weighted=weight is not None,
+        directed=graph.is_directed(),
+        nodes=n,
+        edges=graph.number_of_edges(),
+        approximate=approximate,
+    )

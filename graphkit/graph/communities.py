@@ -70,21 +70,31 @@ def detect_communities(
     if undirected.number_of_edges() == 0:
         # Modularity is undefined without edges; every user is its own community.
         groups = number_communities([[u] for u in undirected])
-        return CommunityResult(method, 0.0, {u: i for i, g in enumerate(groups) for u in g},
-                               groups, resolution, weight is not None, seed)
+        return CommunityResult(
+            method,
+            0.0,
+            {u: i for i, g in enumerate(groups) for u in g},
+            groups,
+            resolution,
+            weight is not None,
+            seed,
+        )
     if method == "louvain":
         partition = community_louvain.best_partition(
-            undirected, weight=weight or "__unweighted__", resolution=resolution,
-            random_state=seed)
+            undirected, weight=weight or "__unweighted__", resolution=resolution, random_state=seed
+        )
         by_label: dict[int, list[str]] = {}
         for user, label in partition.items():
             by_label.setdefault(label, []).append(user)
         groups = number_communities(by_label.values())
     else:
-        groups = number_communities(nx.community.greedy_modularity_communities(
-            undirected, weight=weight, resolution=resolution))
-    modularity = nx.community.modularity(undirected, groups, weight=weight,
-                                         resolution=resolution)
+        groups = number_communities(
+            nx.community.greedy_modularity_communities(
+                undirected, weight=weight, resolution=resolution
+            )
+        )
+    modularity = nx.community.modularity(undirected, groups, weight=weight, resolution=resolution)
     membership = {user: i for i, group in enumerate(groups) for user in group}
-    return CommunityResult(method, float(modularity), membership, groups, resolution,
-                           weight is not None, seed)
+    return CommunityResult(
+        method, float(modularity), membership, groups, resolution, weight is not None, seed
+    )

@@ -32,8 +32,17 @@ from graphkit.errors import ConfigError
 from graphkit.graph.centrality import centrality, pagerank
 from graphkit.graph.communities import detect_communities
 
-FEATURE_COLUMNS = ["user_id", "degree", "weighted_degree", "pagerank", "betweenness",
-                   "closeness", "clustering", "community", "influencer"]
+FEATURE_COLUMNS = [
+    "user_id",
+    "degree",
+    "weighted_degree",
+    "pagerank",
+    "betweenness",
+    "closeness",
+    "clustering",
+    "community",
+    "influencer",
+]
 DEFAULT_INFLUENCER_SHARE = 0.01
 
 
@@ -67,15 +76,18 @@ def graph_features(
 ) -> FeatureTable:
     """Build the feature table of every user in ``graph``."""
     undirected = graph.to_undirected() if graph.is_directed() else graph
-    scores = centrality(graph, measures=("betweenness", "closeness"),
-                        weight=None, sample=sample, seed=seed)
+    scores = centrality(
+        graph, measures=("betweenness", "closeness"), weight=None, sample=sample, seed=seed
+    )
     pagerank_scores = pagerank(graph, weight="weight")
-    communities = detect_communities(undirected, method="louvain", weight="weight",
-                                     resolution=resolution, seed=seed)
+    communities = detect_communities(
+        undirected, method="louvain", weight="weight", resolution=resolution, seed=seed
+    )
     table = pd.DataFrame({"user_id": list(graph)})
     table["degree"] = table["user_id"].map(dict(undirected.degree())).astype("int64")
-    table["weighted_degree"] = table["user_id"].map(
-        dict(undirected.degree(weight="weight"))).astype(float)
+    table["weighted_degree"] = (
+        table["user_id"].map(dict(undirected.degree(weight="weight"))).astype(float)
+    )
     table["pagerank"] = table["user_id"].map(pagerank_scores).astype(float)
     by_user = scores.scores.set_index("user_id")
     table["betweenness"] = table["user_id"].map(by_user["betweenness"]).astype(float)
@@ -84,5 +96,9 @@ def graph_features(
     table["community"] = table["user_id"].map(communities.membership).astype("int64")
     table["influencer"] = influencer_flags(table["pagerank"], table["user_id"], influencer_share)
     table = table.sort_values("user_id", kind="mergesort").reset_index(drop=True)
-    return FeatureTable(table=table[FEATURE_COLUMNS], influencer_share=influencer_share,
-                        approximate=scores.approximate, modularity=communities.modularity)
+    return FeatureTable(
+        table=table[FEATURE_COLUMNS],
+        influencer_share=influencer_share,
+        approximate=scores.approximate,
+        modularity=communities.modularity,
+    )

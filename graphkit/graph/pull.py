@@ -45,8 +45,13 @@ class SubgraphSpec:
             raise ConfigError("--hops must be at least 1")
         if self.min_weight < 0:
             raise ConfigError("--min-weight must not be negative")
-        object.__setattr__(self, "edge_filter", EdgeFilter(
-            since=self.since, until=self.until, types=self.types, min_weight=self.min_weight))
+        object.__setattr__(
+            self,
+            "edge_filter",
+            EdgeFilter(
+                since=self.since, until=self.until, types=self.types, min_weight=self.min_weight
+            ),
+        )
 
 
 def build_graph(nodes: list[str], edges: pd.DataFrame, *, directed: bool) -> nx.Graph:
@@ -55,8 +60,9 @@ def build_graph(nodes: list[str], edges: pd.DataFrame, *, directed: bool) -> nx.
     graph.add_nodes_from(nodes)
     graph.add_edges_from(
         (s, t, {"interactions": int(c), "weight": float(w)})
-        for s, t, c, w in zip(edges["source"], edges["target"], edges["interactions"],
-                              edges["weight"], strict=True)
+        for s, t, c, w in zip(
+            edges["source"], edges["target"], edges["interactions"], edges["weight"], strict=True
+        )
     )
     return graph
 
@@ -96,9 +102,11 @@ def pull_graph(store: GraphStore, spec: SubgraphSpec | None = None) -> nx.Graph:
     scope = set(nodes) if spec.community is not None else None
     if spec.ego is not None:
         if spec.ego not in set(nodes):
-            raise InsufficientData(f"user {spec.ego!r} is not in the graph"
-                                   + (f" (community {spec.community})" if scope else ""),
-                                   hint="check the user_id against users.csv")
+            raise InsufficientData(
+                f"user {spec.ego!r} is not in the graph"
+                + (f" (community {spec.community})" if scope else ""),
+                hint="check the user_id against users.csv",
+            )
         nodes = ego_members(store, spec, scope)
         scope = set(nodes)
     if scope is None:

@@ -97,4 +97,3 @@ def sort_edges(edges: pd.DataFrame) -> pd.DataFrame:
     return edges.astype(
         {"source": object, "target": object, "interactions": "int64", "weight": "float64"}
     ).reset_index(drop=True)
-

@@ -47,8 +47,8 @@ def upsert_users(existing: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFra
         return new.reset_index(drop=True)
     merged = new.set_index("user_id").combine_first(existing.set_index("user_id"))
     order = list(existing.columns) + [c for c in new.columns if c not in existing.columns]
-    return merged.reset_index()[order].sort_values("user_id", kind="mergesort").reset_index(
-        drop=True
+    return (
+        merged.reset_index()[order].sort_values("user_id", kind="mergesort").reset_index(drop=True)
     )
 
 
@@ -102,8 +102,9 @@ class LocalStore:
         if progress:
             progress("interactions", total, total)
         self._users, self._interactions = users, interactions
-        return LoadSummary(users=len(dataset.users), interactions=len(dataset.interactions),
-                           store=self.description)
+        return LoadSummary(
+            users=len(dataset.users), interactions=len(dataset.interactions), store=self.description
+        )
 
     def user_ids(self, *, community: int | None = None) -> list[str]:
         users, _ = self._require()
@@ -140,9 +141,11 @@ class LocalStore:
             swap = s > t
             s, t = np.where(swap, t, s), np.where(swap, s, t)
         pairs = pd.DataFrame({"source": s, "target": t, "weight": chosen["weight"].to_numpy()})
-        edges = pairs.groupby(["source", "target"], sort=True).agg(
-            interactions=("weight", "size"), weight=("weight", "sum")
-        ).reset_index()
+        edges = (
+            pairs.groupby(["source", "target"], sort=True)
+            .agg(interactions=("weight", "size"), weight=("weight", "sum"))
+            .reset_index()
+        )
         edges = edges[edges["weight"] >= edge_filter.min_weight]
         return sort_edges(edges)
 
@@ -165,8 +168,10 @@ class LocalStore:
     def counts(self) -> StoreCounts:
         users = self._read(self.users_path)
         interactions = self._read(self.interactions_path)
-        return StoreCounts(users=0 if users is None else len(users),
-                           interactions=0 if interactions is None else len(interactions))
+        return StoreCounts(
+            users=0 if users is None else len(users),
+            interactions=0 if interactions is None else len(interactions),
+        )
 
     def close(self) -> None:
         self._users = self._interactions = None

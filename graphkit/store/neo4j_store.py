@@ -73,11 +73,13 @@ class Neo4jStore:
         try:
             self.driver = neo4j.GraphDatabase.driver(settings.neo4j_uri, auth=auth)
         except (ValueError, neo4j.exceptions.ConfigurationError) as exc:
-            raise StoreUnavailable(f"cannot use Neo4j URI {settings.neo4j_uri!r}: {exc}",
-                                   hint="use bolt://HOST:7687 or neo4j://HOST:7687") from exc
+            raise StoreUnavailable(
+                f"cannot use Neo4j URI {settings.neo4j_uri!r}: {exc}",
+                hint="use bolt://HOST:7687 or neo4j://HOST:7687",
+            ) from exc
         try:
             self.driver.verify_connectivity()
-        except Exception as exc:  # noqa: BLE001 - translated just below
+        except Exception as exc:  # every failure here means "cannot use the server"
             self.driver.close()  # an unclosed driver warns when garbage-collected
             raise self._translate(exc) from exc
 
@@ -128,8 +130,9 @@ class Neo4jStore:
         with self._session() as session:
             for start in range(0, len(users), USER_BATCH):
                 batch = users[start : start + USER_BATCH]
-                session.execute_write(lambda tx, b=batch: tx.run(query("load_users"),
-                                                                  rows=b).consume())
+                session.execute_write(
+                    lambda tx, b=batch: tx.run(query("load_users"), rows=b).consume()
+                )
                 done += len(batch)
                 if progress:
                     progress("users", done, total)
@@ -144,8 +147,9 @@ class Neo4jStore:
                     "weights": inter["weight"].iloc[start:stop].tolist(),
                     "keys": inter["key"].iloc[start:stop].tolist(),
                 }
-                session.execute_write(lambda tx, p=params: tx.run(query("load_interactions"),
-                                                                   p).consume())
+                session.execute_write(
+                    lambda tx, p=params: tx.run(query("load_interactions"), p).consume()
+                )
                 done += len(params["keys"])
                 if progress:
                     progress("interactions", done, total)
@@ -177,12 +181,14 @@ class Neo4jStore:
         elif touching is not None:
             name, params["ids"] = "edges_touching_users", list(touching)
         record = self._read_one(name, **params)
-        edges = pd.DataFrame({
-            "source": record["sources"],
-            "target": record["targets"],
-            "interactions": record["interactions"],
-            "weight": record["weights"],
-        })
+        edges = pd.DataFrame(
+            {
+                "source": record["sources"],
+                "target": record["targets"],
+                "interactions": record["interactions"],
+                "weight": record["weights"],
+            }
+        )
         return sort_edges(edges)
 
     def users_table(self) -> pd.DataFrame:
@@ -210,8 +216,9 @@ class Neo4jStore:
             for start in range(0, len(rows), USER_BATCH):
                 batch = rows[start : start + USER_BATCH]
                 written += session.execute_write(
-                    lambda tx, b=batch: tx.run(query("write_user_properties"),
-                                               rows=b).single()["written"]
+                    lambda tx, b=batch: tx.run(query("write_user_properties"), rows=b).single()[
+                        "written"
+                    ]
                 )
                 if progress:
                     progress("write-back", start + len(batch), len(rows))

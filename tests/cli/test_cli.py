@@ -34,8 +34,9 @@ def test_centrality_json_contract(loaded: Path):
     result = run("centrality", "--store", str(loaded), "--format", "json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
-    assert [set(r) for r in rows] == [{"user_id", "degree", "betweenness", "closeness",
-                                       "pagerank"}] * 6
+    assert [set(r) for r in rows] == [
+        {"user_id", "degree", "betweenness", "closeness", "pagerank"}
+    ] * 6
     assert [r["pagerank"] for r in rows] == sorted((r["pagerank"] for r in rows), reverse=True)
     by_user = {r["user_id"]: r for r in rows}
     assert by_user["f"]["degree"] == 0.0
@@ -43,13 +44,15 @@ def test_centrality_json_contract(loaded: Path):
 
 
 def test_centrality_top_measure_and_csv(loaded: Path):
-    result = run("centrality", "--store", str(loaded), "-m", "degree", "--top", "2",
-                 "--format", "csv")
+    result = run(
+        "centrality", "--store", str(loaded), "-m", "degree", "--top", "2", "--format", "csv"
+    )
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
     assert lines[0] == "user_id,degree"
     # c has 3 ties (0.6); a, b and d 2 each (0.4): ties go by user id
     assert [line.split(",")[0] for line in lines[1:]] == ["c", "a"]
+
 
 def test_centrality_sampled_is_flagged(loaded: Path):
     result = run("centrality", "--store", str(loaded), "--sample", "2", "--format", "json")
@@ -59,8 +62,16 @@ def test_centrality_sampled_is_flagged(loaded: Path):
 
 
 def test_communities_json_contract_and_write_back(loaded: Path):
-    result = run("communities", "--store", str(loaded), "--method", "greedy", "--format",
-                 "json", "--write-back")
+    result = run(
+        "communities",
+        "--store",
+        str(loaded),
+        "--method",
+        "greedy",
+        "--format",
+        "json",
+        "--write-back",
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert {"method", "modularity", "membership", "communities"} <= set(data)
@@ -80,9 +91,17 @@ def test_features_table_to_file(loaded: Path, tmp_path: Path):
     result = run("features", "--store", str(loaded), "--out", str(out))
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out)
-    assert list(table.columns) == ["user_id", "degree", "weighted_degree", "pagerank",
-                                   "betweenness", "closeness", "clustering", "community",
-                                   "influencer"]
+    assert list(table.columns) == [
+        "user_id",
+        "degree",
+        "weighted_degree",
+        "pagerank",
+        "betweenness",
+        "closeness",
+        "clustering",
+        "community",
+        "influencer",
+    ]
     row = table.set_index("user_id").loc["a"]
     assert row["degree"] == 2 and row["weighted_degree"] == 8.0  # a-b 7, a-c 1
     assert row["clustering"] == 1.0  # a's neighbours b and c are tied
@@ -90,8 +109,19 @@ def test_features_table_to_file(loaded: Path, tmp_path: Path):
 
 
 def test_filters_reach_the_pull(loaded: Path):
-    result = run("centrality", "--store", str(loaded), "--type", "comment", "--since",
-                 "2026-01-10", "-m", "degree", "-f", "json")
+    result = run(
+        "centrality",
+        "--store",
+        str(loaded),
+        "--type",
+        "comment",
+        "--since",
+        "2026-01-10",
+        "-m",
+        "degree",
+        "-f",
+        "json",
+    )
     assert result.exit_code == 0, result.output
     degrees = {r["user_id"]: r["degree"] for r in json.loads(result.stdout)}
     assert degrees["d"] == pytest.approx(2 / 5) and degrees["a"] == 0.0
@@ -105,8 +135,9 @@ def test_table_output_goes_to_stdout(loaded: Path):
 
 
 def test_invalid_dataset_exit_2_and_nothing_written(tmp_path: Path):
-    bad = TINY_INTERACTIONS.replace("d,e,comment,2026-01-20T10:00:00Z,2\n",
-                                    "d,zz,comment,2026-01-20T10:00:00Z,2\n", 1)
+    bad = TINY_INTERACTIONS.replace(
+        "d,e,comment,2026-01-20T10:00:00Z,2\n", "d,zz,comment,2026-01-20T10:00:00Z,2\n", 1
+    )
     folder = write_dataset(tmp_path / "bad", TINY_USERS, bad)
     store = tmp_path / "store"
     result = run("load", str(folder), "--store", str(store))
@@ -124,8 +155,13 @@ def test_empty_store_exit_3(tmp_path: Path):
 
 
 def test_unreachable_neo4j_exit_3_without_password(tiny_dataset_dir: Path):
-    result = run("load", str(tiny_dataset_dir), "--neo4j", "bolt://127.0.0.1:1",
-                 env={"GRAPHKIT_NEO4J_PASSWORD": "s3cret-pw"})
+    result = run(
+        "load",
+        str(tiny_dataset_dir),
+        "--neo4j",
+        "bolt://127.0.0.1:1",
+        env={"GRAPHKIT_NEO4J_PASSWORD": "s3cret-pw"},
+    )
     assert result.exit_code == 3
     assert "not reachable" in result.stderr and "neo4j-local start" in result.stderr
     assert "s3cret-pw" not in result.output
@@ -133,8 +169,12 @@ def test_unreachable_neo4j_exit_3_without_password(tiny_dataset_dir: Path):
 
 def test_bad_option_values_exit_2(loaded: Path):
     assert run("centrality", "--store", str(loaded), "-m", "eigen").exit_code == 2
-    assert run("centrality", "--store", str(loaded), "--since", "2026-02-01", "--until",
-               "2026-01-01").exit_code == 2
+    assert (
+        run(
+            "centrality", "--store", str(loaded), "--since", "2026-02-01", "--until", "2026-01-01"
+        ).exit_code
+        == 2
+    )
     assert run("centrality", "--neo4j", "http://x").exit_code == 2
 
 

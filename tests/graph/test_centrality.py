@@ -29,8 +29,7 @@ def test_betweenness_matches_r_unnormalised(karate: nx.Graph):
     n = karate.number_of_nodes()
     # We report NetworkX's normalised score; R's is the raw pair count.
     assert best["user_id"] == expected["node"]
-    assert best["betweenness"] * (n - 1) * (n - 2) / 2 == pytest.approx(expected["value"],
-                                                                         rel=1e-6)
+    assert best["betweenness"] * (n - 1) * (n - 2) / 2 == pytest.approx(expected["value"], rel=1e-6)
 
 
 def test_all_measures_agree_with_networkx(karate: nx.Graph):

@@ -32,8 +32,12 @@ def test_undirected_pairs_are_aggregated_and_self_loops_left_out(tiny_store):
 
 def test_directed_pairs_keep_direction(tiny_store):
     assert edges_of(tiny_store, directed=True) == [
-        ("a", "b", 2, 4.0), ("b", "a", 1, 3.0), ("b", "c", 1, 1.0), ("c", "a", 1, 1.0),
-        ("c", "d", 1, 2.0), ("d", "e", 2, 4.0),
+        ("a", "b", 2, 4.0),
+        ("b", "a", 1, 3.0),
+        ("b", "c", 1, 1.0),
+        ("c", "a", 1, 1.0),
+        ("c", "d", 1, 2.0),
+        ("d", "e", 2, 4.0),
     ]
 
 
@@ -41,12 +45,19 @@ def test_time_window_is_half_open(tiny_store):
     since = datetime(2026, 1, 6, 10, tzinfo=UTC)  # includes the b->a message at 10:00
     until = datetime(2026, 1, 10, 10, tzinfo=UTC)  # excludes the c->d comment at 10:00
     assert edges_of(tiny_store, since=since, until=until) == [
-        ("a", "b", 2, 4.0), ("a", "c", 1, 1.0), ("b", "c", 1, 1.0)]
+        ("a", "b", 2, 4.0),
+        ("a", "c", 1, 1.0),
+        ("b", "c", 1, 1.0),
+    ]
 
 
 def test_type_and_min_weight_filters(tiny_store):
     assert edges_of(tiny_store, types=("like", "comment")) == [
-        ("a", "b", 1, 1.0), ("b", "c", 1, 1.0), ("c", "d", 1, 2.0), ("d", "e", 2, 4.0)]
+        ("a", "b", 1, 1.0),
+        ("b", "c", 1, 1.0),
+        ("c", "d", 1, 2.0),
+        ("d", "e", 2, 4.0),
+    ]
     # min_weight applies to the pair's summed weight, after the other filters
     assert edges_of(tiny_store, min_weight=4.0) == [("a", "b", 3, 7.0), ("d", "e", 2, 4.0)]
 
@@ -71,8 +82,9 @@ def test_loading_twice_changes_nothing(tiny_store, tiny_dataset_dir: Path):
 def test_reload_with_corrected_weight_updates_in_place(tiny_store, tmp_path: Path):
     from tests.conftest import TINY_INTERACTIONS, TINY_USERS
 
-    corrected = TINY_INTERACTIONS.replace("c,d,comment,2026-01-10T10:00:00Z,2",
-                                          "c,d,comment,2026-01-10T10:00:00Z,5")
+    corrected = TINY_INTERACTIONS.replace(
+        "c,d,comment,2026-01-10T10:00:00Z,2", "c,d,comment,2026-01-10T10:00:00Z,5"
+    )
     tiny_store.load(load_dataset(write_dataset(tmp_path / "v2", TINY_USERS, corrected)))
     assert ("c", "d", 1, 5.0) in edges_of(tiny_store)
     assert tiny_store.counts().interactions == 9
@@ -87,8 +99,9 @@ def test_users_table_keeps_properties(tiny_store):
 
 
 def test_write_back_then_pull_a_community(tiny_store):
-    membership = pd.DataFrame({"user_id": ["a", "b", "c", "d", "e", "f"],
-                               "community": [0, 0, 0, 1, 1, 2]})
+    membership = pd.DataFrame(
+        {"user_id": ["a", "b", "c", "d", "e", "f"], "community": [0, 0, 0, 1, 1, 2]}
+    )
     assert tiny_store.write_user_properties(membership) == 6
     assert tiny_store.user_ids(community=1) == ["d", "e"]
     graph = pull_graph(tiny_store, SubgraphSpec(community=0))
@@ -103,8 +116,9 @@ def test_write_back_skips_unknown_users(tiny_store):
     assert tiny_store.write_user_properties(frame) == 1
 
 
-@pytest.mark.parametrize(("hops", "expected"),
-                         [(1, ["a", "b", "c", "d"]), (2, ["a", "b", "c", "d", "e"])])
+@pytest.mark.parametrize(
+    ("hops", "expected"), [(1, ["a", "b", "c", "d"]), (2, ["a", "b", "c", "d", "e"])]
+)
 def test_ego_network(tiny_store, hops: int, expected: list[str]):
     graph = pull_graph(tiny_store, SubgraphSpec(ego="c", hops=hops))
     assert sorted(graph.nodes) == expected

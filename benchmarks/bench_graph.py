@@ -1,0 +1,175 @@
+"""Load, pull and algorithm throughput on a simulated network (measured, never asserted).
+
+    scripts/with-test-neo4j .venv/bin/python benchmarks/bench_graph.py [--users 100000]
+
+Needs GRAPHKIT_TEST_NEO4J_URI (a throwaway server: its database is wiped). Prints, for one
+run on this machine:
+  * validation throughput;
+  * load throughput into Neo4j (batched UNWIND, interactions/s) against a baseline of one
+    interaction per transaction measured in the same run on a sample, and their ratio;
+  * pull throughput (aggregated edges/s into NetworkX) from Neo4j and from the embedded store;
+  * each algorithm's time on the pulled graph.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from graphkit.config import Settings
+from graphkit.dataset import load_dataset
+from graphkit.graph.centrality import degree_scores, pagerank, sampled_closeness
+from graphkit.graph.communities import detect_communities
+from graphkit.graph.pull import SubgraphSpec, build_graph, pull_graph
+from graphkit.simulate import simulate_network, write_dataset
+from graphkit.store.base import EdgeFilter
+from graphkit.store.local_store import LocalStore
+from graphkit.store.neo4j_store import Neo4jStore
+from graphkit.store.queries import query
+
+
+def timed(label: str, fn: Callable[[], Any], results: dict[str, float]) -> Any:
+    start = time.perf_counter()
+    value = fn()
+    results[label] = time.perf_counter() - start
+    print(f"  {label:<42} {results[label]:8.2f} s", file=sys.stderr)
+    return value
+
+
+def one_row_per_transaction(store: Neo4jStore, interactions, sample: int) -> float:
+    """Baseline: the naive loader, one MERGE per transaction. Returns interactions/s."""
+    rows = interactions.head(sample)
+    at_ms = (rows["at"].astype("int64") // 1_000_000).tolist()
+    start = time.perf_counter()
+    with store.driver.session(database=store.settings.neo4j_database) as session:
+        for i, row in enumerate(rows.itertuples(index=False)):
+            params = {
+                "sources": [row.source_id],
+                "targets": [row.target_id],
+                "types": [row.type],
+                "at_ms": [at_ms[i]],
+                "weights": [row.weight],
+                "keys": [row.key + "|baseline"],
+            }
+            session.execute_write(
+                lambda tx, p=params: tx.run(query("load_interactions"), p).consume()
+            )
+    return sample / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--interactions-per-user", type=float, default=10.0)
+    parser.add_argument("--baseline-sample", type=int, default=2_000)
+    parser.add_argument("--betweenness-sample", type=int, default=100)
+    parser.add_argument("--out", type=Path, default=Path(".bench/graph.json"))
+    args = parser.parse_args()
+
+    uri = os.environ.get("GRAPHKIT_TEST_NEO4J_URI")
+    if not uri:
+        sys.exit("set GRAPHKIT_TEST_NEO4J_URI (run through scripts/with-test-neo4j)")
+    settings = Settings(
+        neo4j_uri=uri, neo4j_password=os.environ.get("GRAPHKIT_TEST_NEO4J_PASSWORD")
+    )
+    t: dict[str, float] = {}
+    print(f"graphkit benchmark: {args.users} users", file=sys.stderr)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "bench"
+        sim = timed(
+            "simulate",
+            lambda: simulate_network(
+                args.users, seed=1, interactions_per_user=args.interactions_per_user
+            ),
+            t,
+        )
+        timed("write CSV", lambda: write_dataset(sim, folder), t)
+        dataset = timed("validate", lambda: load_dataset(folder), t)
+        n_inter = len(dataset.interactions)
+
+        store = Neo4jStore(settings)
+        with store.driver.session(database=settings.neo4j_database) as session:
+            session.run(
+                "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+            ).consume()
+        timed("load into Neo4j (batched UNWIND)", lambda: store.load(dataset), t)
+        batched_rate = n_inter / t["load into Neo4j (batched UNWIND)"]
+        timed("reload same dataset (idempotent MERGE)", lambda: store.load(dataset), t)
+        baseline_rate = one_row_per_transaction(store, dataset.interactions, args.baseline_sample)
+        edges = timed(
+            "pull from Neo4j (aggregate in Cypher)",
+            lambda: store.aggregate_edges(EdgeFilter(), directed=False),
+            t,
+        )
+        nodes = store.user_ids()
+        graph = timed("build NetworkX graph", lambda: build_graph(nodes, edges, directed=False), t)
+        timed("pull_graph from Neo4j (end to end)", lambda: pull_graph(store, SubgraphSpec()), t)
+        store.close()
+
+        local = LocalStore(Path(tmp) / "store")
+        timed("load into embedded store", lambda: local.load(dataset), t)
+        timed(
+            "pull_graph from embedded store",
+            lambda: pull_graph(LocalStore(local.folder), SubgraphSpec()),
+            t,
+        )
+
+    k = args.betweenness_sample
+    timed("degree", lambda: degree_scores(graph), t)
+    timed("pagerank", lambda: pagerank(graph), t)
+    timed(f"betweenness (sampled k={k})", lambda: nx.betweenness_centrality(graph, k=k, seed=0), t)
+    timed(
+        f"closeness (sampled k={k})",
+        lambda: sampled_closeness(graph, k=k, distance=None, seed=0),
+        t,
+    )
+    louvain = timed("louvain", lambda: detect_communities(graph, method="louvain"), t)
+    sub = graph.subgraph(sorted(graph)[: min(len(graph), 20_000)]).copy()
+    timed(
+        f"greedy modularity ({sub.number_of_nodes()}-user subgraph)",
+        lambda: detect_communities(sub, method="greedy"),
+        t,
+    )
+
+    pull_rate = len(edges) / t["pull from Neo4j (aggregate in Cypher)"]
+    figures = {
+        "users": args.users,
+        "interactions": n_inter,
+        "pairs": len(edges),
+        "validate_rows_per_s": n_inter / t["validate"],
+        "load_interactions_per_s": batched_rate,
+        "baseline_one_per_tx_interactions_per_s": baseline_rate,
+        "load_speedup_vs_baseline": batched_rate / baseline_rate,
+        "pull_edges_per_s": pull_rate,
+        "pull_end_to_end_edges_per_s": len(edges) / t["pull_graph from Neo4j (end to end)"],
+        "embedded_pull_edges_per_s": len(edges) / t["pull_graph from embedded store"],
+        "louvain_modularity": louvain.modularity,
+        "seconds": t,
+    }
+    print("\nresults", file=sys.stderr)
+    print(
+        f"  load:  {batched_rate:10,.0f} interactions/s batched vs {baseline_rate:,.0f}/s "
+        f"one per transaction  (x{batched_rate / baseline_rate:.1f})",
+        file=sys.stderr,
+    )
+    print(
+        f"  pull:  {pull_rate:10,.0f} edges/s from Neo4j; "
+        f"{figures['embedded_pull_edges_per_s']:,.0f} edges/s from the embedded store",
+        file=sys.stderr,
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(figures, indent=2, sort_keys=True))
+    print(json.dumps(figures, indent=2, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()
