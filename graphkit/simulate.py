@@ -12,7 +12,10 @@ the data:
 * each interaction picks its source ∝ activity and its target ∝ popularity inside
   the source's community with probability ``1 − mixing``, else anywhere;
 * interaction times follow a diurnal and weekly profile with a mild growth trend,
-  and never precede either endpoint's signup.
+  and never precede either endpoint's signup;
+* optionally (:func:`simulate_events`), app sessions and in-session events whose
+  rate grows with graph degree, on the same time profile, with a few anomalous
+  days injected as ground truth.
 
 Determinism. Every draw comes from ``numpy.random.default_rng`` through ``random()``,
 ``integers()`` and ``permutation()`` only, and every number that decides a discrete
@@ -35,6 +38,7 @@ Example
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from dataclasses import dataclass
@@ -47,12 +51,18 @@ import pandas as pd
 from graphkit.errors import ConfigError
 
 __all__ = [
+    "EVENT_COLUMNS",
+    "EVENT_TYPES",
     "INTERACTION_COLUMNS",
     "INTERACTION_TYPES",
     "TYPE_WEIGHTS",
     "USER_COLUMNS",
+    "EventParams",
     "NetworkParams",
+    "SimulatedEvents",
     "SimulatedNetwork",
+    "default_n_communities",
+    "simulate_events",
     "simulate_network",
     "write_dataset",
 ]
@@ -112,6 +122,23 @@ _AGE_BANDS = ((16, 17, 20), (18, 24, 36), (25, 34, 30), (35, 44, 18),
 # Random streams, one per table, so models evolve independently.
 _STREAM_USERS = 1
 _STREAM_INTERACTIONS = 2
+_STREAM_EVENTS = 3
+
+# Longest period accepted: keeps integer time masses far from int64 overflow and
+# every timestamp within four-digit years.
+_MAX_DAYS = 36_600
+
+# --- events -----------------------------------------------------------------------
+EVENT_COLUMNS = ("user_id", "at", "event", "value", "session_id")
+#: Event kinds; a ``session`` row opens each session and carries its length.
+EVENT_TYPES = ("session", "view", "like", "click", "message")
+_IN_SESSION_MIX = (0, 60, 20, 15, 5)  # percent of in-session events, by EVENT_TYPES
+# Session length in seconds: 15 + 180·(Pareto(2) − 1), median ≈ 90 s, capped at 4 h.
+_SESSION_MIN_S, _SESSION_SCALE_S, _SESSION_MAX_S = 15, 180.0, 4 * _SECONDS_PER_HOUR
+_SECONDS_PER_IN_SESSION_EVENT = 30  # about one view/like/click/message per minute
+# Injected anomalies: (kind, volume in percent of a normal day).
+_ANOMALY_KINDS = (("outage", 35), ("spike", 250))
+_ANOMALY_BASELINE_DAYS = 7  # anomalies avoid the first week when the period allows
 
 # Self-loops are redrawn this many times; the (astronomically rare) rest move to the
 # next member of the source's community, which always exists (communities have ≥ 2).
@@ -259,7 +286,7 @@ def simulate_network(
 
 
 def write_dataset(
-    sim: SimulatedNetwork,
+    sim: SimulatedNetwork | SimulatedEvents,
     out_dir: Path | str,
     *,
     fmt: Literal["csv", "parquet"] = "csv",
@@ -273,8 +300,9 @@ def write_dataset(
 
     Parameters
     ----------
-    sim : SimulatedNetwork
-        What to write (``users.*`` and ``interactions.*``).
+    sim : SimulatedNetwork or SimulatedEvents
+        What to write: ``users`` and ``interactions`` for a network, ``events``
+        for events (ground truth such as ``latent`` and ``anomalies`` stays out).
     out_dir : Path or str
         Target folder, created with its parents if missing.
     fmt : {"csv", "parquet"}
@@ -356,7 +384,7 @@ def _resolve_params(
 ) -> NetworkParams:
     n_users = _require_int("n_users", n_users, minimum=2)
     seed = _require_int("seed", seed, minimum=0)
-    days = _require_int("days", days, minimum=1)
+    days = _require_int("days", days, minimum=1, maximum=_MAX_DAYS)
     if n_communities is None:
         n_communities = default_n_communities(n_users)
     n_communities = _require_int("n_communities", n_communities, minimum=1)
@@ -381,11 +409,13 @@ def _resolve_params(
     )
 
 
-def _require_int(name: str, value: object, *, minimum: int) -> int:
+def _require_int(name: str, value: object, *, minimum: int, maximum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise ConfigError(f"{name} must be an integer, got {value!r}")
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{name} must be at most {maximum}, got {value}")
     return int(value)
 
 
@@ -685,6 +715,248 @@ def _draw_targets(
 
 
 # --------------------------------------------------------------------------------
+# Events
+# --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventParams:
+    """The parameters a :class:`SimulatedEvents` was drawn with."""
+
+    seed: int
+    sessions_per_user_day: float
+    n_anomalies: int
+
+
+@dataclass(frozen=True, eq=False)
+class SimulatedEvents:
+    """Activity events of a simulated network and the anomalies injected into them.
+
+    Attributes
+    ----------
+    events : DataFrame
+        Columns :data:`EVENT_COLUMNS`, sorted by ``at``, ``session_id``, event kind.
+        Compact dtypes so ten million rows fit in about half a gigabyte:
+        ``user_id`` and ``event`` are categoricals, ``at`` an Arrow-backed string
+        (ISO-8601 UTC), ``value`` (seconds: the session length on ``session``
+        rows, 0 on the others) and ``session_id`` (chronological) are int64.
+    anomalies : DataFrame
+        Ground truth, not written to files: one row per anomalous day with
+        ``start`` and ``end`` (ISO-8601 UTC), ``kind`` ("outage" or "spike") and
+        ``factor``, the day's expected volume relative to a normal day.
+    params : EventParams
+        The parameters used.
+    """
+
+    events: pd.DataFrame
+    anomalies: pd.DataFrame
+    params: EventParams
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The dataset tables by file stem, in the order they are written."""
+        return {"events": self.events}
+
+
+def simulate_events(
+    sim: SimulatedNetwork,
+    *,
+    seed: int | None = None,
+    sessions_per_user_day: float = 0.5,
+    n_anomalies: int = 3,
+) -> SimulatedEvents:
+    """Simulate app sessions and in-session events for the users of ``sim``.
+
+    Sessions follow the network's diurnal, weekly and growth profile, start after
+    the user's signup, and come more often from well-connected users (rate
+    ∝ √(1 + degree), degree counted in ``sim.interactions``). Each session has a
+    heavy-tailed length and about one view, like, click or message per
+    minute. On ``n_anomalies`` days the volume is multiplied by a known factor
+    (outage or spike): the returned ``anomalies`` frame is the truth to detect.
+
+    Parameters
+    ----------
+    sim : SimulatedNetwork
+        The network whose users, signups and degrees drive the activity.
+    seed : int, optional
+        Seed of the event stream; defaults to ``sim.params.seed``.
+    sessions_per_user_day : float
+        Mean sessions per signed-up user per day (before anomalies), ≥ 0.
+    n_anomalies : int
+        Number of anomalous days, at most the number of days after the first week
+        (or of all days in periods shorter than two weeks).
+
+    Returns
+    -------
+    SimulatedEvents
+        ``events``, ``anomalies`` and ``params``.
+
+    Raises
+    ------
+    ConfigError
+        If a parameter is out of range.
+
+    Example
+    -------
+    >>> sim = simulate_network(100, seed=2, days=28)
+    >>> ev = simulate_events(sim, n_anomalies=1)
+    >>> list(ev.events.columns)
+    ['user_id', 'at', 'event', 'value', 'session_id']
+    >>> bool(ev.anomalies["kind"].isin(["outage", "spike"]).all())
+    True
+    """
+    network = sim.params
+    params = EventParams(
+        seed=network.seed if seed is None else _require_int("seed", seed, minimum=0),
+        sessions_per_user_day=_require_real(
+            "sessions_per_user_day", sessions_per_user_day, low=0.0, high=None
+        ),
+        n_anomalies=_require_int("n_anomalies", n_anomalies, minimum=0),
+    )
+    eligible = _anomaly_days(network.days)
+    if params.n_anomalies > len(eligible):
+        raise ConfigError(
+            f"n_anomalies={params.n_anomalies} is more than the {len(eligible)} eligible days",
+            hint="lower n_anomalies or simulate more days",
+        )
+    rng = np.random.default_rng([params.seed, _STREAM_EVENTS])
+    start_s = _parse_start(network.start)
+    ids = sim.users["user_id"].to_numpy()
+    signup = _epoch_seconds(sim.users["signup_at"]) - start_s
+    degree = _degrees(ids, sim.interactions)
+
+    days, kinds = _draw_anomalies(rng, eligible, params.n_anomalies)
+    percent = np.full(network.days, 100, dtype=np.int64)
+    percent[days] = np.asarray([factor for _, factor in _ANOMALY_KINDS], dtype=np.int64)[kinds]
+    profile = _TimeProfile.build(start_s, network.days).scaled(np.repeat(percent, 24))
+
+    joined = np.clip(signup, 0, None)
+    # Share of a normal period each user is around for (anomalies excluded).
+    normal = _TimeProfile.build(start_s, network.days)
+    exposure = (normal.total - normal.mass_before(joined)) / normal.total
+    # A sequential sum (cumsum), not pairwise: the same bits on every platform.
+    alive_days = network.days * float(np.cumsum(exposure)[-1])
+    n_sessions = round(params.sessions_per_user_day * alive_days)
+    sessions = _draw_sessions(rng, profile, joined, np.sqrt(1.0 + degree) * exposure, n_sessions)
+    events = _expand_sessions(rng, sessions, profile.seconds)
+    anomalies = pd.DataFrame(
+        {
+            "start": _iso(start_s + days * _SECONDS_PER_DAY),
+            "end": _iso(start_s + (days + 1) * _SECONDS_PER_DAY),
+            "kind": _lookup([kind for kind, _ in _ANOMALY_KINDS], kinds),
+            "factor": np.asarray([f for _, f in _ANOMALY_KINDS], dtype=np.float64)[kinds] / 100,
+        }
+    )
+    return SimulatedEvents(
+        events=_events_frame(ids, events, start_s), anomalies=anomalies, params=params
+    )
+
+
+def _anomaly_days(days: int) -> np.ndarray:
+    first = _ANOMALY_BASELINE_DAYS if days >= 2 * _ANOMALY_BASELINE_DAYS else 0
+    return np.arange(first, days, dtype=np.int64)
+
+
+def _draw_anomalies(
+    rng: np.random.Generator, eligible: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct anomalous days (sorted) and the kind of each."""
+    days = np.sort(rng.permutation(eligible)[:n])
+    kinds = rng.integers(0, len(_ANOMALY_KINDS), n)
+    return days, kinds
+
+
+def _epoch_seconds(stamps: pd.Series) -> np.ndarray:
+    parsed = pd.to_datetime(stamps, utc=True, format="%Y-%m-%dT%H:%M:%SZ")
+    return parsed.dt.tz_convert(None).to_numpy(dtype="datetime64[s]").astype(np.int64)
+
+
+def _degrees(ids: np.ndarray, interactions: pd.DataFrame) -> np.ndarray:
+    """Interactions per user (as source plus as target), in user order."""
+    index = pd.Index(ids)
+    ends = np.concatenate(
+        [
+            index.get_indexer(interactions["source_id"]),
+            index.get_indexer(interactions["target_id"]),
+        ]
+    )
+    return np.bincount(ends[ends >= 0], minlength=len(ids)).astype(np.float64)
+
+
+@dataclass(frozen=True)
+class _Sessions:
+    user: np.ndarray
+    offset: np.ndarray  # seconds from start
+    length: np.ndarray  # seconds
+
+
+def _draw_sessions(
+    rng: np.random.Generator,
+    profile: _TimeProfile,
+    joined: np.ndarray,
+    weight: np.ndarray,
+    n: int,
+) -> _Sessions:
+    """Sessions in chronological order (ties by user): session ids are positions."""
+    user = _draw_proportional(rng, weight, n)
+    offset = profile.sample(rng, joined[user])
+    tail = 1.0 / np.sqrt(1.0 - rng.random(n)) - 1.0  # Pareto(2) − 1, exact
+    length = _SESSION_MIN_S + np.floor(_SESSION_SCALE_S * tail).astype(np.int64)
+    length = np.minimum(length, _SESSION_MAX_S)
+    order = np.lexsort((user, offset))
+    return _Sessions(user=user[order], offset=offset[order], length=length[order])
+
+
+def _sort_order(
+    offset: np.ndarray, session: np.ndarray, kind: np.ndarray, seconds: int, n_sessions: int
+) -> np.ndarray:
+    """Order by (offset, session, kind): one int64 key when it fits, else lexsort."""
+    n_kinds = len(EVENT_TYPES)
+    if seconds * max(n_sessions, 1) * n_kinds < 2**62:
+        key = (offset * n_sessions + session) * n_kinds + kind
+        return np.argsort(key, kind="stable")
+    return np.lexsort((kind, session, offset))
+
+
+@dataclass(frozen=True)
+class _EventRows:
+    user: np.ndarray
+    offset: np.ndarray
+    kind: np.ndarray  # index into EVENT_TYPES
+    value: np.ndarray
+    session: np.ndarray
+
+
+def _expand_sessions(rng: np.random.Generator, sessions: _Sessions, seconds: int) -> _EventRows:
+    """One ``session`` row per session plus its in-session events, sorted."""
+    n = len(sessions.user)
+    count = rng.integers(0, 2 + sessions.length // _SECONDS_PER_IN_SESSION_EVENT)
+    parent = np.repeat(np.arange(n, dtype=np.int64), count)
+    # Uniform second within the session: floor(u·(length + 1)) is exact IEEE
+    # arithmetic and much faster than integers() with per-row bounds.
+    span = sessions.length[parent]
+    within = np.minimum(np.floor(rng.random(len(parent)) * (span + 1)).astype(np.int64), span)
+    # A session running past the end of the period is cut there.
+    inner_offset = np.minimum(sessions.offset[parent] + within, seconds - 1)
+    del span, within
+    inner_kind = _categorical(rng, _IN_SESSION_MIX, len(parent))
+
+    session = np.concatenate([np.arange(n, dtype=np.int64), parent])
+    del parent
+    offset = np.concatenate([sessions.offset, inner_offset])
+    del inner_offset
+    kind = np.concatenate([np.zeros(n, dtype=np.int64), inner_kind])
+    value = np.concatenate([sessions.length, np.zeros(len(inner_kind), dtype=np.int64)])
+    order = _sort_order(offset, session, kind, seconds, n)
+    return _EventRows(
+        user=sessions.user[session[order]],
+        offset=offset[order],
+        kind=kind[order],
+        value=value[order],
+        session=session[order],
+    )
+
+
+# --------------------------------------------------------------------------------
 # Frames and files
 # --------------------------------------------------------------------------------
 
@@ -692,20 +964,36 @@ def _draw_targets(
 def _user_ids(n: int) -> np.ndarray:
     """``u000000``-style ids, at least six digits, wider when ``n`` needs it."""
     width = max(6, len(str(n - 1)))
-    return np.char.add("u", np.char.zfill(np.arange(n).astype(str), width)).astype(object)
+    numbers = np.arange(n, dtype=np.int64)
+    return (
+        _digits(b"u" + b"0" * width, ((1, numbers, width),)).astype(f"U{width + 1}").astype(object)
+    )
 
 
 def _iso_bytes(epoch_seconds: np.ndarray) -> np.ndarray:
     """ISO-8601 UTC stamps (``2026-01-03T14:22:05Z``) as fixed-width ``S20`` bytes.
 
-    Integer arithmetic only: days to civil dates with H. Hinnant's algorithm
-    ("chrono-Compatible Low-Level Date Algorithms", days_from_civil inverse), then
-    digits written into a byte matrix. Several times faster than
-    ``numpy.datetime_as_string`` and needs no per-row Python; years 0000-9999.
+    Integer arithmetic and two table look-ups: the date part from a table of the
+    (few) days spanned, the clock part from a table of the 86 400 seconds of a day.
+    Much faster than ``numpy.datetime_as_string`` and no per-row Python.
     """
     seconds = np.asarray(epoch_seconds, dtype=np.int64)
-    days, second_of_day = np.divmod(seconds, _SECONDS_PER_DAY)
-    z = days + 719_468
+    out = np.empty(len(seconds), dtype=[("date", "S10"), ("clock", "S10")])
+    if len(seconds):
+        days, second_of_day = np.divmod(seconds, _SECONDS_PER_DAY)
+        first = int(days.min())
+        out["date"] = _civil_dates(np.arange(first, int(days.max()) + 1))[days - first]
+        out["clock"] = _clock_table()[second_of_day]
+    return out.view("S20")
+
+
+def _civil_dates(days: np.ndarray) -> np.ndarray:
+    """``YYYY-MM-DD`` (``S10``) for days since 1970-01-01, years 0000-9999.
+
+    H. Hinnant's ``civil_from_days`` ("chrono-Compatible Low-Level Date
+    Algorithms"), vectorised; integer arithmetic only.
+    """
+    z = days.astype(np.int64) + 719_468
     era = z // 146_097
     day_of_era = z - era * 146_097
     year_of_era = (
@@ -716,18 +1004,28 @@ def _iso_bytes(epoch_seconds: np.ndarray) -> np.ndarray:
     day = day_of_year - (153 * shifted_month + 2) // 5 + 1
     month = np.where(shifted_month < 10, shifted_month + 3, shifted_month - 9)
     year = year_of_era + era * 400 + (month <= 2)
-    hour, rest = np.divmod(second_of_day, _SECONDS_PER_HOUR)
-    minute, second = np.divmod(rest, 60)
+    return _digits(b"0000-00-00", ((0, year, 4), (5, month, 2), (8, day, 2)))
 
-    out = np.empty((len(seconds), 20), dtype=np.uint8)
-    out[:] = np.frombuffer(b"0000-00-00T00:00:00Z", dtype=np.uint8)
-    digits = ord("0")
-    for column, value, width in (
-        (0, year, 4), (5, month, 2), (8, day, 2), (11, hour, 2), (14, minute, 2), (17, second, 2),
-    ):  # fmt: skip
+
+@functools.cache
+def _clock_table() -> np.ndarray:
+    """``Thh:mm:ssZ`` (``S10``) for every second of a day, indexed by second."""
+    hour, rest = np.divmod(np.arange(_SECONDS_PER_DAY, dtype=np.int64), _SECONDS_PER_HOUR)
+    minute, second = np.divmod(rest, 60)
+    table = _digits(b"T00:00:00Z", ((1, hour, 2), (4, minute, 2), (7, second, 2)))
+    table.flags.writeable = False
+    return table
+
+
+def _digits(template: bytes, fields: tuple[tuple[int, np.ndarray, int], ...]) -> np.ndarray:
+    """Copies of ``template`` with each (column, values, width) written as digits."""
+    n = len(fields[0][1])
+    out = np.empty((n, len(template)), dtype=np.uint8)
+    out[:] = np.frombuffer(template, dtype=np.uint8)
+    for column, values, width in fields:
         for place in range(width):
-            out[:, column + width - 1 - place] = digits + value // 10**place % 10
-    return out.view("S20").ravel()
+            out[:, column + width - 1 - place] = ord("0") + values // 10**place % 10
+    return out.view(f"S{len(template)}").ravel()
 
 
 def _iso(epoch_seconds: np.ndarray) -> np.ndarray:
@@ -740,7 +1038,9 @@ def _iso_arrow(epoch_seconds: np.ndarray) -> pd.Series:
     import pyarrow as pa
 
     data = np.ascontiguousarray(_iso_bytes(epoch_seconds))
-    offsets = np.arange(0, 20 * len(data) + 1, 20, dtype=np.int32 if len(data) < 10**8 else np.int64)
+    offsets = np.arange(
+        0, 20 * len(data) + 1, 20, dtype=np.int32 if len(data) < 10**8 else np.int64
+    )
     kind = pa.string() if offsets.dtype == np.int32 else pa.large_string()
     array = pa.Array.from_buffers(
         kind, len(data), [None, pa.py_buffer(offsets), pa.py_buffer(data.view(np.uint8))]
@@ -785,22 +1085,71 @@ def _interactions_frame(ids: np.ndarray, edges: _Edges, start_s: int) -> pd.Data
     )
 
 
+def _events_frame(ids: np.ndarray, rows: _EventRows, start_s: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "user_id": pd.Categorical.from_codes(
+                rows.user.astype(np.int32), categories=pd.Index(ids, dtype=object)
+            ),
+            "at": _iso_arrow(start_s + rows.offset),
+            "event": pd.Categorical.from_codes(
+                rows.kind.astype(np.int8), categories=pd.Index(EVENT_TYPES)
+            ),
+            "value": rows.value.astype(np.int64),
+            "session_id": rows.session.astype(np.int64),
+        },
+        columns=list(EVENT_COLUMNS),
+    )
+
+
 def _write_atomically(frame: pd.DataFrame, path: Path, fmt: str) -> None:
     """Write to a hidden temporary file beside ``path``, fsync, then rename over it."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        if fmt == "csv":
-            with open(temporary, "w", encoding="utf-8", newline="") as handle:
-                frame.to_csv(
-                    handle, index=False, lineterminator="\n", float_format=_CSV_FLOAT_FORMAT
-                )
-                handle.flush()
-                os.fsync(handle.fileno())
-        else:
-            frame.to_parquet(temporary, index=False, engine="pyarrow")
-            with open(temporary, "rb+") as handle:
-                os.fsync(handle.fileno())
+        _write_table(frame, temporary, fmt)
+        with open(temporary, "rb+") as handle:
+            os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _write_table(frame: pd.DataFrame, path: Path, fmt: str) -> None:
+    if fmt == "parquet":
+        frame.to_parquet(path, index=False, engine="pyarrow")
+        return
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    # Arrow's writer is an order of magnitude faster than pandas' and, unquoted,
+    # writes the very bytes pandas would. It refuses values that need quoting
+    # (commas, quotes, line breaks): those frames go through pandas instead.
+    try:
+        table = pa.Table.from_pandas(_floats_as_text(frame), preserve_index=False)
+        with open(path, "wb") as handle:
+            pa_csv.write_csv(
+                table,
+                handle,
+                write_options=pa_csv.WriteOptions(quoting_style="none", quoting_header="none"),
+            )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            frame.to_csv(handle, index=False, lineterminator="\n", float_format=_CSV_FLOAT_FORMAT)
+
+
+def _floats_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Float columns formatted with ``_CSV_FLOAT_FORMAT`` (NaN as empty), as pandas does.
+
+    Each distinct value is formatted once, so this stays vectorised for the few
+    distinct weights of an interactions table.
+    """
+    floats = [name for name in frame.columns if pd.api.types.is_float_dtype(frame[name].dtype)]
+    if not floats:
+        return frame
+    frame = frame.copy(deep=False)
+    for name in floats:
+        distinct, position = np.unique(frame[name].to_numpy(), return_inverse=True)
+        text = ["" if math.isnan(value) else _CSV_FLOAT_FORMAT % value for value in distinct]
+        frame[name] = np.asarray(text, dtype=object)[position.reshape(-1)]
+    return frame
