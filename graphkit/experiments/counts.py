@@ -11,7 +11,11 @@ import numpy as np
 import numpy.typing as npt
 import statsmodels.api as sm
 from statsmodels.discrete.discrete_model import NegativeBinomial
-from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
+from statsmodels.tools.sm_exceptions import (
+    ConvergenceWarning,
+    HessianInversionWarning,
+    PerfectSeparationWarning,
+)
 
 from graphkit.errors import ConfigError, DataError, InsufficientData
 from graphkit.experiments.samples import FloatArray, as_sample
@@ -24,7 +28,12 @@ MODEL_NAMES: dict[str, str] = {
 }
 
 # Warnings a maximum-likelihood fit may raise on awkward data; they become notes.
-_FIT_WARNINGS = (ConvergenceWarning, HessianInversionWarning, RuntimeWarning)
+_FIT_WARNINGS = (
+    ConvergenceWarning,
+    HessianInversionWarning,
+    PerfectSeparationWarning,
+    RuntimeWarning,
+)
 
 # Pearson χ²/df above this in a Poisson fit suggests the negative binomial instead.
 _OVERDISPERSION_RATIO = 1.5
@@ -100,7 +109,9 @@ def _fit_quietly(fit: Any, notes: list[str]) -> Any:
         result = fit()
     for caught_warning in caught:
         if issubclass(caught_warning.category, _FIT_WARNINGS):
-            notes.append(f"model fit warned: {caught_warning.message}")
+            note = f"model fit warned: {caught_warning.message}"
+            if note not in notes:  # optimisers repeat a warning once per iteration
+                notes.append(note)
         else:  # not a numerical problem of the fit: not ours to hide
             warnings.warn_explicit(
                 caught_warning.message,

@@ -213,6 +213,8 @@ def _design_covariates(
     frame: pd.DataFrame, covariates: Sequence[str], notes: list[str]
 ) -> pd.DataFrame:
     """Numeric covariates as is, others as dummies (first level dropped), all centred."""
+    if not covariates:
+        return pd.DataFrame(index=frame.index)
     columns = frame[list(covariates)]
     missing = columns.isna().sum()
     if missing.any():

@@ -7,6 +7,7 @@ import sys
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
@@ -107,15 +108,13 @@ def _t_test(
         var_mean_c = _variance(control) / n_c
         var_mean_t = _variance(treatment) / n_t
         stderr = math.sqrt(var_mean_c + var_mean_t)
-        # Welch–Satterthwaite degrees of freedom (R stats:::t.test.default).
-        total = var_mean_c + var_mean_t
-        df = (
-            total
-            * total
-            / (var_mean_c * var_mean_c / (n_c - 1) + var_mean_t * var_mean_t / (n_t - 1))
-            if stderr > 0
-            else math.nan
-        )
+        # Welch–Satterthwaite degrees of freedom (R stats:::t.test.default), written with
+        # shares of the variance so that tiny variances cannot underflow to 0/0.
+        df = math.nan
+        if stderr > 0:
+            share_c = var_mean_c / (var_mean_c + var_mean_t)
+            share_t = var_mean_t / (var_mean_c + var_mean_t)
+            df = 1 / (share_c * share_c / (n_c - 1) + share_t * share_t / (n_t - 1))
     # R's t.test stops with "data are essentially constant" below this standard error.
     if stderr <= 10 * sys.float_info.epsilon * max(abs(control.mean), abs(treatment.mean)):
         return None, "both arms are constant (zero variance): the t-test is undefined"
@@ -152,8 +151,9 @@ def compare_means(
     test : {"welch", "student", "mann-whitney"}
         Test behind ``statistic`` and ``p_value``. Welch is the default because it does
         not assume equal variances (R ``t.test`` default). Mann–Whitney uses SciPy's
-        ``mannwhitneyu`` (exact for small untied samples, else normal approximation
-        with continuity correction, as R ``wilcox.test``).
+        ``mannwhitneyu`` with R ``wilcox.test``'s choice: exact when both arms have
+        fewer than 50 values and there are no ties, else the normal approximation with
+        continuity correction.
     alpha : float
         Significance level; CIs are ``1 - alpha``.
     bootstrap_resamples : int, optional
@@ -203,8 +203,16 @@ def compare_means(
     df: float | None = t_test.df if t_test else None
     p_value: float | None = t_test.p_value if t_test else None
     if test == "mann-whitney":
-        # U counts pairs where treatment beats control (ties count one half).
-        u_test = stats.mannwhitneyu(treatment_values, control_values, alternative="two-sided")
+        # U counts pairs where treatment beats control (ties count one half). R wilcox.test
+        # is exact below 50 per arm without ties, else normal with continuity correction.
+        pooled = np.concatenate([control_values, treatment_values])
+        exact = max(control_arm.n, treatment_arm.n) < 50 and np.unique(pooled).size == pooled.size
+        u_test = stats.mannwhitneyu(
+            treatment_values,
+            control_values,
+            alternative="two-sided",
+            method="exact" if exact else "asymptotic",
+        )
         statistic, df, p_value = float(u_test.statistic), None, float(u_test.pvalue)
         notes.append(
             "the CI is Welch's interval for the difference in means; Mann–Whitney tests "

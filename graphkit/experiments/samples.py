@@ -54,7 +54,11 @@ def as_sample(values: Iterable[float] | npt.ArrayLike, *, name: str) -> FloatArr
     try:
         array = np.array(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise DataError(f"{name}: values are not numeric", expected="numbers") from exc
+        raise DataError(
+            f"{name}: values are not all numbers (text or missing values)",
+            expected="numbers",
+            hint="drop or impute missing values before testing",
+        ) from exc
     if array.ndim != 1:
         raise DataError(
             f"{name}: expected a one-dimensional sequence, got shape {array.shape}",

@@ -17,6 +17,9 @@ from graphkit.experiments.samples import as_sample
 
 CURVE_COLUMNS = ["group", "time", "survival", "ci_low", "ci_high", "at_risk"]
 
+# R survival's tolerance for "the curve is exactly 0.5": sqrt(.Machine$double.eps).
+_TOLERANCE = math.sqrt(np.finfo(float).eps)
+
 
 @dataclass(frozen=True)
 class SurvivalComparison:
@@ -67,6 +70,26 @@ def _events(values: npt.ArrayLike | None, size: int) -> npt.NDArray[np.bool_]:
     return flags == 1
 
 
+def _median_survival(
+    times: npt.NDArray[np.float64], survival: npt.NDArray[np.float64]
+) -> float | None:
+    """Median of a Kaplan–Meier curve by R's rule (survival 3.x ``findq`` in
+    ``quantile.survfit``): the first time S(t) <= 0.5; where S(t) is exactly 0.5 over an
+    interval, the midpoint of that interval, which for a curve ending flat at 0.5 runs
+    to the last observed time. (lifelines' ``median_survival_time_`` takes the start
+    of such an interval.) None when the curve never reaches 0.5.
+    """
+    cdf = 1 - survival
+    first_of_level = np.r_[True, np.diff(cdf) != 0]  # R drops duplicated levels (censors)
+    level_times, levels = times[first_of_level], cdf[first_of_level]
+    reached = np.flatnonzero(levels + _TOLERANCE >= 0.5)
+    if reached.size == 0:
+        return None
+    passed = np.flatnonzero(levels - _TOLERANCE >= 0.5)
+    end = level_times[passed[0]] if passed.size else times[-1]
+    return float((level_times[reached[0]] + end) / 2)
+
+
 def compare_survival(
     durations: npt.ArrayLike,
     events: npt.ArrayLike | None,
@@ -106,9 +129,9 @@ def compare_survival(
     -----
     Curves from lifelines ``KaplanMeierFitter`` (CIs by the exponential Greenwood
     formula, i.e. on log(-log S); R ``survfit``'s default is ``conf.type = "log"``).
-    The median is the first time S(t) <= 0.5; R takes the midpoint when S(t) equals
-    0.5 over an interval. The test is lifelines ``multivariate_logrank_test``, equal to
-    R ``survival::survdiff``.
+    The median follows R ``survfit``: the first time S(t) <= 0.5, or the midpoint of
+    the interval where S(t) equals 0.5 exactly. The test is lifelines ``multivariate_logrank_test``,
+    equal to R ``survival::survdiff``.
 
     Examples
     --------
@@ -154,8 +177,10 @@ def compare_survival(
         )
         n[label] = int(member.sum())
         event_counts[label] = int(observed[member].sum())
-        median = float(fitter.median_survival_time_)
-        medians[label] = median if math.isfinite(median) else None
+        medians[label] = _median_survival(
+            fitter.survival_function_.index.to_numpy(dtype=float),
+            fitter.survival_function_["km"].to_numpy(),
+        )
         if medians[label] is None:
             notes.append(f"median survival not reached in group {label!r}")
 
