@@ -17,3 +17,16 @@ FOR ()-[r:INTERACTED]-() ON (r.type);
 // --community pulls after write-back.
 CREATE INDEX graphkit_user_community IF NOT EXISTS
 FOR (u:User) ON (u.community);
+
+// Activity events and experiments (issue: experiments and engagement).
+CREATE CONSTRAINT graphkit_event_name IF NOT EXISTS
+FOR (e:Event) REQUIRE e.name IS UNIQUE;
+
+CREATE CONSTRAINT graphkit_did_key IF NOT EXISTS
+FOR ()-[d:DID]-() REQUIRE d.key IS UNIQUE;
+
+CREATE INDEX graphkit_did_at IF NOT EXISTS
+FOR ()-[d:DID]-() ON (d.at);
+
+CREATE CONSTRAINT graphkit_experiment_name IF NOT EXISTS
+FOR (x:Experiment) REQUIRE x.name IS UNIQUE;

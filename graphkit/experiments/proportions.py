@@ -201,7 +201,8 @@ def compare_proportions(
         )
         expected = np.outer([control.trials, treatment.trials], [pooled, 1 - pooled])
         chi2 = float((((np.abs(observed - expected) - yates) ** 2) / expected).sum())
-        statistic = math.copysign(math.sqrt(chi2), diff)
+        # Equal proportions: z is 0 (chi2 is then only rounding noise, with an arbitrary sign).
+        statistic = math.copysign(math.sqrt(chi2), diff) if diff != 0 else 0.0
         p_value = float(stats.chi2.sf(chi2, 1))
     else:
         outcome = "no trial converted" if pooled == 0 else "every trial converted"

@@ -21,6 +21,8 @@ ProgressCallback = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` while long work advances."""
 
 EDGE_COLUMNS = ["source", "target", "interactions", "weight"]
+EVENT_COLUMNS = ["user_id", "at", "event", "value", "session_id"]
+ASSIGNMENT_COLUMNS = ["experiment", "user_id", "variant", "assigned_at"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class LoadSummary:
     users: int
     interactions: int
     store: str
+    events: int = 0
+    assignments: int = 0
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,17 @@ class GraphStore(Protocol):
         """
         ...
 
+    def events(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> pd.DataFrame:
+        """Activity events with ``since <= at < until``: ``user_id, at, event, value,
+        session_id``, sorted by ``at, user_id, event``. Empty frame when none are stored."""
+        ...
+
+    def assignments(self, *, experiment: str | None = None) -> pd.DataFrame:
+        """Experiment assignments: ``experiment, user_id, variant, assigned_at``."""
+        ...
+
     def users_table(self) -> pd.DataFrame:
         """One row per user: ``user_id``, ``signup_at`` and every stored property."""
         ...
@@ -97,3 +112,24 @@ def sort_edges(edges: pd.DataFrame) -> pd.DataFrame:
     return edges.astype(
         {"source": object, "target": object, "interactions": "int64", "weight": "float64"}
     ).reset_index(drop=True)
+
+
+def sort_events(events: pd.DataFrame) -> pd.DataFrame:
+    """Canonical order and dtypes of an events frame, so both stores return equal frames."""
+    events = events[EVENT_COLUMNS].astype(
+        {"user_id": object, "event": object, "value": "float64", "session_id": object}
+    )
+    events["at"] = pd.to_datetime(events["at"], utc=True).astype("datetime64[ms, UTC]")
+    return events.sort_values(["at", "user_id", "event"], kind="mergesort").reset_index(drop=True)
+
+
+def sort_assignments(assignments: pd.DataFrame) -> pd.DataFrame:
+    assignments = assignments[ASSIGNMENT_COLUMNS].astype(
+        {"experiment": object, "user_id": object, "variant": object}
+    )
+    assignments["assigned_at"] = pd.to_datetime(assignments["assigned_at"], utc=True).astype(
+        "datetime64[ms, UTC]"
+    )
+    return assignments.sort_values(["experiment", "user_id"], kind="mergesort").reset_index(
+        drop=True
+    )

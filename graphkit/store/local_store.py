@@ -4,6 +4,8 @@ Layout of the store folder (default ``.graphkit/``)::
 
     users.parquet          user_id, signup_at, properties (incl. written-back scores)
     interactions.parquet   source_id, target_id, type, at, weight, key
+    events.parquet         user_id, at, event, value, session_id, key   (if loaded)
+    assignments.parquet    experiment, user_id, variant, assigned_at    (if loaded)
 
 Files are replaced atomically (write a temporary file, then rename), so a crash leaves
 the previous version, and a re-run of the load finishes the job.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -21,11 +24,15 @@ import pandas as pd
 from graphkit.dataset import Dataset
 from graphkit.errors import StoreUnavailable
 from graphkit.store.base import (
+    ASSIGNMENT_COLUMNS,
+    EVENT_COLUMNS,
     EdgeFilter,
     LoadSummary,
     ProgressCallback,
     StoreCounts,
+    sort_assignments,
     sort_edges,
+    sort_events,
 )
 
 INTERACTION_COLUMNS = ["source_id", "target_id", "type", "at", "weight", "key"]
@@ -70,6 +77,14 @@ class LocalStore:
     def interactions_path(self) -> Path:
         return self.folder / "interactions.parquet"
 
+    @property
+    def events_path(self) -> Path:
+        return self.folder / "events.parquet"
+
+    @property
+    def assignments_path(self) -> Path:
+        return self.folder / "assignments.parquet"
+
     def _read(self, path: Path) -> pd.DataFrame | None:
         return pd.read_parquet(path) if path.exists() else None
 
@@ -93,18 +108,36 @@ class LocalStore:
         _write_atomically(users, self.users_path)
         if progress:
             progress("users", len(dataset.users), total)
-        existing = self._read(self.interactions_path)
-        new = dataset.interactions[INTERACTION_COLUMNS]
-        interactions = new if existing is None else pd.concat([existing, new], ignore_index=True)
         # Same key, same interaction: the later load wins (its weight/type may be corrected).
-        interactions = interactions.drop_duplicates("key", keep="last").reset_index(drop=True)
-        _write_atomically(interactions, self.interactions_path)
+        interactions = self._merge(
+            self.interactions_path, dataset.interactions[INTERACTION_COLUMNS], ["key"]
+        )
         if progress:
             progress("interactions", total, total)
         self._users, self._interactions = users, interactions
+        if dataset.events is not None:
+            self._merge(self.events_path, dataset.events[[*EVENT_COLUMNS, "key"]], ["key"])
+        if dataset.assignments is not None:
+            self._merge(
+                self.assignments_path,
+                dataset.assignments[ASSIGNMENT_COLUMNS],
+                ["experiment", "user_id"],
+            )
         return LoadSummary(
-            users=len(dataset.users), interactions=len(dataset.interactions), store=self.description
+            users=len(dataset.users),
+            interactions=len(dataset.interactions),
+            store=self.description,
+            events=0 if dataset.events is None else len(dataset.events),
+            assignments=0 if dataset.assignments is None else len(dataset.assignments),
         )
+
+    def _merge(self, path: Path, new: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+        """Append rows; a row whose key is already stored replaces it (idempotent loads)."""
+        existing = self._read(path)
+        merged = new if existing is None else pd.concat([existing, new], ignore_index=True)
+        merged = merged.drop_duplicates(key, keep="last").reset_index(drop=True)
+        _write_atomically(merged, path)
+        return merged
 
     def user_ids(self, *, community: int | None = None) -> list[str]:
         users, _ = self._require()
@@ -148,6 +181,30 @@ class LocalStore:
         )
         edges = edges[edges["weight"] >= edge_filter.min_weight]
         return sort_edges(edges)
+
+    def events(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> pd.DataFrame:
+        self._require()
+        filters = []
+        if since is not None:
+            filters.append(("at", ">=", pd.Timestamp(since)))
+        if until is not None:
+            filters.append(("at", "<", pd.Timestamp(until)))
+        if not self.events_path.exists():
+            return sort_events(pd.DataFrame(columns=EVENT_COLUMNS))
+        # Row-group filters: a window reads only the part of a large file it needs.
+        events = pd.read_parquet(self.events_path, columns=EVENT_COLUMNS, filters=filters or None)
+        return sort_events(events)
+
+    def assignments(self, *, experiment: str | None = None) -> pd.DataFrame:
+        self._require()
+        if not self.assignments_path.exists():
+            return sort_assignments(pd.DataFrame(columns=ASSIGNMENT_COLUMNS))
+        table = pd.read_parquet(self.assignments_path)
+        if experiment is not None:
+            table = table[table["experiment"] == experiment]
+        return sort_assignments(table)
 
     def users_table(self) -> pd.DataFrame:
         users, _ = self._require()

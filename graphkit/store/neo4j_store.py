@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import neo4j
@@ -26,7 +27,9 @@ from graphkit.store.base import (
     LoadSummary,
     ProgressCallback,
     StoreCounts,
+    sort_assignments,
     sort_edges,
+    sort_events,
 )
 from graphkit.store.queries import query, statements
 
@@ -153,7 +156,78 @@ class Neo4jStore:
                 done += len(params["keys"])
                 if progress:
                     progress("interactions", done, total)
-        return LoadSummary(users=len(users), interactions=len(inter), store=self.description)
+            if dataset.events is not None:
+                self._load_events(session, dataset.events, progress)
+            if dataset.assignments is not None:
+                self._load_assignments(session, dataset.assignments)
+        return LoadSummary(
+            users=len(users),
+            interactions=len(inter),
+            store=self.description,
+            events=0 if dataset.events is None else len(dataset.events),
+            assignments=0 if dataset.assignments is None else len(dataset.assignments),
+        )
+
+    def _load_events(
+        self, session: neo4j.Session, events: pd.DataFrame, progress: ProgressCallback | None
+    ) -> None:
+        at_ms = (events["at"].astype("int64") // 1_000_000).to_numpy()
+        values = events["value"].astype(float)
+        for start in range(0, len(events), INTERACTION_BATCH):
+            stop = start + INTERACTION_BATCH
+            params = {
+                "users": events["user_id"].iloc[start:stop].tolist(),
+                "events": events["event"].iloc[start:stop].tolist(),
+                "at_ms": at_ms[start:stop].tolist(),
+                "values": [None if math.isnan(v) else v for v in values.iloc[start:stop]],
+                "sessions": [native(v) for v in events["session_id"].iloc[start:stop]],
+                "keys": events["key"].iloc[start:stop].tolist(),
+            }
+            session.execute_write(lambda tx, p=params: tx.run(query("load_events"), p).consume())
+            if progress:
+                progress("events", min(stop, len(events)), len(events))
+
+    def _load_assignments(self, session: neo4j.Session, assignments: pd.DataFrame) -> None:
+        assigned_ms = (assignments["assigned_at"].astype("int64") // 1_000_000).tolist()
+        rows = [
+            {"experiment": e, "user_id": u, "variant": v, "assigned_ms": ms}
+            for e, u, v, ms in zip(
+                assignments["experiment"],
+                assignments["user_id"],
+                assignments["variant"],
+                assigned_ms,
+                strict=True,
+            )
+        ]
+        for start in range(0, len(rows), USER_BATCH):
+            batch = rows[start : start + USER_BATCH]
+            session.execute_write(
+                lambda tx, b=batch: tx.run(query("load_assignments"), rows=b).consume()
+            )
+
+    def events(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> pd.DataFrame:
+        with self._session() as session:
+            rows = session.execute_read(
+                lambda tx: [
+                    r.values() for r in tx.run(query("events_in_window"), since=since, until=until)
+                ]
+            )
+        events = pd.DataFrame(rows, columns=["user_id", "at_ms", "event", "value", "session_id"])
+        events["at"] = pd.to_datetime(events["at_ms"].astype("int64"), unit="ms", utc=True)
+        return sort_events(events)
+
+    def assignments(self, *, experiment: str | None = None) -> pd.DataFrame:
+        with self._session() as session:
+            rows = session.execute_read(
+                lambda tx: [r.data() for r in tx.run(query("assignments"), experiment=experiment)]
+            )
+        table = pd.DataFrame(rows, columns=["experiment", "user_id", "variant", "assigned_ms"])
+        table["assigned_at"] = pd.to_datetime(
+            table["assigned_ms"].astype("int64"), unit="ms", utc=True
+        )
+        return sort_assignments(table)
 
     def user_ids(self, *, community: int | None = None) -> list[str]:
         return sorted(self._read_one("user_ids", community=community)["ids"])
