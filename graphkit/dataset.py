@@ -30,7 +30,7 @@ from graphkit.errors import DataError, DataErrors, Location
 MAX_REPORTED = 20
 """How many problems are described one by one; the rest are counted."""
 
-ValueKind = Literal["id", "string", "timestamp", "positive_number"]
+ValueKind = Literal["id", "string", "timestamp", "positive_number", "amount"]
 
 # Properties graphkit itself writes onto users (write-back); a user column with one of
 # these names would be silently overwritten, so validation refuses it.
@@ -122,6 +122,40 @@ INTERACTIONS = TableSchema(
 )
 
 
+EVENTS = TableSchema(
+    "events",
+    (
+        Column("user_id", "id", description="the user_id of the user who was active"),
+        Column("at", "timestamp", description="ISO-8601 time of the event"),
+        Column("event", "string", description="free text such as session, view, like, click"),
+        Column(
+            "value",
+            "amount",
+            required=False,
+            nullable=True,
+            description="a finite number >= 0 such as seconds spent (empty: none)",
+        ),
+        Column(
+            "session_id",
+            "string",
+            required=False,
+            nullable=True,
+            description="the session the event belongs to (may be empty)",
+        ),
+    ),
+)
+
+ASSIGNMENTS = TableSchema(
+    "assignments",
+    (
+        Column("experiment", "string", description="the experiment's name"),
+        Column("user_id", "id", description="the user_id of the assigned user"),
+        Column("variant", "string", description="the arm, such as control or treatment"),
+        Column("assigned_at", "timestamp", description="ISO-8601 time of the assignment"),
+    ),
+)
+
+
 @dataclass(frozen=True)
 class Dataset:
     """A validated dataset, ready to load into a store.
@@ -131,8 +165,9 @@ class Dataset:
     (``datetime64[ns, UTC]``), ``weight`` (float > 0), ``key`` (the interaction's identity,
     see :func:`interaction_keys`). Both have a plain 0-based index.
 
-    ``events`` and ``assignments`` are optional tables the stores accept; ``load_dataset``
-    does not read them from the folder yet, so they are None there.
+    ``events`` (optional ``events.csv``): ``user_id``, ``at``, ``event``, ``value`` (float,
+    NaN when empty), ``session_id`` (str or None), ``key``. ``assignments`` (optional
+    ``assignments.csv``): ``experiment``, ``user_id``, ``variant``, ``assigned_at``.
     """
 
     users: pd.DataFrame
@@ -491,19 +526,21 @@ def _timestamps(frame: pd.DataFrame, col: Column, path: Path, problems: ProblemL
     return parsed
 
 
+def _numbers(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Floats and the mask of empty values; text "NaN"/"inf" parse, to fail finite checks."""
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        # A Parquet number column: null (NaN) is an empty value.
+        numbers = raw.astype(float)
+        return numbers, numbers.isna().to_numpy()
+    text = _text(raw)
+    return pd.to_numeric(text, errors="coerce").astype(float), (text == "").to_numpy()
+
+
 def _positive_numbers(
     frame: pd.DataFrame, col: Column, path: Path, problems: ProblemList
 ) -> pd.Series:
     raw = frame[col.name]
-    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
-        # A Parquet number column: null (NaN) is an empty value.
-        numbers = raw.astype(float)
-        blank = numbers.isna().to_numpy()
-    else:
-        # From text "NaN" and "inf" parse as numbers, then fail the finite check below.
-        text = _text(raw)
-        blank = (text == "").to_numpy()
-        numbers = pd.to_numeric(text, errors="coerce").astype(float)
+    numbers, blank = _numbers(raw)
     values = numbers.to_numpy()
     problems.add_rows(
         ~blank & ~(np.isfinite(values) & (values > 0)),
@@ -515,6 +552,23 @@ def _positive_numbers(
         ),
     )
     return numbers.fillna(1.0)
+
+
+def _amounts(frame: pd.DataFrame, col: Column, path: Path, problems: ProblemList) -> pd.Series:
+    """Non-negative finite amounts (durations, counts); empty stays NaN (= no value)."""
+    raw = frame[col.name]
+    numbers, blank = _numbers(raw)
+    values = numbers.to_numpy()
+    problems.add_rows(
+        ~blank & ~(np.isfinite(values) & (values >= 0)),
+        lambda pos: DataError(
+            f"{col.name} is not a non-negative number: {_shown(raw, pos)}",
+            location=_row_location(frame, path, pos, col.name),
+            expected=col.description,
+            hint="durations and amounts cannot be negative; leave the value empty if unknown",
+        ),
+    )
+    return numbers
 
 
 def validate_columns(
@@ -537,6 +591,8 @@ def validate_columns(
             out[col.name] = _timestamps(frame, col, path, problems)
         elif col.kind == "positive_number":
             out[col.name] = _positive_numbers(frame, col, path, problems)
+        elif col.kind == "amount":
+            out[col.name] = _amounts(frame, col, path, problems)
     return out
 
 
@@ -644,7 +700,7 @@ def _check_known(
             f"{col} {values.iloc[pos]!r} is not in {users_path.name}",
             location=_row_location(frame, path, pos, col),
             expected=f"a user_id listed in {users_path.name}",
-            hint=f"add the user to {users_path.name}, or remove the interaction",
+            hint=f"add the user to {users_path.name}, or remove the row",
         ),
     )
 
@@ -662,13 +718,30 @@ def _key_part(values: pd.Series) -> list[str]:
 _EPOCH = pd.Timestamp(0, tz="UTC")
 
 
+def row_keys(frame: pd.DataFrame, parts: list[str], time_column: str) -> pd.Series:
+    """Identity of each row: its ``parts``, epoch milliseconds of ``time_column``, occurrence.
+
+    ``occurrence`` numbers rows that repeat the same parts and time in file order, so
+    genuine repeats are kept; a key depends on no other row. ``|`` and ``\\`` inside values
+    are escaped.
+    """
+    epoch_ms = (frame[time_column] - _EPOCH) // pd.Timedelta(milliseconds=1)
+    texts = [_key_part(frame[c].fillna("").astype(str)) for c in parts]
+    base = pd.Series(
+        list(map("|".join, zip(*texts, map(str, epoch_ms.tolist()), strict=True))),
+        index=frame.index,
+        dtype=object,
+    )
+    occurrence = (base.groupby(base, sort=False).cumcount() + 1).tolist()
+    keys = list(map("|".join, zip(base.tolist(), map(str, occurrence), strict=True)))
+    return pd.Series(keys, index=frame.index, dtype=object)
+
+
 def interaction_keys(interactions: pd.DataFrame) -> pd.Series:
     """The identity of each interaction: ``source|target|type|epoch_ms|occurrence``.
 
     Loading MERGEs on this key, which makes loads idempotent: the same file loaded twice
-    (or re-run after a crash) gives the same relationships. ``occurrence`` numbers rows
-    that repeat the same (source, target, type, at) in file order, so genuine repeats are
-    kept; a key depends on no other row. ``|`` and ``\\`` inside values are escaped.
+    (or re-run after a crash) gives the same relationships.
 
     Examples
     --------
@@ -678,16 +751,68 @@ def interaction_keys(interactions: pd.DataFrame) -> pd.Series:
     >>> interaction_keys(frame).tolist()
     ['a|b|like|1767225600000|1', 'a|b|like|1767225600000|2']
     """
-    epoch_ms = (interactions["at"] - _EPOCH) // pd.Timedelta(milliseconds=1)
-    parts = [_key_part(interactions[c]) for c in ("source_id", "target_id", "type")]
-    base = pd.Series(
-        list(map("|".join, zip(*parts, map(str, epoch_ms.tolist()), strict=True))),
-        index=interactions.index,
-        dtype=object,
-    )
-    occurrence = (base.groupby(base, sort=False).cumcount() + 1).tolist()
-    keys = list(map("|".join, zip(base.tolist(), map(str, occurrence), strict=True)))
-    return pd.Series(keys, index=interactions.index, dtype=object)
+    return row_keys(interactions, ["source_id", "target_id", "type"], "at")
+
+
+def event_keys(events: pd.DataFrame) -> pd.Series:
+    """The identity of each event: ``user|event|session|epoch_ms|occurrence``."""
+    return row_keys(events, ["user_id", "event", "session_id"], "at")
+
+
+def validate_events(
+    frame: pd.DataFrame,
+    path: Path,
+    user_ids: pd.Series | None,
+    users_path: Path,
+    problems: ProblemList,
+) -> pd.DataFrame:
+    """Check and type an events frame; every user must be in ``user_ids`` (if given)."""
+    events = validate_columns(frame, EVENTS, path, problems)
+    if "value" not in events.columns:
+        events["value"] = np.nan
+    if "session_id" in events.columns:
+        events["session_id"] = events["session_id"].where(events["session_id"] != "", None)
+    else:
+        events["session_id"] = None
+    if user_ids is not None:
+        known = pd.Index(user_ids.unique())
+        _check_known(frame, events["user_id"], "user_id", known, path, users_path, problems)
+    return events
+
+
+def validate_assignments(
+    frame: pd.DataFrame,
+    path: Path,
+    user_ids: pd.Series | None,
+    users_path: Path,
+    problems: ProblemList,
+) -> pd.DataFrame:
+    """Check an assignments frame: known users, one variant per user and experiment."""
+    assignments = validate_columns(frame, ASSIGNMENTS, path, problems)
+    if user_ids is not None:
+        known = pd.Index(user_ids.unique())
+        _check_known(frame, assignments["user_id"], "user_id", known, path, users_path, problems)
+    pair = assignments["experiment"] + "\x00" + assignments["user_id"]
+    repeated = pair.duplicated(keep="first").to_numpy()
+    if repeated.any():
+        first = pair[pair.isin(pair[repeated].unique())].drop_duplicates()
+        first_line = dict(zip(first, first.index, strict=True))
+        first_variant = dict(zip(first, assignments.loc[first.index, "variant"], strict=True))
+
+        def describe(pos: int) -> DataError:
+            key, variant = pair.iloc[pos], assignments["variant"].iloc[pos]
+            other = first_variant[key]
+            what = f"also assigned to {other!r}" if other != variant else "assigned twice"
+            return DataError(
+                f"user {assignments['user_id'].iloc[pos]!r} is {what} in experiment "
+                f"{assignments['experiment'].iloc[pos]!r} (first on line {first_line[key]})",
+                location=_row_location(frame, path, pos, "variant"),
+                expected="one assignment per user and experiment",
+                hint="a user belongs to one arm of an experiment: remove the extra row",
+            )
+
+        problems.add_rows(repeated, describe)
+    return assignments
 
 
 def load_dataset(folder: str | Path) -> Dataset:
@@ -731,35 +856,44 @@ def load_dataset(folder: str | Path) -> Dataset:
     interactions_path = find_table(folder, "interactions")
     assert users_path is not None and interactions_path is not None  # required=True
 
-    # Each file is checked even when the other is broken, so one run reports everything.
+    # Each file is checked even when another is broken, so one run reports everything.
     problems = ProblemList()
     users: pd.DataFrame | None = None
-    interactions: pd.DataFrame | None = None
-    ignored: list[str] = []
     try:
         users = validate_users(read_table(users_path, USERS), users_path, problems)
     except DataError as exc:
         problems.add(exc)
-    try:
-        frame = read_table(interactions_path, INTERACTIONS)
-        user_ids = None if users is None else users["user_id"]
-        interactions = validate_interactions(
-            frame, interactions_path, user_ids, users_path, problems
-        )
-        ignored = [c for c in frame.columns if c not in INTERACTIONS.names]
-    except DataError as exc:
-        problems.add(exc)
+    user_ids = None if users is None else users["user_id"]
+    notes: list[str] = []
+
+    def checked(path: Path | None, schema: TableSchema, validate: Callable) -> pd.DataFrame | None:
+        if path is None:
+            return None
+        try:
+            frame = read_table(path, schema)
+            table = validate(frame, path, user_ids, users_path, problems)
+        except DataError as exc:
+            problems.add(exc)
+            return None
+        ignored = [c for c in frame.columns if c not in schema.names]
+        if ignored:
+            notes.append(
+                f"{path.name}: column(s) {', '.join(map(str, ignored))} are not part of the "
+                f"{schema.name} format and were not loaded"
+            )
+        return table.reset_index(drop=True)
+
+    interactions = checked(interactions_path, INTERACTIONS, validate_interactions)
+    events = checked(find_table(folder, "events", required=False), EVENTS, validate_events)
+    assignments = checked(
+        find_table(folder, "assignments", required=False), ASSIGNMENTS, validate_assignments
+    )
     problems.raise_if_any()
     assert users is not None and interactions is not None  # else a problem was raised
 
-    interactions = interactions.reset_index(drop=True)
     interactions["key"] = interaction_keys(interactions)
-    notes = []
-    if ignored:
-        notes.append(
-            f"{interactions_path.name}: column(s) {', '.join(ignored)} are not part of the "
-            "interactions format and were not loaded"
-        )
+    if events is not None:
+        events["key"] = event_keys(events)
     self_loops = int((interactions["source_id"] == interactions["target_id"]).sum())
     if self_loops:
         notes.append(
@@ -771,4 +905,6 @@ def load_dataset(folder: str | Path) -> Dataset:
         interactions=interactions,
         source=folder,
         notes=tuple(notes),
+        events=events,
+        assignments=assignments,
     )

@@ -45,12 +45,35 @@ e,e,like,2026-01-21T10:00:00Z,1
 """
 
 
+TINY_EVENTS = """user_id,at,event,value,session_id
+a,2026-01-05T09:00:00Z,session,120,s1
+a,2026-01-05T09:01:00Z,view,,s1
+a,2026-01-05T09:02:00Z,click,,s1
+b,2026-01-06T12:00:00Z,session,30,s2
+b,2026-01-06T12:00:10Z,view,,s2
+c,2026-01-09T08:00:00Z,session,0,
+"""
+
+TINY_ASSIGNMENTS = """experiment,user_id,variant,assigned_at
+onboarding,a,control,2026-01-04T00:00:00Z
+onboarding,b,treatment,2026-01-04T00:00:00Z
+onboarding,c,treatment,2026-01-04T00:00:00Z
+"""
+
+
 def write_dataset(
-    folder: Path, users: str = TINY_USERS, interactions: str = TINY_INTERACTIONS
+    folder: Path,
+    users: str = TINY_USERS,
+    interactions: str = TINY_INTERACTIONS,
+    events: str | None = None,
+    assignments: str | None = None,
 ) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "users.csv").write_text(users, encoding="utf-8")
     (folder / "interactions.csv").write_text(interactions, encoding="utf-8")
+    for name, text in (("events", events), ("assignments", assignments)):
+        if text is not None:
+            (folder / f"{name}.csv").write_text(text, encoding="utf-8")
     return folder
 
 

@@ -792,3 +792,63 @@ def test_schemas_describe_their_columns() -> None:
     assert USERS.describe() == (
         "user_id, and optionally signup_at (any other column becomes a property)"
     )
+
+
+# --------------------------------------------------------------- events and assignments
+
+
+def test_events_and_assignments_are_optional_and_typed(tmp_path: Path):
+    from tests.conftest import TINY_ASSIGNMENTS, TINY_EVENTS
+
+    folder = write_dataset(
+        tmp_path / "d", TINY_USERS, TINY_INTERACTIONS, TINY_EVENTS, TINY_ASSIGNMENTS
+    )
+    dataset = load_dataset(folder)
+    assert dataset.events is not None and dataset.assignments is not None
+    assert dataset.events["value"].isna().sum() == 3
+    assert dataset.events["key"].is_unique
+    assert str(dataset.assignments["assigned_at"].dtype) == "datetime64[ns, UTC]"
+    assert load_dataset(write_dataset(tmp_path / "plain")).events is None
+
+
+@pytest.mark.parametrize(
+    ("events", "line", "column", "text"),
+    [
+        ("zz,2026-01-05T09:00:00Z,view,,", 2, "user_id", "'zz' is not in users.csv"),
+        ("a,yesterday,view,,", 2, "at", "not a timestamp"),
+        ("a,2026-01-05T09:00:00Z,session,-5,s1", 2, "value", "not a non-negative number"),
+        ("a,2026-01-05T09:00:00Z,,,", 2, "event", "event is empty"),
+    ],
+)
+def test_bad_events_are_located(tmp_path: Path, events, line, column, text):
+    folder = write_dataset(
+        tmp_path / "d",
+        TINY_USERS,
+        TINY_INTERACTIONS,
+        "user_id,at,event,value,session_id\n" + events + "\n",
+    )
+    with pytest.raises(DataError) as info:
+        load_dataset(folder)
+    location = info.value.location
+    assert (Path(location.file).name, location.line, location.column) == (
+        "events.csv",
+        line,
+        column,
+    )
+    assert text in info.value.message
+
+
+def test_user_in_two_variants_is_an_error(tmp_path: Path):
+    assignments = (
+        "experiment,user_id,variant,assigned_at\n"
+        "exp,a,control,2026-01-04T00:00:00Z\n"
+        "exp,b,control,2026-01-04T00:00:00Z\n"
+        "exp,a,treatment,2026-01-04T00:00:00Z\n"
+        "other,a,treatment,2026-01-04T00:00:00Z\n"
+    )
+    folder = write_dataset(tmp_path / "d", TINY_USERS, TINY_INTERACTIONS, None, assignments)
+    with pytest.raises(DataError) as info:
+        load_dataset(folder)
+    assert info.value.total == 1  # the same user in another experiment is fine
+    assert info.value.location.line == 4
+    assert "also assigned to 'control' in experiment 'exp' (first on line 2)" in str(info.value)

@@ -144,3 +144,56 @@ def test_pull_builds_attributes(tiny_store):
     assert graph.is_directed()
     assert graph["a"]["b"] == {"interactions": 2, "weight": 4.0}
     assert "f" in graph and graph.degree("f") == 0
+
+
+@pytest.fixture
+def activity_store(empty_store, tmp_path: Path):
+    from tests.conftest import TINY_ASSIGNMENTS, TINY_EVENTS, TINY_INTERACTIONS, TINY_USERS
+
+    folder = write_dataset(
+        tmp_path / "activity", TINY_USERS, TINY_INTERACTIONS, TINY_EVENTS, TINY_ASSIGNMENTS
+    )
+    empty_store.load(load_dataset(folder))
+    return empty_store
+
+
+def test_events_round_trip(activity_store):
+    events = activity_store.events()
+    assert list(events.columns) == ["user_id", "at", "event", "value", "session_id"]
+    assert len(events) == 6
+    first = events.iloc[0]
+    assert (first["user_id"], first["event"], first["value"], first["session_id"]) == (
+        "a",
+        "session",
+        120.0,
+        "s1",
+    )
+    assert pd.isna(events.iloc[1]["value"])  # empty value stays missing, not 0
+    last = events.iloc[-1]
+    assert last["user_id"] == "c" and last["session_id"] is None and last["value"] == 0.0
+
+
+def test_events_window_is_half_open(activity_store):
+    since = datetime(2026, 1, 5, 9, 1, tzinfo=UTC)
+    until = datetime(2026, 1, 6, 12, 0, tzinfo=UTC)
+    events = activity_store.events(since=since, until=until)
+    assert events["event"].tolist() == ["view", "click"]
+
+
+def test_assignments_round_trip_and_idempotent_reload(activity_store, tmp_path: Path):
+    table = activity_store.assignments(experiment="onboarding")
+    assert table[["user_id", "variant"]].values.tolist() == [
+        ["a", "control"],
+        ["b", "treatment"],
+        ["c", "treatment"],
+    ]
+    assert table["assigned_at"].iloc[0] == pd.Timestamp("2026-01-04", tz="UTC")
+    assert activity_store.assignments(experiment="nope").empty
+    from tests.conftest import TINY_ASSIGNMENTS, TINY_EVENTS, TINY_INTERACTIONS, TINY_USERS
+
+    again = write_dataset(
+        tmp_path / "again", TINY_USERS, TINY_INTERACTIONS, TINY_EVENTS, TINY_ASSIGNMENTS
+    )
+    activity_store.load(load_dataset(again))
+    assert len(activity_store.events()) == 6
+    assert len(activity_store.assignments()) == 3

@@ -1,9 +1,4 @@
-"""Use cases the CLI calls; each is a plain function usable from a notebook.
-
-A workflow opens the store from :class:`~graphkit.config.Settings`, runs one job through
-the graph/stats layers and returns a result object. It never prints; progress goes
-through an optional callback.
-"""
+"""Network use cases: load a dataset, centralities, communities, the feature table."""
 
 from __future__ import annotations
 
