@@ -23,7 +23,7 @@ from graphkit.store.base import EdgeFilter
 from graphkit.store.local_store import LocalStore
 from graphkit.store.neo4j_store import Neo4jStore
 from graphkit.store.queries import query, statements
-from tests.conftest import require_neo4j, wipe
+from tests.conftest import require_neo4j
 
 pytestmark = pytest.mark.neo4j
 
@@ -57,8 +57,11 @@ def test_wrong_password_is_a_clear_error():
 
 
 def test_unknown_database_is_a_clear_error(neo4j_settings: Settings):
-    other = Settings(neo4j_uri=neo4j_settings.neo4j_uri,
-                     neo4j_password=neo4j_settings.neo4j_password, neo4j_database="nosuchdb")
+    other = Settings(
+        neo4j_uri=neo4j_settings.neo4j_uri,
+        neo4j_password=neo4j_settings.neo4j_password,
+        neo4j_database="nosuchdb",
+    )
     store = Neo4jStore(other)
     try:
         with pytest.raises(StoreUnavailable, match="nosuchdb"):
@@ -67,16 +70,20 @@ def test_unknown_database_is_a_clear_error(neo4j_settings: Settings):
         store.close()
 
 
-def test_both_stores_give_identical_results(neo4j_settings: Settings, simulated_dir: Path,
-                                            tmp_path: Path):
+def test_both_stores_give_identical_results(
+    neo4j_settings: Settings, simulated_dir: Path, tmp_path: Path
+):
     dataset = load_dataset(simulated_dir)
     neo, local = Neo4jStore(neo4j_settings), LocalStore(tmp_path / "store")
     try:
         for store in (neo, local):
             store.load(dataset)
-        for spec in (SubgraphSpec(), SubgraphSpec(directed=True),
-                     SubgraphSpec(types=("message", "comment"), min_weight=3),
-                     SubgraphSpec(ego=dataset.users["user_id"].iloc[5], hops=2)):
+        for spec in (
+            SubgraphSpec(),
+            SubgraphSpec(directed=True),
+            SubgraphSpec(types=("message", "comment"), min_weight=3),
+            SubgraphSpec(ego=dataset.users["user_id"].iloc[5], hops=2),
+        ):
             graphs = [pull_graph(store, spec) for store in (neo, local)]
             assert list(graphs[0].nodes) == list(graphs[1].nodes)
             assert list(graphs[0].edges(data=True)) == list(graphs[1].edges(data=True))
@@ -90,7 +97,9 @@ def test_both_stores_give_identical_results(neo4j_settings: Settings, simulated_
 
 
 def test_crash_mid_load_then_rerun_gives_the_same_graph(
-    neo4j_settings: Settings, simulated_dir: Path, tmp_path: Path,
+    neo4j_settings: Settings,
+    simulated_dir: Path,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ):
     crash = required_env("GRAPHKIT_TEST_NEO4J_CRASH")
@@ -125,7 +134,8 @@ def test_crash_mid_load_then_rerun_gives_the_same_graph(
         for directed in (False, True):
             pd.testing.assert_frame_equal(
                 store.aggregate_edges(EdgeFilter(), directed=directed),
-                reference.aggregate_edges(EdgeFilter(), directed=directed))
+                reference.aggregate_edges(EdgeFilter(), directed=directed),
+            )
     finally:
         store.close()
 
@@ -135,13 +145,16 @@ def run_cypher(settings: Settings, text: str, **params) -> None:
 
     auth = (settings.neo4j_user, settings.neo4j_password or "")
     # LOAD CSV ... IN TRANSACTIONS needs an auto-commit transaction: session.run.
-    with neo4j.GraphDatabase.driver(settings.neo4j_uri, auth=auth) as driver, \
-            driver.session(database=settings.neo4j_database) as session:
+    with (
+        neo4j.GraphDatabase.driver(settings.neo4j_uri, auth=auth) as driver,
+        driver.session(database=settings.neo4j_database) as session,
+    ):
         session.run(text, params).consume()
 
 
-def test_load_csv_scripts_build_the_same_graph(neo4j_settings: Settings, simulated_dir: Path,
-                                               tmp_path: Path):
+def test_load_csv_scripts_build_the_same_graph(
+    neo4j_settings: Settings, simulated_dir: Path, tmp_path: Path
+):
     import_dir = Path(required_env("GRAPHKIT_TEST_NEO4J_IMPORT_DIR"))
     import_dir.mkdir(parents=True, exist_ok=True)
     for name in ("users.csv", "interactions.csv"):
@@ -149,8 +162,11 @@ def test_load_csv_scripts_build_the_same_graph(neo4j_settings: Settings, simulat
     for statement in statements("schema"):
         run_cypher(neo4j_settings, statement)
     run_cypher(neo4j_settings, query("csv/load_users_csv"), users_url="file:///users.csv")
-    run_cypher(neo4j_settings, query("csv/load_interactions_csv"),
-               interactions_url="file:///interactions.csv")
+    run_cypher(
+        neo4j_settings,
+        query("csv/load_interactions_csv"),
+        interactions_url="file:///interactions.csv",
+    )
 
     dataset = load_dataset(simulated_dir)
     reference = LocalStore(tmp_path / "reference")
@@ -163,7 +179,9 @@ def test_load_csv_scripts_build_the_same_graph(neo4j_settings: Settings, simulat
         # graphkit load on top of a Browser import MERGEs on the same keys: no duplicates
         store.load(dataset)
         assert store.counts() == reference.counts()
-        pd.testing.assert_frame_equal(store.aggregate_edges(EdgeFilter(), directed=True),
-                                      reference.aggregate_edges(EdgeFilter(), directed=True))
+        pd.testing.assert_frame_equal(
+            store.aggregate_edges(EdgeFilter(), directed=True),
+            reference.aggregate_edges(EdgeFilter(), directed=True),
+        )
     finally:
         store.close()
