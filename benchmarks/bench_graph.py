@@ -79,7 +79,8 @@ def main() -> None:
     if not uri:
         sys.exit("set GRAPHKIT_TEST_NEO4J_URI (run through scripts/with-test-neo4j)")
     settings = Settings(
-        neo4j_uri=uri, neo4j_password=os.environ.get("GRAPHKIT_TEST_NEO4J_PASSWORD")
+        neo4j_uri=uri,
+        neo4j_password=os.environ.get("GRAPHKIT_TEST_NEO4J_PASSWORD", "graphkit-test"),
     )
     t: dict[str, float] = {}
     print(f"graphkit benchmark: {args.users} users", file=sys.stderr)

@@ -20,11 +20,12 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from graphkit.config import Settings, resolve_settings
-from graphkit.errors import ConfigError, GraphkitError
+from graphkit.errors import ConfigError, DataErrors, GraphkitError
 from graphkit.graph.pull import SubgraphSpec
 from graphkit.store.base import ProgressCallback
 
@@ -39,16 +40,19 @@ class OutputFormat(StrEnum):
 
 
 def fail(error: GraphkitError) -> typer.Exit:
-    """Print one line (plus a hint) for a GraphkitError; return the Exit to raise."""
-    stderr.print(f"[bold red]error:[/] {error.message}", markup=True, highlight=False)
-    extra = getattr(error, "errors", [])[1:]
-    for other in extra:
-        stderr.print(f"       {other.message}", markup=False)
-    total = getattr(error, "total", 0)
-    if total > len(getattr(error, "errors", [])):
-        stderr.print(f"       … {total - len(error.errors)} more not shown", markup=False)
+    """Print one line (plus a hint) for a GraphkitError; return the Exit to raise.
+
+    A DataErrors lists each problem it holds on its own line. Messages quote user data,
+    so they are escaped: a value like ``[red]`` must print as itself, not as markup.
+    """
+    stderr.print(f"[bold red]error:[/] {escape(error.message)}")
+    if isinstance(error, DataErrors):
+        for other in error.errors[1:]:
+            stderr.print(f"       {other.message}", markup=False)
+        if error.total > len(error.errors):
+            stderr.print(f"       … {error.total - len(error.errors)} more not shown", markup=False)
     if error.hint:
-        stderr.print(f"[bold]hint:[/] {error.hint}", markup=True, highlight=False)
+        stderr.print(f"[bold]hint:[/] {escape(error.hint)}")
     return typer.Exit(error.exit_code)
 
 
@@ -232,7 +236,8 @@ def _extend_signature(
     annotations = {k: v for k, v in func.__annotations__.items() if k not in replaced}
     for group in groups:
         for name, (kind, option) in group.items():
-            annotation = Annotated[kind, option]
+            # Built at run time from the option tables; mypy cannot check a dynamic type.
+            annotation = Annotated[kind, option]  # type: ignore[valid-type]
             params.append(
                 inspect.Parameter(
                     name,

@@ -1,5 +1,6 @@
 """`graphkit centrality`, `graphkit communities`, `graphkit features`."""
 
+from enum import StrEnum
 from typing import Annotated
 
 import pandas as pd
@@ -21,8 +22,13 @@ from graphkit.cli.common import (
 )
 from graphkit.config import Settings
 from graphkit.graph.centrality import MEASURES
-from graphkit.graph.communities import METHODS
 from graphkit.graph.pull import SubgraphSpec
+
+
+class CommunityMethod(StrEnum):
+    louvain = "louvain"
+    greedy = "greedy"
+
 
 SAMPLE_HELP = (
     "Estimate betweenness and closeness from K random source users "
@@ -96,7 +102,9 @@ def centrality_command(
 def communities_command(
     settings: Settings,
     spec: SubgraphSpec,
-    method: Annotated[str, typer.Option(help=f"{' or '.join(METHODS)}.")] = "louvain",
+    method: Annotated[CommunityMethod, typer.Option(help="Detection method.")] = (
+        CommunityMethod.louvain
+    ),
     seed: Annotated[int, typer.Option(help="Seed for Louvain's random order.")] = 0,
     resolution: Annotated[
         float, typer.Option(help="Above 1 favours smaller communities, below 1 larger ones.")
@@ -121,8 +129,8 @@ def communities_command(
         result = workflows.analyze_communities(
             settings,
             spec,
-            method=method,
-            weighted=weighted,  # type: ignore[arg-type]
+            method=method.value,
+            weighted=weighted,
             resolution=resolution,
             seed=seed,
             write_back=write_back,

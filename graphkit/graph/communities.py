@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
 
 import community as community_louvain  # python-louvain
 import networkx as nx
 
 from graphkit.errors import ConfigError, InsufficientData
 
-Method = Literal["louvain", "greedy"]
 METHODS = ("louvain", "greedy")
 
 
@@ -46,7 +44,7 @@ def number_communities(groups: Iterable[Iterable[str]]) -> list[list[str]]:
 def detect_communities(
     graph: nx.Graph,
     *,
-    method: Method = "louvain",
+    method: str = "louvain",
     weight: str | None = None,
     resolution: float = 1.0,
     seed: int | None = 0,

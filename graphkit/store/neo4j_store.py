@@ -51,6 +51,22 @@ def native(value: Any) -> Any:
     return value
 
 
+# Transaction functions: the driver retries them on transient errors (leader switch,
+# deadlock), so each runs one query of cypher/ and returns plain values.
+def run_write(tx: neo4j.ManagedTransaction, name: str, params: dict[str, Any]) -> None:
+    tx.run(query(name), params).consume()
+
+
+def run_single(tx: neo4j.ManagedTransaction, name: str, params: dict[str, Any]) -> neo4j.Record:
+    record = tx.run(query(name), params).single()
+    assert record is not None, f"{name}.cypher returns exactly one row"
+    return record
+
+
+def run_read(tx: neo4j.ManagedTransaction, name: str, params: dict[str, Any]) -> list[list[Any]]:
+    return [record.values() for record in tx.run(query(name), params)]
+
+
 def user_rows(users: pd.DataFrame) -> list[dict[str, Any]]:
     """``[{id, props}]`` with null-free props, so a load never erases a stored property."""
     columns = [c for c in users.columns if c != "user_id"]
@@ -114,8 +130,7 @@ class Neo4jStore:
 
     def _read_one(self, name: str, **params: Any) -> neo4j.Record:
         with self._session() as session:
-            record = session.execute_read(lambda tx: tx.run(query(name), params).single())
-        assert record is not None
+            record = session.execute_read(run_single, name, params)
         return record
 
     # -- GraphStore
@@ -133,9 +148,7 @@ class Neo4jStore:
         with self._session() as session:
             for start in range(0, len(users), USER_BATCH):
                 batch = users[start : start + USER_BATCH]
-                session.execute_write(
-                    lambda tx, b=batch: tx.run(query("load_users"), rows=b).consume()
-                )
+                session.execute_write(run_write, "load_users", {"rows": batch})
                 done += len(batch)
                 if progress:
                     progress("users", done, total)
@@ -150,9 +163,7 @@ class Neo4jStore:
                     "weights": inter["weight"].iloc[start:stop].tolist(),
                     "keys": inter["key"].iloc[start:stop].tolist(),
                 }
-                session.execute_write(
-                    lambda tx, p=params: tx.run(query("load_interactions"), p).consume()
-                )
+                session.execute_write(run_write, "load_interactions", params)
                 done += len(params["keys"])
                 if progress:
                     progress("interactions", done, total)
@@ -183,7 +194,7 @@ class Neo4jStore:
                 "sessions": [native(v) for v in events["session_id"].iloc[start:stop]],
                 "keys": events["key"].iloc[start:stop].tolist(),
             }
-            session.execute_write(lambda tx, p=params: tx.run(query("load_events"), p).consume())
+            session.execute_write(run_write, "load_events", params)
             if progress:
                 progress("events", min(stop, len(events)), len(events))
 
@@ -201,18 +212,14 @@ class Neo4jStore:
         ]
         for start in range(0, len(rows), USER_BATCH):
             batch = rows[start : start + USER_BATCH]
-            session.execute_write(
-                lambda tx, b=batch: tx.run(query("load_assignments"), rows=b).consume()
-            )
+            session.execute_write(run_write, "load_assignments", {"rows": batch})
 
     def events(
         self, *, since: datetime | None = None, until: datetime | None = None
     ) -> pd.DataFrame:
         with self._session() as session:
             rows = session.execute_read(
-                lambda tx: [
-                    r.values() for r in tx.run(query("events_in_window"), since=since, until=until)
-                ]
+                run_read, "events_in_window", {"since": since, "until": until}
             )
         events = pd.DataFrame(rows, columns=["user_id", "at_ms", "event", "value", "session_id"])
         events["at"] = pd.to_datetime(events["at_ms"].astype("int64"), unit="ms", utc=True)
@@ -220,9 +227,7 @@ class Neo4jStore:
 
     def assignments(self, *, experiment: str | None = None) -> pd.DataFrame:
         with self._session() as session:
-            rows = session.execute_read(
-                lambda tx: [r.data() for r in tx.run(query("assignments"), experiment=experiment)]
-            )
+            rows = session.execute_read(run_read, "assignments", {"experiment": experiment})
         table = pd.DataFrame(rows, columns=["experiment", "user_id", "variant", "assigned_ms"])
         table["assigned_at"] = pd.to_datetime(
             table["assigned_ms"].astype("int64"), unit="ms", utc=True
@@ -267,9 +272,7 @@ class Neo4jStore:
 
     def users_table(self) -> pd.DataFrame:
         with self._session() as session:
-            records = session.execute_read(
-                lambda tx: [(r["user_id"], r["props"]) for r in tx.run(query("users_table"))]
-            )
+            records = session.execute_read(run_read, "users_table", {})
         rows = []
         for user_id, props in records:
             props = {k: v for k, v in props.items() if k != "id"}
@@ -289,11 +292,8 @@ class Neo4jStore:
         with self._session() as session:
             for start in range(0, len(rows), USER_BATCH):
                 batch = rows[start : start + USER_BATCH]
-                written += session.execute_write(
-                    lambda tx, b=batch: tx.run(query("write_user_properties"), rows=b).single()[
-                        "written"
-                    ]
-                )
+                record = session.execute_write(run_single, "write_user_properties", {"rows": batch})
+                written += record["written"]
                 if progress:
                     progress("write-back", start + len(batch), len(rows))
         return written

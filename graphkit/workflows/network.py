@@ -12,7 +12,7 @@ import pandas as pd
 from graphkit.config import Settings
 from graphkit.dataset import Dataset, load_dataset
 from graphkit.graph.centrality import MEASURES, CentralityResult, centrality
-from graphkit.graph.communities import CommunityResult, Method, detect_communities
+from graphkit.graph.communities import CommunityResult, detect_communities
 from graphkit.graph.features import DEFAULT_INFLUENCER_SHARE, FeatureTable, graph_features
 from graphkit.graph.pull import SubgraphSpec, pull_graph
 from graphkit.store import GraphStore, LoadSummary, open_store
@@ -73,7 +73,7 @@ def analyze_communities(
     settings: Settings,
     spec: SubgraphSpec | None = None,
     *,
-    method: Method = "louvain",
+    method: str = "louvain",
     weighted: bool = False,
     resolution: float = 1.0,
     seed: int = 0,
