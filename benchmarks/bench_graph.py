@@ -98,10 +98,7 @@ def main() -> None:
         n_inter = len(dataset.interactions)
 
         store = Neo4jStore(settings)
-        with store.driver.session(database=settings.neo4j_database) as session:
-            session.run(
-                "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-            ).consume()
+        store.wipe()
         timed("load into Neo4j (batched UNWIND)", lambda: store.load(dataset), t)
         batched_rate = n_inter / t["load into Neo4j (batched UNWIND)"]
         timed("reload same dataset (idempotent MERGE)", lambda: store.load(dataset), t)

@@ -1,5 +1,6 @@
 // How much is stored: users and interactions (both answered from Neo4j's count store).
+// OPTIONAL MATCH: an empty database still answers one row of zeros.
 MATCH (u:User)
 WITH count(u) AS users
-MATCH ()-[r:INTERACTED]->()
+OPTIONAL MATCH ()-[r:INTERACTED]->()
 RETURN users, count(r) AS interactions

@@ -41,7 +41,7 @@ from __future__ import annotations
 import functools
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -726,11 +726,13 @@ class EventParams:
     seed: int
     sessions_per_user_day: float
     n_anomalies: int
+    aha_connections: int = 3
+    aha_days: int = 7
 
 
 @dataclass(frozen=True, eq=False)
 class SimulatedEvents:
-    """Activity events of a simulated network and the anomalies injected into them.
+    """Activity events of a simulated network and the truth planted in them.
 
     Attributes
     ----------
@@ -744,6 +746,14 @@ class SimulatedEvents:
         Ground truth, not written to files: one row per anomalous day with
         ``start`` and ``end`` (ISO-8601 UTC), ``kind`` ("outage" or "spike") and
         ``factor``, the day's expected volume relative to a normal day.
+    retention : DataFrame
+        Ground truth of the planted "aha moment", not written to files: one row per
+        user with ``early_connections`` (distinct users interacted with, either
+        direction, in the first ``aha_days`` UTC calendar days from the signup day),
+        ``reached`` (``early_connections >= aha_connections``; False for users who
+        signed up before the period, whose first days are not simulated) and
+        ``churn_at`` (ISO-8601 UTC start of the first day without activity, empty
+        when the user stays active to the end of the period).
     params : EventParams
         The parameters used.
     """
@@ -751,6 +761,7 @@ class SimulatedEvents:
     events: pd.DataFrame
     anomalies: pd.DataFrame
     params: EventParams
+    retention: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The dataset tables by file stem, in the order they are written."""
@@ -763,6 +774,8 @@ def simulate_events(
     seed: int | None = None,
     sessions_per_user_day: float = 0.5,
     n_anomalies: int = 3,
+    aha_connections: int = 3,
+    aha_days: int = 7,
 ) -> SimulatedEvents:
     """Simulate app sessions and in-session events for the users of ``sim``.
 
@@ -773,22 +786,35 @@ def simulate_events(
     minute. On ``n_anomalies`` days the volume is multiplied by a known factor
     (outage or spike): the returned ``anomalies`` frame is the truth to detect.
 
+    Retention has a planted threshold (an "aha moment" to recover): a user who
+    signs up during the period and connects with at least ``aha_connections``
+    distinct users in the first ``aha_days`` calendar days (signup day = day 0)
+    churns 1% a day afterwards; everybody else who signs up during the period
+    churns 8% a day. Churn happens at the start of a day (day ``aha_days`` at the
+    earliest); a churned user has no more sessions. Users who signed up before
+    the period never churn. The returned ``retention`` frame is the truth.
+
     Parameters
     ----------
     sim : SimulatedNetwork
-        The network whose users, signups and degrees drive the activity.
+        The network whose users, signups and interactions drive the activity.
     seed : int, optional
         Seed of the event stream; defaults to ``sim.params.seed``.
     sessions_per_user_day : float
-        Mean sessions per signed-up user per day (before anomalies), ≥ 0.
+        Mean sessions per signed-up, not yet churned user per day (before
+        anomalies), ≥ 0.
     n_anomalies : int
         Number of anomalous days, at most the number of days after the first week
         (or of all days in periods shorter than two weeks).
+    aha_connections : int
+        The planted threshold k (≥ 0; 0 means every user reaches it).
+    aha_days : int
+        The planted window D in days (≥ 1).
 
     Returns
     -------
     SimulatedEvents
-        ``events``, ``anomalies`` and ``params``.
+        ``events``, ``anomalies``, ``retention`` and ``params``.
 
     Raises
     ------
@@ -803,6 +829,8 @@ def simulate_events(
     ['user_id', 'at', 'event', 'value', 'session_id']
     >>> bool(ev.anomalies["kind"].isin(["outage", "spike"]).all())
     True
+    >>> list(ev.retention.columns)
+    ['user_id', 'early_connections', 'reached', 'churn_at']
     """
     network = sim.params
     params = EventParams(
@@ -811,6 +839,8 @@ def simulate_events(
             "sessions_per_user_day", sessions_per_user_day, low=0.0, high=None
         ),
         n_anomalies=_require_int("n_anomalies", n_anomalies, minimum=0),
+        aha_connections=_require_int("aha_connections", aha_connections, minimum=0),
+        aha_days=_require_int("aha_days", aha_days, minimum=1, maximum=_MAX_DAYS),
     )
     eligible = _anomaly_days(network.days)
     if params.n_anomalies > len(eligible):
@@ -829,14 +859,23 @@ def simulate_events(
     percent[days] = np.asarray([factor for _, factor in _ANOMALY_KINDS], dtype=np.int64)[kinds]
     profile = _TimeProfile.build(start_s, network.days).scaled(np.repeat(percent, 24))
 
+    early = _early_connections(ids, sim.interactions, signup + start_s, params.aha_days)
+    in_period = signup >= 0
+    reached = in_period & (early >= params.aha_connections)
+    churn = _draw_churn(rng, signup + start_s, in_period, reached, params.aha_days)
+    churn = np.minimum(churn - start_s, profile.seconds)  # offsets, capped at the end
+
     joined = np.clip(signup, 0, None)
-    # Share of a normal period each user is around for (anomalies excluded).
+    # Share of a normal period each user is around (signed up, not churned) for.
     normal = _TimeProfile.build(start_s, network.days)
-    exposure = (normal.total - normal.mass_before(joined)) / normal.total
+    alive_until = np.maximum(churn, joined)
+    exposure = (normal.mass_before(alive_until) - normal.mass_before(joined)) / normal.total
     # A sequential sum (cumsum), not pairwise: the same bits on every platform.
     alive_days = network.days * float(np.cumsum(exposure)[-1])
     n_sessions = round(params.sessions_per_user_day * alive_days)
-    sessions = _draw_sessions(rng, profile, joined, np.sqrt(1.0 + degree) * exposure, n_sessions)
+    sessions = _draw_sessions(
+        rng, profile, joined, alive_until, np.sqrt(1.0 + degree) * exposure, n_sessions
+    )
     events = _expand_sessions(rng, sessions, profile.seconds)
     anomalies = pd.DataFrame(
         {
@@ -846,9 +885,88 @@ def simulate_events(
             "factor": np.asarray([f for _, f in _ANOMALY_KINDS], dtype=np.float64)[kinds] / 100,
         }
     )
-    return SimulatedEvents(
-        events=_events_frame(ids, events, start_s), anomalies=anomalies, params=params
+    retention = pd.DataFrame(
+        {
+            "user_id": ids,
+            "early_connections": early,
+            "reached": reached,
+            "churn_at": np.where(churn < profile.seconds, _iso(start_s + churn), ""),
+        }
     )
+    return SimulatedEvents(
+        events=_events_frame(ids, events, start_s),
+        anomalies=anomalies,
+        params=params,
+        retention=retention,
+    )
+
+
+# Planted churn, per mille a day after the aha window: below vs at/above the threshold.
+_CHURN_PER_MILLE_BELOW = 80
+_CHURN_PER_MILLE_REACHED = 10
+
+
+def _early_connections(
+    ids: np.ndarray, interactions: pd.DataFrame, signup_s: np.ndarray, days: int
+) -> np.ndarray:
+    """Distinct partners (either direction, self excluded) per user, counted over the
+    interactions in the first ``days`` UTC calendar days from the signup day."""
+    index = pd.Index(ids)
+    source = index.get_indexer(interactions["source_id"])
+    target = index.get_indexer(interactions["target_id"])
+    at = _epoch_seconds(interactions["at"])
+    window_start = signup_s // _SECONDS_PER_DAY * _SECONDS_PER_DAY
+    window_end = window_start + days * _SECONDS_PER_DAY
+    user = np.concatenate([source, target])
+    partner = np.concatenate([target, source])
+    when = np.concatenate([at, at])
+    keep = (user != partner) & (when >= window_start[user]) & (when < window_end[user])
+    pairs = np.unique(user[keep] * len(ids) + partner[keep])
+    return np.bincount(pairs // len(ids), minlength=len(ids)).astype(np.int64)
+
+
+def _draw_churn(
+    rng: np.random.Generator,
+    signup_s: np.ndarray,
+    in_period: np.ndarray,
+    reached: np.ndarray,
+    aha_days: int,
+) -> np.ndarray:
+    """Epoch second at which each user stops being active (far future: never).
+
+    Churn falls at the start of a UTC day, ``aha_days + extra`` days after the signup
+    day, with ``extra`` geometric (daily churn per mille by group). The geometric
+    weights are built by integer multiplication, so the draw is exact.
+    """
+    horizon = _MAX_DAYS
+    extra = np.zeros(len(signup_s), dtype=np.int64)
+    for per_mille, members in (
+        (_CHURN_PER_MILLE_BELOW, in_period & ~reached),
+        (_CHURN_PER_MILLE_REACHED, in_period & reached),
+    ):
+        weights = _geometric_weights(per_mille)
+        extra[members] = _categorical(rng, weights, int(members.sum()))
+    signup_day = signup_s // _SECONDS_PER_DAY * _SECONDS_PER_DAY
+    churn = signup_day + (aha_days + extra) * _SECONDS_PER_DAY
+    never = np.iinfo(np.int64).max // 2
+    # The last weight is the geometric tail beyond the table: those users never churn.
+    return np.where(in_period & (extra < horizon), churn, never)
+
+
+@functools.cache
+def _geometric_weights(per_mille: int) -> np.ndarray:
+    """Integer weights of 0, 1, 2, ... extra days (daily churn ``per_mille``), with the
+    tail beyond ``_MAX_DAYS`` days lumped into the last entry."""
+    weights = np.zeros(_MAX_DAYS + 1, dtype=np.int64)
+    weight = 10**15
+    for day in range(_MAX_DAYS):
+        weights[day] = weight * per_mille // 1000
+        weight -= weights[day]
+        if weight == 0:
+            break
+    weights[_MAX_DAYS] = weight
+    weights.flags.writeable = False
+    return weights
 
 
 def _anomaly_days(days: int) -> np.ndarray:
@@ -893,12 +1011,21 @@ def _draw_sessions(
     rng: np.random.Generator,
     profile: _TimeProfile,
     joined: np.ndarray,
+    alive_until: np.ndarray,
     weight: np.ndarray,
     n: int,
 ) -> _Sessions:
-    """Sessions in chronological order (ties by user): session ids are positions."""
+    """Sessions in chronological order (ties by user): session ids are positions.
+
+    A user's sessions start in ``[joined, alive_until)``; users with an empty span
+    have zero ``weight`` and are never drawn.
+    """
     user = _draw_proportional(rng, weight, n)
-    offset = profile.sample(rng, joined[user])
+    target = rng.integers(
+        profile.mass_before(joined[user]), profile.mass_before(alive_until[user]), dtype=np.int64
+    )
+    hour = np.searchsorted(profile.mass, target, side="right") - 1
+    offset = hour * _SECONDS_PER_HOUR + (target - profile.mass[hour]) // profile.rate[hour]
     tail = 1.0 / np.sqrt(1.0 - rng.random(n)) - 1.0  # Pareto(2) − 1, exact
     length = _SESSION_MIN_S + np.floor(_SESSION_SCALE_S * tail).astype(np.int64)
     length = np.minimum(length, _SESSION_MAX_S)

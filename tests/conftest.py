@@ -119,17 +119,13 @@ def require_neo4j() -> Settings:
 
 
 def wipe(settings: Settings) -> None:
-    import neo4j
+    from graphkit.store.neo4j_store import Neo4jStore
 
-    auth = (settings.neo4j_user, settings.neo4j_password or "")
-    # CALL ... IN TRANSACTIONS runs only in an auto-commit transaction (session.run).
-    with (
-        neo4j.GraphDatabase.driver(settings.neo4j_uri, auth=auth) as driver,
-        driver.session(database=settings.neo4j_database) as session,
-    ):
-        session.run(
-            "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-        ).consume()
+    store = Neo4jStore(settings)
+    try:
+        store.wipe()
+    finally:
+        store.close()
 
 
 @pytest.fixture

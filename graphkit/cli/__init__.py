@@ -7,7 +7,7 @@ Exit codes: 0 ok; 1 unexpected failure; 2 bad input or usage (file, line, column
 
 import typer
 
-from graphkit.cli import data, network
+from graphkit.cli import ab, browser, data, engagement, network, report
 
 app = typer.Typer(
     name="graphkit",
@@ -20,6 +20,10 @@ app = typer.Typer(
 )
 data.register(app)
 network.register(app)
+app.add_typer(engagement.app, name="engagement")
+app.add_typer(report.app, name="report")
+app.add_typer(ab.app, name="ab")
+app.command("browser")(browser.browser_command)
 
 
 def main() -> None:

@@ -161,22 +161,20 @@ def communities_command(
         )
         emit_frame(frame.sort_values(["community", "user_id"]), fmt, out)
     else:
+        # Users without ties are communities of one; listing them all buries the real ones.
+        shown = [(i, m) for i, m in enumerate(result.communities) if len(m) > 1]
+        singles = len(result.communities) - len(shown)
         frame = pd.DataFrame(
             {
-                "community": range(len(result.communities)),
-                "size": result.sizes,
-                "members": [
-                    ", ".join(m[:5]) + (", …" if len(m) > 5 else "") for m in result.communities
-                ],
+                "community": [i for i, _ in shown],
+                "size": [len(m) for _, m in shown],
+                "members": [", ".join(m[:5]) + (", …" if len(m) > 5 else "") for _, m in shown],
             }
         )
-        emit_frame(
-            frame,
-            fmt,
-            out,
-            title=f"Communities ({result.method})",
-            caption=f"modularity {result.modularity:.4f}, {len(result.communities)} communities",
-        )
+        caption = f"modularity {result.modularity:.4f}, {len(result.communities)} communities"
+        if singles:
+            caption += f" ({singles} of them single users without ties, not listed)"
+        emit_frame(frame, fmt, out, title=f"Communities ({result.method})", caption=caption)
     if write_back:
         stderr.print(f"wrote community ids of {len(result.membership)} users")
 

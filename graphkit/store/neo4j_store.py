@@ -139,6 +139,13 @@ class Neo4jStore:
             for statement in statements("schema"):
                 session.run(statement).consume()
 
+    def wipe(self) -> None:
+        """Delete everything in the database. Only for throwaway test and benchmark servers."""
+        with self._session() as session:
+            # CALL ... IN TRANSACTIONS runs only in an auto-commit transaction (session.run).
+            for statement in statements("wipe"):
+                session.run(statement).consume()
+
     def load(self, dataset: Dataset, *, progress: ProgressCallback | None = None) -> LoadSummary:
         self.ensure_schema()
         users = user_rows(dataset.users)

@@ -9,6 +9,7 @@ import pytest
 
 MODULES = [
     "aa_simulation",
+    "analysis",
     "assignment",
     "bootstrap",
     "corrections",
@@ -16,9 +17,12 @@ MODULES = [
     "cuped",
     "effect_sizes",
     "means",
+    "metrics",
     "power",
     "proportions",
     "samples",
+    "segments",
+    "simulation",
     "srm",
     "survival",
 ]

@@ -197,3 +197,8 @@ def test_assignments_round_trip_and_idempotent_reload(activity_store, tmp_path: 
     activity_store.load(load_dataset(again))
     assert len(activity_store.events()) == 6
     assert len(activity_store.assignments()) == 3
+
+
+def test_counts_of_an_empty_store(empty_store):
+    counts = empty_store.counts()
+    assert (counts.users, counts.interactions) == (0, 0)

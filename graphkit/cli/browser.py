@@ -1,0 +1,64 @@
+"""`graphkit browser`: ready Neo4j Browser queries and the Browser style."""
+
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from graphkit.cli.common import (
+    FORMAT_OPTION,
+    OUT_OPTION,
+    emit,
+    emit_frame,
+    format_for,
+    handles_errors,
+    stderr,
+)
+from graphkit.reports.browser import browser_queries, browser_query, grass_path
+
+STYLE_NOTE = (
+    "apply it: drag the file onto the Neo4j Browser window, or serve it and run "
+    "`:style <url>`; run cypher/browser/style_labels.cypher after each write-back first "
+    "(GraSS styles labels, not property values)"
+)
+
+
+@handles_errors
+def browser_command(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(help="Queries to print (default: all). See --list.", show_default=False),
+    ] = None,
+    list_queries: Annotated[
+        bool, typer.Option("--list", help="List the queries and their parameters instead.")
+    ] = False,
+    style: Annotated[
+        bool, typer.Option("--style", help="Print the Browser style file (GraSS) instead.")
+    ] = False,
+    fmt: FORMAT_OPTION = None,
+    out: OUT_OPTION = None,
+) -> None:
+    """Print ready Neo4j Browser queries (cypher/browser/*.cypher), one per file.
+
+    Each starts with a comment header: what it shows, what must run first, and the
+    `:param` commands to run in Browser before it (every query takes $parameters).
+    Queries: top influencers by PageRank, a community with its members and bridges, a
+    user's ego network, cross-arm ties and exposure per arm of an experiment, users
+    above the aha threshold, and style_labels (labels for the style file).
+    """
+    if style:
+        emit(grass_path().read_text(encoding="utf-8"), out)
+        stderr.print(f"note: {grass_path()} — {STYLE_NOTE}")
+        return
+    queries = [browser_query(n) for n in names] if names else browser_queries()
+    if list_queries:
+        frame = pd.DataFrame(
+            {
+                "name": [q.name for q in queries],
+                "title": [q.title for q in queries],
+                "parameters": [", ".join(q.params) for q in queries],
+            }
+        )
+        emit_frame(frame, format_for(fmt, out), out, title="Neo4j Browser queries")
+        return
+    emit("\n".join(q.text for q in queries), out)

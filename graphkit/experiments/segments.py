@@ -1,0 +1,444 @@
+"""Treatment effects by graph position: degree deciles, influencers, communities.
+
+Users are split into segments by a graph feature joined on ``user_id`` (see
+``graphkit features``), and the treatment − control difference is estimated in each
+segment:
+
+* ``degree``: deciles of degree (``pandas.qcut``); users with the same degree always
+  share a segment, so heavily tied degrees give fewer than ten segments (a note says so);
+* ``influencer``: influencers against everyone else;
+* ``community``: one segment per community; communities smaller than ``min_size``
+  users are pooled into ``"other"``.
+
+Every segment uses the Welch t-test on the metric (0/1 conversions included, where it
+is the unpooled z-test up to the t quantile), after CUPED when the metric has a
+pre-period covariate: ``Y - θ(X - mean X)`` with θ pooled over all users of both arms,
+which removes variance without biasing any segment (X is measured before assignment).
+P-values are adjusted across the segments of one split with Benjamini–Hochberg.
+
+Heterogeneity: Cochran's Q (Cochran 1954, "The combination of estimates from different
+experiments", Biometrics 10:101–129), ``Q = Σ w_s (d_s − d̄)²`` with ``w_s = 1/se_s²``
+and ``d̄`` the inverse-variance weighted mean, χ² with ``k − 1`` df under "the effect is
+the same in every segment"; and ``I² = max(0, (Q − df)/Q)`` (Higgins & Thompson 2002,
+"Quantifying heterogeneity in a meta-analysis", Stat. Med. 21:1539–1558), the share of
+the spread across segments beyond chance. Segments without a standard error (an arm
+with fewer than two users, or no variance) are left out of Q with a note.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from graphkit.errors import ConfigError, DataError, InsufficientData
+from graphkit.experiments.analysis import (
+    as_pair,
+    check_variants,
+    finite_or_none,
+    interval_or_none,
+    require_columns,
+)
+from graphkit.experiments.corrections import adjust_p_values
+from graphkit.experiments.means import compare_means
+from graphkit.experiments.metrics import Metric
+
+SegmentBy = Literal["degree", "influencer", "community"]
+SEGMENTATIONS: tuple[SegmentBy, ...] = ("degree", "influencer", "community")
+FEATURE_OF: dict[str, str] = {
+    "degree": "degree",
+    "influencer": "influencer",
+    "community": "community",
+}
+DEFAULT_DECILES = 10
+DEFAULT_MIN_SIZE = 30
+OTHER = "other"
+
+
+@dataclass(frozen=True)
+class SegmentEstimate:
+    """Treatment − control in one segment (Welch, on the CUPED-adjusted metric if any)."""
+
+    segment: str
+    n_control: int
+    n_treatment: int
+    mean_control: float | None
+    mean_treatment: float | None
+    diff: float | None
+    diff_ci: tuple[float, float] | None
+    stderr: float | None
+    p_value: float | None
+    p_adjusted: float | None
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Heterogeneity:
+    """Cochran's Q test that the effect is the same in every segment, and I²."""
+
+    test: str
+    q: float | None
+    df: int | None
+    p_value: float | None
+    i2: float | None
+    segments_used: int
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SegmentAnalysis:
+    """Effects of one metric in the segments of one split."""
+
+    metric: str
+    control: str
+    treatment: str
+    by: str
+    covariate: str | None
+    theta: float | None
+    overall: SegmentEstimate
+    segments: tuple[SegmentEstimate, ...]
+    heterogeneity: Heterogeneity
+    correction: str
+    alpha: float
+    notes: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "control": self.control,
+            "treatment": self.treatment,
+            "by": self.by,
+            "cuped": None
+            if self.covariate is None
+            else {"covariate": self.covariate, "theta": self.theta},
+            "overall": _estimate_dict(self.overall),
+            "segments": [_estimate_dict(item) for item in self.segments],
+            "heterogeneity": {
+                "test": self.heterogeneity.test,
+                "q": self.heterogeneity.q,
+                "df": self.heterogeneity.df,
+                "p_value": self.heterogeneity.p_value,
+                "i2": self.heterogeneity.i2,
+                "segments_used": self.heterogeneity.segments_used,
+                "notes": list(self.heterogeneity.notes),
+            },
+            "correction": self.correction,
+            "alpha": self.alpha,
+            "notes": list(self.notes),
+        }
+
+
+def _estimate_dict(item: SegmentEstimate) -> dict[str, Any]:
+    return {
+        "segment": item.segment,
+        "n_control": item.n_control,
+        "n_treatment": item.n_treatment,
+        "mean_control": item.mean_control,
+        "mean_treatment": item.mean_treatment,
+        "diff": item.diff,
+        "diff_ci": as_pair(item.diff_ci),
+        "stderr": item.stderr,
+        "p_value": item.p_value,
+        "p_adjusted": item.p_adjusted,
+        "notes": list(item.notes),
+    }
+
+
+def segment_labels(
+    features: pd.DataFrame,
+    by: str,
+    *,
+    deciles: int = DEFAULT_DECILES,
+    min_size: int = DEFAULT_MIN_SIZE,
+) -> tuple[pd.Series, tuple[str, ...]]:
+    """Segment of every user of a feature table, in display order, with notes.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        ``user_id`` and the feature column (``degree``, ``influencer`` or ``community``).
+    by : {"degree", "influencer", "community"}
+    deciles : int
+        Number of degree quantile groups (10 = deciles).
+    min_size : int
+        Communities with fewer users are pooled into ``"other"``.
+
+    Returns
+    -------
+    labels : pandas.Series
+        Ordered categorical indexed like ``features``.
+    notes : tuple of str
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"user_id": list("abcd"), "influencer": [True, False, False, False]})
+    >>> labels, _ = segment_labels(table, "influencer")
+    >>> labels.tolist()
+    ['influencer', 'other', 'other', 'other']
+    """
+    if by not in FEATURE_OF:
+        raise ConfigError(f"unknown segmentation {by!r}", hint=f"choose {', '.join(FEATURE_OF)}")
+    require_columns(features, [FEATURE_OF[by]], what="graph feature")
+    values = features[FEATURE_OF[by]]
+    notes: list[str] = []
+    if values.isna().any():
+        notes.append(f"{int(values.isna().sum())} user(s) without a {by} value left out")
+    if by == "degree":
+        if deciles < 2:
+            raise ConfigError(f"--deciles must be at least 2, got {deciles}")
+        numbers = pd.to_numeric(values, errors="coerce")
+        bins = pd.qcut(numbers, deciles, duplicates="drop")
+        codes = bins.cat.codes.to_numpy()
+        names = []
+        for code in range(len(bins.cat.categories)):
+            members = numbers[codes == code]
+            low, high = _plain(members.min()), _plain(members.max())
+            names.append(f"degree {low}" if low == high else f"degree {low}–{high}")
+        if len(names) < deciles:
+            notes.append(f"degree has many ties: {len(names)} quantile groups instead of {deciles}")
+        labels = pd.Series(
+            pd.Categorical.from_codes(codes, categories=pd.Index(names), ordered=True),
+            index=features.index,
+        )
+        return labels, tuple(notes)
+    if by == "influencer":
+        text = values.map(lambda v: None if pd.isna(v) else ("influencer" if _flag(v) else OTHER))
+        return pd.Series(
+            pd.Categorical(text, categories=["influencer", OTHER], ordered=True),
+            index=features.index,
+        ), tuple(notes)
+    ids = values.map(lambda v: None if pd.isna(v) else _plain(v))
+    sizes = ids.value_counts()
+    small = sizes[sizes < min_size].index
+    text = ids.map(lambda v: None if v is None else (OTHER if v in small else f"community {v}"))
+    if len(small):
+        notes.append(
+            f"{len(small)} communit{'y' if len(small) == 1 else 'ies'} with fewer than "
+            f"{min_size} users pooled into {OTHER!r}"
+        )
+    order = [
+        f"community {v}" for v in sorted((v for v in sizes.index if v not in small), key=_sort_key)
+    ]
+    if len(small):
+        order.append(OTHER)
+    return pd.Series(
+        pd.Categorical(text, categories=order, ordered=True), index=features.index
+    ), tuple(notes)
+
+
+_TRUE = frozenset({"true", "1", "yes", "1.0"})
+_FALSE = frozenset({"false", "0", "no", "0.0"})
+
+
+def _flag(value: Any) -> bool:
+    """An influencer flag as written by pandas, CSV or Parquet: bool, 0/1 or text."""
+    text = str(value).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise DataError(
+        f"influencer flag {value!r} is neither true nor false",
+        expected="True/False, 1/0 or yes/no",
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Whole numbers without a trailing ``.0`` in labels."""
+    number = float(value)
+    return int(number) if number.is_integer() else round(number, 6)
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    return (0, value) if isinstance(value, int | float) else (1, str(value))
+
+
+def _estimate(
+    segment: str, control: np.ndarray, treatment: np.ndarray, alpha: float
+) -> SegmentEstimate:
+    if control.size == 0 or treatment.size == 0:
+        arm = "control" if control.size == 0 else "treatment"
+        return SegmentEstimate(
+            segment,
+            int(control.size),
+            int(treatment.size),
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            (f"no {arm} user in this segment",),
+        )
+    result = compare_means(control, treatment, alpha=alpha)
+    stderr = None
+    if result.control.sd is not None and result.treatment.sd is not None:
+        stderr = math.sqrt(
+            result.control.sd**2 / result.control.n + result.treatment.sd**2 / result.treatment.n
+        )
+    return SegmentEstimate(
+        segment=segment,
+        n_control=result.control.n,
+        n_treatment=result.treatment.n,
+        mean_control=finite_or_none(result.control.mean),
+        mean_treatment=finite_or_none(result.treatment.mean),
+        diff=finite_or_none(result.diff),
+        diff_ci=interval_or_none(result.ci_low, result.ci_high),
+        stderr=finite_or_none(stderr) if stderr else None,
+        p_value=finite_or_none(result.p_value),
+        p_adjusted=None,
+        notes=result.notes,
+    )
+
+
+def cochran_q(estimates: np.ndarray, stderrs: np.ndarray) -> Heterogeneity:
+    """Cochran's Q and I² for estimates with known standard errors.
+
+    Examples
+    --------
+    >>> h = cochran_q(np.array([1.0, 2.0, 3.5]), np.sqrt(np.array([0.5, 0.4, 0.9])))
+    >>> round(h.q, 4), h.df, round(h.i2, 4)
+    (4.4802, 2, 0.5536)
+    """
+    test = "Cochran's Q"
+    usable = np.isfinite(estimates) & np.isfinite(stderrs) & (stderrs > 0)
+    notes = []
+    if not usable.all():
+        notes.append(f"{int((~usable).sum())} segment(s) without a standard error left out")
+    k = int(usable.sum())
+    if k < 2:
+        notes.append("fewer than two segments with a standard error: no heterogeneity test")
+        return Heterogeneity(test, None, None, None, None, k, tuple(notes))
+    weights = 1 / stderrs[usable] ** 2
+    values = estimates[usable]
+    pooled = float(np.sum(weights * values) / np.sum(weights))
+    q = float(np.sum(weights * (values - pooled) ** 2))
+    df = k - 1
+    i2 = max(0.0, (q - df) / q) if q > 0 else 0.0
+    return Heterogeneity(test, q, df, float(stats.chi2.sf(q, df)), i2, k, tuple(notes))
+
+
+def analyze_segments(
+    frame: pd.DataFrame,
+    metric: Metric,
+    by: str,
+    *,
+    variant_col: str = "variant",
+    control: str = "control",
+    treatment: str = "treatment",
+    use_cuped: bool = True,
+    deciles: int = DEFAULT_DECILES,
+    min_size: int = DEFAULT_MIN_SIZE,
+    alpha: float = 0.05,
+) -> SegmentAnalysis:
+    """Estimate the effect of one treatment on one metric in each segment of ``by``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per user: the variant column, the metric (and its covariate) and the
+        graph feature of ``by`` (``degree``, ``influencer`` or ``community``).
+    metric : Metric
+        The metric; with a covariate and ``use_cuped``, segments compare the
+        CUPED-adjusted metric.
+    by : {"degree", "influencer", "community"}
+    variant_col, control, treatment : str
+        The arm column and the two arms compared.
+    use_cuped : bool
+        Adjust with the metric's pre-period covariate when it has one.
+    deciles, min_size : int
+        See :func:`segment_labels`.
+    alpha : float
+        CIs are ``1 - alpha``.
+
+    Returns
+    -------
+    SegmentAnalysis
+
+    Raises
+    ------
+    ConfigError
+        If a column is missing or a variant is not in the data.
+    InsufficientData
+        If an arm has no user at all.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({
+    ...     "variant": ["control", "treatment"] * 6,
+    ...     "y": [1.0, 2.0, 1.2, 2.1, 0.9, 2.2, 1.0, 1.1, 1.1, 1.0, 0.8, 1.2],
+    ...     "influencer": [True] * 6 + [False] * 6,
+    ... })
+    >>> result = analyze_segments(frame, Metric("y"), "influencer")
+    >>> [s.segment for s in result.segments], result.heterogeneity.df
+    (['influencer', 'other'], 1)
+    """
+    if not 0 < alpha < 1:
+        raise ConfigError(f"alpha must be between 0 and 1, got {alpha}")
+    columns = [variant_col, metric.column, *([metric.covariate] if metric.covariate else [])]
+    require_columns(frame, columns, what="experiment")
+    variants = frame[variant_col].astype(str)
+    found = sorted(variants.dropna().unique())
+    check_variants(found, control, [treatment])
+    labels, label_notes = segment_labels(frame, by, deciles=deciles, min_size=min_size)
+    notes = list(label_notes)
+    in_pair = variants.isin([control, treatment]).to_numpy()
+    y = pd.to_numeric(frame[metric.column], errors="coerce").to_numpy(dtype=float)
+    usable = in_pair & np.isfinite(y) & labels.notna().to_numpy()
+    covariate = metric.covariate if use_cuped else None
+    theta = None
+    if covariate is not None:
+        x = pd.to_numeric(frame[covariate], errors="coerce").to_numpy(dtype=float)
+        usable &= np.isfinite(x)
+        xs, ys = x[usable], y[usable]
+        if xs.size >= 3 and np.ptp(xs) > 0:
+            theta = float(np.cov(ys, xs, ddof=1)[0, 1] / np.var(xs, ddof=1))
+            y = y - theta * (x - xs.mean())
+        else:
+            notes.append("the covariate is constant (or too few users): no CUPED adjustment")
+            covariate = None
+    if (in_pair & ~usable).any():
+        notes.append(
+            f"{int((in_pair & ~usable).sum())} user(s) without a value or segment left out"
+        )
+    is_control = (variants == control).to_numpy() & usable
+    is_treatment = (variants == treatment).to_numpy() & usable
+    if not is_control.any() or not is_treatment.any():
+        raise InsufficientData(
+            "an arm has no user with a value and a segment: nothing to compare",
+            hint="check that the graph features cover the experiment's users",
+        )
+    overall = _estimate("all users", y[is_control], y[is_treatment], alpha)
+    estimates = []
+    codes = labels.cat.codes.to_numpy()
+    for code, name in enumerate(labels.cat.categories):
+        member = codes == code
+        estimates.append(
+            _estimate(str(name), y[is_control & member], y[is_treatment & member], alpha)
+        )
+    tested = [i for i, item in enumerate(estimates) if item.p_value is not None]
+    adjusted = adjust_p_values([estimates[i].p_value for i in tested], method="bh", alpha=alpha)  # type: ignore[misc]
+    for i, p_adjusted in zip(tested, adjusted.adjusted, strict=True):
+        item = estimates[i]
+        estimates[i] = replace(item, p_adjusted=p_adjusted)
+    heterogeneity = cochran_q(
+        np.array([np.nan if e.diff is None else e.diff for e in estimates], dtype=float),
+        np.array([np.nan if e.stderr is None else e.stderr for e in estimates], dtype=float),
+    )
+    return SegmentAnalysis(
+        metric=metric.column,
+        control=control,
+        treatment=treatment,
+        by=by,
+        covariate=covariate,
+        theta=finite_or_none(theta),
+        overall=overall,
+        segments=tuple(estimates),
+        heterogeneity=heterogeneity,
+        correction=adjusted.method,
+        alpha=alpha,
+        notes=tuple(notes),
+    )

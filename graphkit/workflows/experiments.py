@@ -1,0 +1,779 @@
+"""Experiment use cases: split users, plan power, run A/A checks, analyse, segment, survive.
+
+Each function takes :class:`~graphkit.config.Settings` (and opens the store through
+:func:`graphkit.workflows.network.opened_store`) or a user-supplied table, and returns
+a result object; nothing here prints. The CLI (``graphkit ab ...``) is a thin layer
+over these names, so a notebook can do the same::
+
+    from graphkit import resolve_settings
+    from graphkit.workflows import experiments as ab
+    data = ab.experiment_from_store(resolve_settings(), "onboarding")
+    result = ab.analyze(data)
+    result.to_dict()["srm"]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from graphkit.config import Settings
+from graphkit.errors import ConfigError, DataError, InsufficientData, Location
+from graphkit.experiments.aa_simulation import AASimulation, simulate_aa
+from graphkit.experiments.analysis import (
+    CountTest,
+    ExperimentAnalysis,
+    SrmSummary,
+    analyze_experiment,
+    check_split,
+    parse_table_metric,
+    require_columns,
+)
+from graphkit.experiments.assignment import assign
+from graphkit.experiments.corrections import Correction
+from graphkit.experiments.means import MeanTest
+from graphkit.experiments.metrics import (
+    DEFAULT_CHURN_DAYS,
+    DEFAULT_METRICS,
+    DEFAULT_POST_DAYS,
+    DEFAULT_PRE_DAYS,
+    EventMetric,
+    Metric,
+    experiment_metrics,
+    parse_event_metric,
+    time_to_churn,
+)
+from graphkit.experiments.power import PowerResult, power_prop_test, power_t_test
+from graphkit.experiments.segments import (
+    DEFAULT_DECILES,
+    DEFAULT_MIN_SIZE,
+    FEATURE_OF,
+    SEGMENTATIONS,
+    SegmentAnalysis,
+    analyze_segments,
+)
+from graphkit.experiments.srm import SRM_THRESHOLD
+from graphkit.experiments.survival import SurvivalComparison, compare_survival
+from graphkit.graph.centrality import pagerank
+from graphkit.graph.communities import detect_communities
+from graphkit.graph.features import DEFAULT_INFLUENCER_SHARE, FeatureTable, influencer_flags
+from graphkit.graph.pull import SubgraphSpec, pull_graph
+from graphkit.workflows.network import build_features, opened_store
+
+POSITION_FEATURES = ("degree", "weighted_degree", "pagerank", "community", "influencer")
+"""Graph features that are cheap on any graph; the others (betweenness, closeness,
+clustering) need the full :func:`~graphkit.graph.features.graph_features`."""
+
+ASSIGNMENT_FILE_COLUMNS = ["experiment", "user_id", "variant", "assigned_at"]
+
+
+@dataclass(frozen=True)
+class ExperimentData:
+    """A per-user table ready for analysis, and where it came from.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per user: ``user_id`` (when known), the variant column, the metric
+        columns, their covariates and any joined graph features.
+    metrics : tuple of Metric
+    variant_col : str
+    experiment : str or None
+    source : str
+        ``"store"`` or the table's path.
+    post_days, pre_days : float or None
+        The windows, for metrics derived from events.
+    notes : tuple of str
+    """
+
+    table: pd.DataFrame
+    metrics: tuple[Metric, ...]
+    variant_col: str
+    experiment: str | None
+    source: str
+    post_days: float | None = None
+    pre_days: float | None = None
+    notes: tuple[str, ...] = ()
+
+
+# ------------------------------------------------------------------------- reading tables
+
+
+def read_user_table(path: str | Path) -> pd.DataFrame:
+    """Read an analyst's per-user CSV or Parquet table (header row for CSV).
+
+    The index holds each row's line in the file (CSV, header = line 1) or its 1-based
+    row number (Parquet), so errors can point at it.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(
+            "the file does not exist" if not path.exists() else "not a file",
+            location=Location(str(path)),
+            expected="a CSV or Parquet table with one row per user",
+        )
+    try:
+        if path.suffix.lower() == ".parquet":
+            frame = pd.read_parquet(path)
+            frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
+        else:
+            frame = pd.read_csv(path, skipinitialspace=True)
+            frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise DataError(
+            f"cannot read the table: {exc}",
+            location=Location(str(path)),
+            expected="a comma-separated CSV with a header row, or a Parquet file",
+        ) from exc
+    if frame.empty:
+        raise DataError("the table has no rows", location=Location(str(path)))
+    frame.attrs["path"] = str(path)
+    return frame
+
+
+def _check_numbers(frame: pd.DataFrame, columns: Sequence[str], path: str) -> None:
+    """Every value of ``columns`` is a finite number or empty, else a DataError at its line."""
+    for column in columns:
+        raw = frame[column]
+        numbers = pd.to_numeric(raw, errors="coerce")
+        bad = (numbers.isna() & raw.notna()) | np.isinf(numbers.fillna(0))
+        if bad.any():
+            line = int(bad[bad].index[0])
+            raise DataError(
+                f"{raw[line]!r} is not a number",
+                location=Location(path, line, column),
+                expected="a finite number (or an empty cell for a missing value)",
+                hint="fix or remove the value; empty cells are left out with a note",
+            )
+
+
+def _parse_covariates(texts: Sequence[str], metrics: Sequence[Metric]) -> dict[str, str]:
+    """``--covariate X`` (every metric) or ``--covariate METRIC=X`` (one metric)."""
+    names = [metric.column for metric in metrics]
+    chosen: dict[str, str] = {}
+    for text in texts:
+        metric, equals, column = text.partition("=")
+        if not equals:
+            if len(texts) > 1:
+                raise ConfigError(
+                    "several --covariate options must each name their metric",
+                    hint="write --covariate METRIC=COLUMN",
+                )
+            return dict.fromkeys(names, text.strip())
+        if metric.strip() not in names:
+            raise ConfigError(
+                f"--covariate {text!r} names metric {metric.strip()!r}, which is not analysed",
+                hint=f"metrics: {', '.join(names)}",
+            )
+        chosen[metric.strip()] = column.strip()
+    return chosen
+
+
+def experiment_from_table(
+    path: str | Path,
+    *,
+    metrics: Sequence[str],
+    variant_col: str = "variant",
+    covariates: Sequence[str] = (),
+    features: str | Path | pd.DataFrame | None = None,
+    id_col: str = "user_id",
+    needed_features: Sequence[str] = (),
+    settings: Settings | None = None,
+    spec: SubgraphSpec | None = None,
+) -> ExperimentData:
+    """An analyst's per-user table: name the variant column, metrics and covariates.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV or Parquet, one row per user.
+    metrics : sequence of str
+        ``COLUMN`` or ``COLUMN:KIND`` (kind ``mean``, ``count`` or ``conversion``;
+        0/1 columns are conversions unless declared).
+    variant_col : str
+        Column with each user's arm.
+    covariates : sequence of str
+        ``COLUMN`` (the CUPED covariate of every metric) or ``METRIC=COLUMN``.
+    features : path or DataFrame, optional
+        Graph features (``graphkit features --out``) joined on ``id_col``.
+    id_col : str
+        The user id column, needed to join features.
+    needed_features : sequence of str
+        Graph feature columns the analysis needs; when the table lacks them and no
+        ``features`` are given, they are built from the graph in the store of
+        ``settings`` (``spec`` chooses the subgraph) and joined on ``id_col``.
+    """
+    frame = read_user_table(path)
+    source = str(path)
+    if not metrics:
+        raise ConfigError("name at least one metric column", hint="--metric COLUMN (repeatable)")
+    require_columns(frame, [variant_col], what="variant")
+    parsed = [parse_table_metric(text, frame) for text in metrics]
+    chosen = _parse_covariates(covariates, parsed)
+    parsed = [replace(m, covariate=chosen.get(m.column)) for m in parsed]
+    numeric = [m.column for m in parsed] + [m.covariate for m in parsed if m.covariate]
+    require_columns(frame, numeric, what="covariate")
+    _check_numbers(frame, list(dict.fromkeys(numeric)), source)
+    notes: list[str] = []
+    missing = [column for column in needed_features if column not in frame.columns]
+    if features is None and missing and settings is not None:
+        built = graph_feature_table(settings, spec, missing)
+        features = built.table
+        notes.extend(f"{name} is approximate ({how})" for name, how in built.approximate.items())
+    if features is not None:
+        frame, note = join_features(frame, features, id_col=id_col)
+        notes.extend(note)
+    if id_col in frame.columns and id_col != "user_id":
+        frame = frame.rename(columns={id_col: "user_id"})
+    return ExperimentData(
+        table=frame,
+        metrics=tuple(parsed),
+        variant_col=variant_col,
+        experiment=None,
+        source=source,
+        notes=tuple(notes),
+    )
+
+
+def join_features(
+    frame: pd.DataFrame, features: str | Path | pd.DataFrame, *, id_col: str = "user_id"
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Left-join a graph-feature table on the user id; say how many users it misses."""
+    table = features if isinstance(features, pd.DataFrame) else read_user_table(features)
+    require_columns(frame, [id_col], what="user id (needed to join graph features)")
+    require_columns(table, ["user_id"], what="features user_id")
+    extra = [c for c in table.columns if c != "user_id" and c not in frame.columns]
+    right = table[["user_id", *extra]].astype({"user_id": str})
+    joined = frame.assign(**{"__id__": frame[id_col].astype(str)}).merge(
+        right.rename(columns={"user_id": "__id__"}), on="__id__", how="left"
+    )
+    joined.index = frame.index
+    joined = joined.drop(columns="__id__")
+    notes = []
+    if extra:
+        missing = int(joined[extra[0]].isna().sum())
+        if missing:
+            notes.append(f"{missing} user(s) have no graph features")
+    return joined, tuple(notes)
+
+
+# ------------------------------------------------------------------------- the store
+
+
+def position_features(
+    settings: Settings,
+    spec: SubgraphSpec | None = None,
+    *,
+    seed: int = 0,
+    influencer_share: float = DEFAULT_INFLUENCER_SHARE,
+) -> FeatureTable:
+    """The cheap columns of ``graphkit features``: degree, weighted_degree, pagerank,
+    community, influencer, defined exactly as :func:`graphkit.graph.features.graph_features`
+    defines them (betweenness and closeness cost O(n·m) and segments do not need them)."""
+    with opened_store(settings) as store:
+        graph = pull_graph(store, spec)
+    undirected = graph.to_undirected() if graph.is_directed() else graph
+    communities = detect_communities(undirected, method="louvain", weight="weight", seed=seed)
+    table = pd.DataFrame({"user_id": list(graph)})
+    table["degree"] = table["user_id"].map(dict(undirected.degree())).astype("int64")
+    table["weighted_degree"] = (
+        table["user_id"].map(dict(undirected.degree(weight="weight"))).astype(float)
+    )
+    table["pagerank"] = table["user_id"].map(pagerank(graph, weight="weight")).astype(float)
+    table["community"] = table["user_id"].map(communities.membership).astype("int64")
+    table["influencer"] = influencer_flags(table["pagerank"], table["user_id"], influencer_share)
+    table = table.sort_values("user_id", kind="mergesort", ignore_index=True)
+    return FeatureTable(table, influencer_share, modularity=communities.modularity)
+
+
+def graph_feature_table(
+    settings: Settings,
+    spec: SubgraphSpec | None,
+    needed: Sequence[str],
+    *,
+    seed: int = 0,
+    influencer_share: float = DEFAULT_INFLUENCER_SHARE,
+) -> FeatureTable:
+    """The features ``needed`` from the stored graph: the cheap ones alone when enough."""
+    if all(column in POSITION_FEATURES for column in needed):
+        return position_features(settings, spec, seed=seed, influencer_share=influencer_share)
+    return build_features(settings, spec, seed=seed, influencer_share=influencer_share)
+
+
+def _experiment_assignments(settings: Settings, experiment: str) -> pd.DataFrame:
+    with opened_store(settings) as store:
+        assignments = store.assignments(experiment=experiment)
+        if assignments.empty:
+            names = sorted(store.assignments()["experiment"].unique())
+            raise ConfigError(
+                f"experiment {experiment!r} is not in the store ({settings.describe()}); "
+                f"experiments found: {', '.join(names) or 'none'}",
+                hint="load a dataset with assignments.csv (see `graphkit ab assign`)",
+            )
+    return assignments
+
+
+def _events_between(settings: Settings, since: pd.Timestamp, until: pd.Timestamp) -> pd.DataFrame:
+    with opened_store(settings) as store:
+        return store.events(since=since.to_pydatetime(), until=until.to_pydatetime())
+
+
+def experiment_from_store(
+    settings: Settings,
+    experiment: str,
+    *,
+    metrics: Sequence[str | EventMetric] = DEFAULT_METRICS,
+    post_days: float = DEFAULT_POST_DAYS,
+    pre_days: float = DEFAULT_PRE_DAYS,
+    features: str | Path | pd.DataFrame | None = None,
+    needed_features: Sequence[str] = (),
+    spec: SubgraphSpec | None = None,
+    influencer_share: float = DEFAULT_INFLUENCER_SHARE,
+    seed: int = 0,
+) -> ExperimentData:
+    """Per-user metrics of a stored experiment, from its assignments and events.
+
+    Parameters
+    ----------
+    settings : Settings
+    experiment : str
+        Name in the ``experiment`` column of assignments.csv.
+    metrics : sequence
+        Event metrics (``NAME=AGGREGATE[:EVENT]`` or builtin names; see
+        :mod:`graphkit.experiments.metrics`).
+    post_days, pre_days : float
+        The windows around each user's ``assigned_at``.
+    features : path or DataFrame, optional
+        A graph-feature table to join (``graphkit features --out``).
+    needed_features : sequence of str
+        Graph feature columns the analysis needs; without ``features`` they are built
+        from the stored graph (``spec`` chooses the subgraph).
+    """
+    parsed = [m if isinstance(m, EventMetric) else parse_event_metric(m) for m in metrics]
+    assignments = _experiment_assignments(settings, experiment)
+    first = assignments["assigned_at"].min() - pd.Timedelta(days=pre_days)
+    last = assignments["assigned_at"].max() + pd.Timedelta(days=post_days)
+    events = _events_between(settings, first, last)
+    derived = experiment_metrics(
+        assignments, events, parsed, post_days=post_days, pre_days=pre_days
+    )
+    table = derived.table
+    notes = list(derived.notes)
+    if features is not None:
+        table, note = join_features(table, features)
+        notes.extend(note)
+    elif needed_features:
+        built = graph_feature_table(
+            settings, spec, needed_features, seed=seed, influencer_share=influencer_share
+        )
+        table, note = join_features(table, built.table)
+        notes.extend(note)
+        notes.extend(f"{name} is approximate ({how})" for name, how in built.approximate.items())
+    return ExperimentData(
+        table=table,
+        metrics=derived.metrics,
+        variant_col="variant",
+        experiment=experiment,
+        source="store",
+        post_days=derived.post_days,
+        pre_days=derived.pre_days,
+        notes=tuple(notes),
+    )
+
+
+# ------------------------------------------------------------------------- analysis
+
+
+def analyze(
+    data: ExperimentData,
+    *,
+    control: str = "control",
+    treatments: Sequence[str] | None = None,
+    test: MeanTest = "welch",
+    count_model: CountTest = "negative-binomial",
+    yates: bool = False,
+    correction: Correction = "holm",
+    alpha: float = 0.05,
+    bootstrap: int | None = None,
+    seed: int | None = 0,
+    adjust_for: Sequence[str] = (),
+    weights: Mapping[str, float] | None = None,
+    srm_threshold: float = SRM_THRESHOLD,
+) -> ExperimentAnalysis:
+    """Analyse every metric × treatment of ``data`` (see :func:`analyze_experiment`)."""
+    if adjust_for:
+        missing = [c for c in adjust_for if c not in data.table.columns]
+        if missing:
+            raise ConfigError(
+                f"adjustment covariate(s) not available: {', '.join(missing)}",
+                hint="graph covariates come from the store's graph or --features FILE; "
+                "table covariates must be columns of --table",
+            )
+    result = analyze_experiment(
+        data.table,
+        data.metrics,
+        variant_col=data.variant_col,
+        control=control,
+        treatments=treatments,
+        experiment=data.experiment,
+        test=test,
+        count_model=count_model,
+        yates=yates,
+        correction=correction,
+        alpha=alpha,
+        bootstrap=bootstrap,
+        seed=seed,
+        adjust_for=adjust_for,
+        weights=weights,
+        srm_threshold=srm_threshold,
+    )
+    return replace(result, notes=(*data.notes, *result.notes))
+
+
+@dataclass(frozen=True)
+class SegmentReport:
+    """SRM of the experiment, then one segment analysis per metric × treatment × split."""
+
+    experiment: str | None
+    srm: SrmSummary
+    analyses: tuple[SegmentAnalysis, ...]
+    notes: tuple[str, ...]
+
+
+def segments(
+    data: ExperimentData,
+    *,
+    by: Sequence[str] = SEGMENTATIONS,
+    control: str = "control",
+    treatments: Sequence[str] | None = None,
+    use_cuped: bool = True,
+    deciles: int = DEFAULT_DECILES,
+    min_size: int = DEFAULT_MIN_SIZE,
+    alpha: float = 0.05,
+    weights: Mapping[str, float] | None = None,
+    srm_threshold: float = SRM_THRESHOLD,
+) -> SegmentReport:
+    """Effects per graph segment for every metric and treatment of ``data``."""
+    unknown = [name for name in by if name not in FEATURE_OF]
+    if unknown:
+        raise ConfigError(
+            f"unknown segmentation(s): {', '.join(unknown)}",
+            hint=f"choose among {', '.join(SEGMENTATIONS)}",
+        )
+    needed = [FEATURE_OF[name] for name in by]
+    missing = [column for column in needed if column not in data.table.columns]
+    if missing:
+        raise ConfigError(
+            f"graph feature column(s) missing: {', '.join(missing)}",
+            hint="pass --features FILE (from `graphkit features --out`), or analyse a "
+            "stored experiment so graphkit builds them from the graph",
+        )
+    split = check_split(
+        data.table[data.variant_col].astype(str),
+        control,
+        treatments,
+        weights=weights,
+        srm_threshold=srm_threshold,
+    )
+    analyses = tuple(
+        analyze_segments(
+            data.table,
+            metric,
+            name,
+            variant_col=data.variant_col,
+            control=control,
+            treatment=arm,
+            use_cuped=use_cuped,
+            deciles=deciles,
+            min_size=min_size,
+            alpha=alpha,
+        )
+        for metric in data.metrics
+        for arm in split.treatments
+        for name in by
+    )
+    return SegmentReport(data.experiment, split.srm, analyses, (*data.notes, *split.notes))
+
+
+# ------------------------------------------------------------------------- A/A
+
+
+@dataclass(frozen=True)
+class AAReport:
+    """False-positive rates of repeated A/A splits, one per metric."""
+
+    source: str
+    n_users: int
+    window: tuple[str | None, str | None]
+    results: dict[str, AASimulation]
+    notes: tuple[str, ...]
+
+
+def aa_from_store(
+    settings: Settings,
+    *,
+    metrics: Sequence[str | EventMetric] = DEFAULT_METRICS,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    n_simulations: int = 1000,
+    test: MeanTest = "welch",
+    alpha: float = 0.05,
+    seed: int | None = 0,
+) -> AAReport:
+    """A/A splits of every stored user's metric over ``[since, until)`` (default: all events).
+
+    Users without an event in the window count with 0, as in an experiment.
+    """
+    parsed = [m if isinstance(m, EventMetric) else parse_event_metric(m) for m in metrics]
+    with opened_store(settings) as store:
+        users = store.user_ids()
+        events = store.events(since=since, until=until)
+    if events.empty:
+        raise InsufficientData(
+            "no events in the store (or in the window): nothing to split",
+            hint="load a dataset with events.csv, or widen --since/--until",
+        )
+    start = pd.Timestamp(since) if since is not None else events["at"].min()
+    stop = pd.Timestamp(until) if until is not None else events["at"].max() + pd.Timedelta(1, "ms")
+    start = start.tz_localize("UTC") if start.tzinfo is None else start
+    stop = stop.tz_localize("UTC") if stop.tzinfo is None else stop
+    # Every user "assigned" at the window's start, with the window as post period.
+    everyone = pd.DataFrame({"user_id": users, "variant": "all", "assigned_at": start})
+    days = (stop - start) / pd.Timedelta(days=1)
+    derived = experiment_metrics(everyone, events, parsed, post_days=days, pre_days=0)
+    results = {
+        metric.column: simulate_aa(
+            derived.table[metric.column],
+            n_simulations=n_simulations,
+            test=test,
+            alpha=alpha,
+            seed=seed,
+        )
+        for metric in derived.metrics
+    }
+    return AAReport(
+        source="store",
+        n_users=len(users),
+        window=(start.isoformat(), stop.isoformat()),
+        results=results,
+        notes=derived.notes,
+    )
+
+
+def aa_from_table(
+    path: str | Path,
+    *,
+    metrics: Sequence[str],
+    n_simulations: int = 1000,
+    test: MeanTest = "welch",
+    alpha: float = 0.05,
+    seed: int | None = 0,
+) -> AAReport:
+    """A/A splits of the metric columns of a per-user table (missing values left out)."""
+    frame = read_user_table(path)
+    if not metrics:
+        raise ConfigError("name at least one metric column", hint="--metric COLUMN (repeatable)")
+    columns = [text.split(":")[0] for text in metrics]
+    require_columns(frame, columns, what="metric")
+    _check_numbers(frame, columns, str(path))
+    notes = []
+    results = {}
+    for column in columns:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        if values.isna().any():
+            notes.append(f"{column}: {int(values.isna().sum())} empty value(s) left out")
+        results[column] = simulate_aa(
+            values.dropna(), n_simulations=n_simulations, test=test, alpha=alpha, seed=seed
+        )
+    return AAReport(str(path), len(frame), (None, None), results, tuple(notes))
+
+
+# ------------------------------------------------------------------------- power
+
+
+def plan_power(
+    kind: Literal["mean", "proportion"],
+    *,
+    delta: float | None = None,
+    sd: float = 1.0,
+    baseline: float | None = None,
+    target: float | None = None,
+    n: float | None = None,
+    power: float | None = None,
+    alpha: float = 0.05,
+    alternative: Literal["two-sided", "one-sided"] = "two-sided",
+    strict: bool = True,
+) -> PowerResult:
+    """Sample size, power or minimum detectable effect of a two-arm experiment.
+
+    Give all but one of the effect (``delta``, or ``target`` for proportions), ``n``
+    and ``power``; the missing one is solved for. When only the effect or only ``n``
+    is given, ``power`` defaults to 0.8.
+    """
+    if kind == "mean":
+        if baseline is not None or target is not None:
+            raise ConfigError("--baseline/--target are for --kind proportion; use --delta --sd")
+        if power is None and (n is None or delta is None):
+            power = 0.8
+        return power_t_test(
+            n=n,
+            delta=delta,
+            power=power,
+            sd=sd,
+            alpha=alpha,
+            alternative=alternative,
+            strict=strict,
+        )
+    if kind == "proportion":
+        if delta is not None:
+            raise ConfigError("--delta is for --kind mean; use --baseline and --target")
+        if baseline is None:
+            raise ConfigError("--kind proportion needs --baseline (the control rate)")
+        if power is None and (n is None or target is None):
+            power = 0.8
+        return power_prop_test(
+            p1=baseline,
+            p2=target,
+            n=n,
+            power=power,
+            alpha=alpha,
+            alternative=alternative,
+            strict=strict,
+        )
+    raise ConfigError(f"unknown --kind {kind!r}", hint="choose mean or proportion")
+
+
+# ------------------------------------------------------------------------- assignment
+
+
+def users_to_assign(settings: Settings | None, users_file: str | Path | None) -> list[str]:
+    """User ids from a users file (a ``user_id`` column), else every user in the store."""
+    if users_file is not None:
+        frame = read_user_table(users_file)
+        require_columns(frame, ["user_id"], what="user id")
+        ids = frame["user_id"].dropna().astype(str)
+        if ids.empty:
+            raise InsufficientData(f"{users_file}: no user ids")
+        return sorted(ids.unique())
+    if settings is None:
+        raise ConfigError("give --users FILE or a store holding users")
+    with opened_store(settings) as store:
+        return store.user_ids()
+
+
+def assign_users(
+    user_ids: Sequence[str],
+    experiment: str,
+    *,
+    variants: Sequence[str],
+    weights: Sequence[float] | None = None,
+    salt: str = "",
+    assigned_at: datetime | pd.Timestamp,
+) -> pd.DataFrame:
+    """The rows of assignments.csv for ``user_ids`` (deterministic salted hashing)."""
+    if not experiment.strip():
+        raise ConfigError("the experiment name is empty")
+    variant = assign(user_ids, experiment, salt=salt, variants=variants, weights=weights)
+    stamp = pd.Timestamp(assigned_at)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return pd.DataFrame(
+        {
+            "experiment": experiment,
+            "user_id": list(user_ids),
+            "variant": variant.to_numpy(),
+            "assigned_at": stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+        columns=ASSIGNMENT_FILE_COLUMNS,
+    )
+
+
+def write_assignments(
+    rows: pd.DataFrame, path: str | Path, *, force: bool = False, append: bool = False
+) -> pd.DataFrame:
+    """Write assignments.csv; ``append`` keeps other experiments' rows of an existing file.
+
+    Returns the table written.
+    """
+    path = Path(path)
+    table = rows
+    if path.exists():
+        if append:
+            existing = pd.read_csv(path, dtype=str, keep_default_na=False)
+            require_columns(existing, ASSIGNMENT_FILE_COLUMNS, what="assignments")
+            experiment = rows["experiment"].iloc[0] if len(rows) else None
+            kept = existing[existing["experiment"] != experiment][ASSIGNMENT_FILE_COLUMNS]
+            table = pd.concat([kept, rows], ignore_index=True)
+        elif not force:
+            raise ConfigError(
+                f"refusing to overwrite {path}",
+                hint="pass --force to overwrite, or --append to add this experiment to it",
+            )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(path, index=False, lineterminator="\n")
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return table
+
+
+# ------------------------------------------------------------------------- survival
+
+
+def survival_from_table(
+    path: str | Path,
+    *,
+    duration_col: str,
+    variant_col: str,
+    event_col: str | None = None,
+    alpha: float = 0.05,
+) -> SurvivalComparison:
+    """Kaplan–Meier per variant and the log-rank test, from a per-user table."""
+    frame = read_user_table(path)
+    columns = [duration_col, variant_col, *([event_col] if event_col else [])]
+    require_columns(frame, columns, what="survival")
+    numbers = [duration_col, *([event_col] if event_col else [])]
+    _check_numbers(frame, numbers, str(path))
+    rows = frame.dropna(subset=columns)
+    result = compare_survival(
+        rows[duration_col].astype(float),
+        rows[event_col].astype(float) if event_col else None,
+        rows[variant_col].astype(str),
+        alpha=alpha,
+    )
+    if len(rows) < len(frame):
+        left_out = f"{len(frame) - len(rows)} row(s) with an empty value left out"
+        result = replace(result, notes=(left_out, *result.notes))
+    return result
+
+
+def survival_from_store(
+    settings: Settings,
+    experiment: str,
+    *,
+    churn_days: float = DEFAULT_CHURN_DAYS,
+    event: str | None = None,
+    until: datetime | None = None,
+    alpha: float = 0.05,
+) -> tuple[SurvivalComparison, pd.DataFrame]:
+    """Time to churn per variant of a stored experiment (see :func:`time_to_churn`)."""
+    assignments = _experiment_assignments(settings, experiment)
+    since = assignments["assigned_at"].min()
+    with opened_store(settings) as store:
+        events = store.events(since=since.to_pydatetime(), until=until)
+    durations = time_to_churn(
+        assignments,
+        events,
+        churn_days=churn_days,
+        event=event,
+        until=pd.Timestamp(until) if until is not None else None,
+    )
+    comparison = compare_survival(
+        durations["duration"], durations["churned"], durations["variant"].astype(str), alpha=alpha
+    )
+    return comparison, durations
