@@ -13,9 +13,9 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any
 
-import matplotlib.figure
 import pandas as pd
 import typer
 from rich.console import Console
@@ -37,29 +37,24 @@ from graphkit.cli.common import (
 )
 from graphkit.config import Settings
 from graphkit.errors import ConfigError
-from graphkit.experiments.analysis import (
-    ExperimentAnalysis,
-    SrmSummary,
-    comparison_to_dict,
-    srm_to_dict,
-)
 from graphkit.experiments.metrics import (
     DEFAULT_CHURN_DAYS,
     DEFAULT_METRICS,
     DEFAULT_POST_DAYS,
     DEFAULT_PRE_DAYS,
 )
-from graphkit.experiments.segments import (
+from graphkit.experiments.segmentation import (
     DEFAULT_DECILES,
     DEFAULT_MIN_SIZE,
     FEATURE_OF,
     SEGMENTATIONS,
 )
-from graphkit.experiments.srm import SRM_THRESHOLD
 from graphkit.graph.features import FEATURE_COLUMNS
 from graphkit.graph.pull import SubgraphSpec
-from graphkit.reports import experiment_plots
-from graphkit.workflows import experiments as workflow
+
+if TYPE_CHECKING:
+    from graphkit.experiments.analysis import ExperimentAnalysis, SrmSummary
+    from graphkit.workflows.experiments import ExperimentData, SegmentReport
 
 app = typer.Typer(
     name="ab",
@@ -109,7 +104,7 @@ class SegmentChoice(StrEnum):
 EXPERIMENT_ARGUMENT = Annotated[
     str | None,
     typer.Argument(
-        metavar="[EXPERIMENT]",
+        metavar="EXPERIMENT",
         help="Experiment name in the stored assignments (or use --table).",
         show_default=False,
     ),
@@ -273,7 +268,7 @@ def _print_tables(tables: list[Table], out: Path | None) -> None:
     emit(console.export_text(), out)
 
 
-def _save(figure: matplotlib.figure.Figure, path: Path) -> None:
+def _save(figure: Any, path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         figure.savefig(path, dpi=120)
@@ -285,11 +280,26 @@ def _save(figure: matplotlib.figure.Figure, path: Path) -> None:
     stderr.print(f"wrote {path}")
 
 
+def _workflow() -> ModuleType:
+    """The experiment use cases, imported on first use: statistics libraries are slow to
+    load, and every `graphkit` command (even --help) imports this module."""
+    from graphkit.workflows import experiments
+
+    return experiments
+
+
+def _plots() -> ModuleType:
+    """The plot module, imported only when a plot is asked for (matplotlib is slow to load)."""
+    from graphkit.reports import experiment_plots
+
+    return experiment_plots
+
+
 def _slug(*parts: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", "_".join(parts))
 
 
-def _srm_table(srm: SrmSummary) -> Table:
+def _srm_table(srm: "SrmSummary") -> Table:
     frame = pd.DataFrame(
         {
             "variant": list(srm.observed),
@@ -302,7 +312,7 @@ def _srm_table(srm: SrmSummary) -> Table:
     return render_table(frame, "Sample ratio check (SRM)", caption)
 
 
-def _srm_message(srm: SrmSummary) -> None:
+def _srm_message(srm: "SrmSummary") -> None:
     if srm.flag:
         stderr.print(
             f"[bold red]warning:[/] sample-ratio mismatch (p = {srm.p_value:.3g} < "
@@ -364,14 +374,14 @@ def assign_command(
         [_number(w, "--weights") for w in _split_list(weights, "--weights")] if weights else None
     )
     moment = _time(assigned_at, "--assigned-at") or datetime.now(UTC).replace(microsecond=0)
-    ids = workflow.users_to_assign(settings if users is None else None, users)
-    rows = workflow.assign_users(
+    ids = _workflow().users_to_assign(settings if users is None else None, users)
+    rows = _workflow().assign_users(
         ids, experiment, variants=names, weights=shares, salt=salt, assigned_at=moment
     )
     if str(out) == "-":
         emit(rows.to_csv(index=False, lineterminator="\n"), None)
     else:
-        workflow.write_assignments(rows, out, force=force, append=append)
+        _workflow().write_assignments(rows, out, force=force, append=append)
         stderr.print(f"wrote {len(rows)} assignments of {experiment!r} to {out}")
     counts = rows["variant"].value_counts()
     planned = shares or [1.0] * len(names)
@@ -418,7 +428,7 @@ def aa_command(
     if table is not None:
         if not metric:
             raise ConfigError("--table needs --metric COLUMN (repeatable)")
-        report = workflow.aa_from_table(
+        report = _workflow().aa_from_table(
             table,
             metrics=metric,
             n_simulations=simulations,
@@ -427,7 +437,7 @@ def aa_command(
             seed=seed,
         )
     else:
-        report = workflow.aa_from_store(
+        report = _workflow().aa_from_store(
             settings,
             metrics=metric or DEFAULT_METRICS,
             since=_time(since, "--since"),
@@ -541,7 +551,7 @@ def power_command(
     one is solved for. Means: R power.t.test (two-sample, noncentral t). Proportions: R
     power.prop.test (normal approximation); the MDE of a proportion is target - baseline.
     """
-    result = workflow.plan_power(
+    result = _workflow().plan_power(
         kind.value,
         delta=delta,
         sd=sd,
@@ -598,11 +608,11 @@ def _load(
     pre_days: float,
     features: Path | None,
     needed_features: list[str],
-) -> workflow.ExperimentData:
+) -> "ExperimentData":
     """The per-user table of a stored experiment or of --table, with graph features joined."""
     _source(experiment, table)
     if table is not None:
-        return workflow.experiment_from_table(
+        return _workflow().experiment_from_table(
             table,
             metrics=metric or [],
             variant_col=variant_col,
@@ -619,7 +629,7 @@ def _load(
             hint="set the pre-period with --pre-days (0 turns CUPED off)",
         )
     assert experiment is not None
-    return workflow.experiment_from_store(
+    return _workflow().experiment_from_store(
         settings,
         experiment,
         metrics=metric or DEFAULT_METRICS,
@@ -659,7 +669,7 @@ def _covariate_names(columns: tuple[str, ...]) -> str:
     )
 
 
-def _effect_tables(result: ExperimentAnalysis, caption: str, title: str) -> list[Table]:
+def _effect_tables(result: "ExperimentAnalysis", caption: str, title: str) -> list[Table]:
     """Effects (one row per metric × treatment), then CUPED and regression adjustment."""
     several = len({item.treatment for item in result.comparisons}) > 1
     label = {
@@ -680,7 +690,13 @@ def _effect_tables(result: ExperimentAnalysis, caption: str, title: str) -> list
             for item in result.comparisons
         ]
     )
+    if any(item.bootstrap_ci is not None for item in result.comparisons):
+        effects.insert(4, "bootstrap\nCI", [_ci(item.bootstrap_ci) for item in result.comparisons])
     tables = [render_table(effects, title, caption)]
+    # Metric names are what the reader looks for: never cut them short.
+    tables[0].columns[0].min_width = max(
+        len(line) for text in label.values() for line in text.split("\n")
+    )
     with_cuped = [item for item in result.comparisons if item.cuped is not None]
     if with_cuped:
         cuped_rows = pd.DataFrame(
@@ -739,7 +755,9 @@ def _flat(prefix: str, data: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def _analysis_csv(result: ExperimentAnalysis) -> str:
+def _analysis_csv(result: "ExperimentAnalysis") -> str:
+    from graphkit.experiments.analysis import comparison_to_dict, srm_to_dict
+
     srm = {
         f"srm_{k}": v
         for k, v in srm_to_dict(result.srm).items()
@@ -756,20 +774,20 @@ def _analysis_csv(result: ExperimentAnalysis) -> str:
 
 
 def _analysis_plots(
-    result: ExperimentAnalysis,
-    data: workflow.ExperimentData,
+    result: "ExperimentAnalysis",
+    data: "ExperimentData",
     plot: Path | None,
     plots_dir: Path | None,
 ) -> None:
     if plot is not None:
-        _save(experiment_plots.cuped_comparison(result.comparisons), plot)
+        _save(_plots().cuped_comparison(result.comparisons), plot)
     if plots_dir is not None:
-        _save(experiment_plots.cuped_comparison(result.comparisons), plots_dir / "effects.png")
+        _save(_plots().cuped_comparison(result.comparisons), plots_dir / "effects.png")
         variants = data.table[data.variant_col].astype(str)
         arms = [result.control, *dict.fromkeys(c.treatment for c in result.comparisons)]
         for metric in data.metrics:
             values = {arm: data.table.loc[variants == arm, metric.column] for arm in arms}
-            figure = experiment_plots.metric_overview(values, metric=metric.column)
+            figure = _plots().metric_overview(values, metric=metric.column)
             _save(figure, plots_dir / f"distribution_{_slug(metric.column)}.png")
 
 
@@ -840,8 +858,13 @@ def analyze_command(
     features: FEATURES_OPTION = None,
     weights: Annotated[str | None, typer.Option("--weights", help=WEIGHTS_HELP)] = None,
     srm_threshold: Annotated[
-        float, typer.Option("--srm-threshold", help="SRM p-value below which the split is flagged.")
-    ] = SRM_THRESHOLD,
+        float | None,
+        typer.Option(
+            "--srm-threshold",
+            help="SRM p-value below which the split is flagged (default 0.001).",
+            show_default=False,
+        ),
+    ] = None,
     fmt: FORMAT_OPTION = None,
     out: OUT_OPTION = None,
     plot: PLOT_OPTION = None,
@@ -867,7 +890,7 @@ def analyze_command(
         features=features,
         needed_features=[c for c in adjust or [] if c in FEATURE_COLUMNS],
     )
-    result = workflow.analyze(
+    result = _workflow().analyze(
         data,
         control=control,
         treatments=treatment,
@@ -912,7 +935,9 @@ def analyze_command(
 # ------------------------------------------------------------------------- segments
 
 
-def _segments_data(report: workflow.SegmentReport) -> dict[str, Any]:
+def _segments_data(report: "SegmentReport") -> dict[str, Any]:
+    from graphkit.experiments.analysis import srm_to_dict
+
     return {
         "experiment": report.experiment,
         "srm": srm_to_dict(report.srm),
@@ -979,7 +1004,7 @@ def segments_command(
         features=features,
         needed_features=[FEATURE_OF[name] for name in chosen],
     )
-    report = workflow.segments(
+    report = _workflow().segments(
         data,
         by=chosen,
         control=control,
@@ -1049,18 +1074,20 @@ def segments_command(
                 _notes(analysis.heterogeneity.notes, f"{analysis.metric} by {analysis.by}: ")
             _print_tables(tables, out)
     if plot is not None:
+        import matplotlib.figure
+
         figure = matplotlib.figure.Figure(
             figsize=(9, sum(1.5 + 0.45 * (len(a.segments) + 1) for a in report.analyses)),
             layout="constrained",
         )
         axes = figure.subplots(len(report.analyses), 1, squeeze=False)[:, 0]
         for analysis, ax in zip(report.analyses, axes, strict=True):
-            experiment_plots.forest_plot(analysis, ax=ax)
+            _plots().forest_plot(analysis, ax=ax)
         _save(figure, plot)
     if plots_dir is not None:
         for analysis in report.analyses:
             name = _slug("forest", analysis.metric, analysis.treatment, analysis.by) + ".png"
-            _save(experiment_plots.forest_plot(analysis), plots_dir / name)
+            _save(_plots().forest_plot(analysis), plots_dir / name)
 
 
 # ------------------------------------------------------------------------- survival
@@ -1128,7 +1155,7 @@ def survival_command(
     if table is not None:
         if duration_col is None:
             raise ConfigError("--table needs --duration-col (and usually --event-col)")
-        result = workflow.survival_from_table(
+        result = _workflow().survival_from_table(
             table,
             duration_col=duration_col,
             event_col=event_col,
@@ -1138,7 +1165,7 @@ def survival_command(
         time_label = duration_col
     else:
         assert experiment is not None
-        result, _ = workflow.survival_from_store(
+        result, _ = _workflow().survival_from_store(
             settings,
             experiment,
             churn_days=churn_days,
@@ -1181,4 +1208,4 @@ def survival_command(
         )
         _print_tables([render_table(frame, f"Survival ({time_label})", caption)], out)
     if plot is not None:
-        _save(experiment_plots.survival_curves(result, time_label=time_label), plot)
+        _save(_plots().survival_curves(result, time_label=time_label), plot)

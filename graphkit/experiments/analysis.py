@@ -51,19 +51,23 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 import pandas as pd
 
 from graphkit.errors import ConfigError, DataError, InsufficientData
 from graphkit.experiments.corrections import Correction, adjust_p_values
-from graphkit.experiments.counts import CountModel, compare_counts
-from graphkit.experiments.cuped import cuped, regression_adjustment
 from graphkit.experiments.means import MeanTest, compare_means
-from graphkit.experiments.metrics import Metric, MetricKind
+from graphkit.experiments.metrics import Metric, MetricKind, require_columns
 from graphkit.experiments.proportions import compare_proportions
 from graphkit.experiments.srm import SRM_THRESHOLD, check_srm
+
+if TYPE_CHECKING:
+    from graphkit.experiments.counts import CountModel
+
+# Count models and CUPED/regression adjustment need statsmodels, whose import takes
+# seconds: they are imported where used, so `graphkit --help` stays quick.
 
 CountTest = Literal["negative-binomial", "poisson", "welch"]
 KINDS: tuple[MetricKind, ...] = ("mean", "count", "conversion")
@@ -342,15 +346,6 @@ def parse_table_metric(text: str, frame: pd.DataFrame) -> Metric:
     return Metric(column=column, kind=kind)  # type: ignore[arg-type]
 
 
-def require_columns(frame: pd.DataFrame, columns: Sequence[str], *, what: str) -> None:
-    missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        raise ConfigError(
-            f"{what} column(s) not in the table: {', '.join(missing)}",
-            hint=f"columns found: {', '.join(map(str, frame.columns))}",
-        )
-
-
 def check_variants(
     found: Sequence[str], control: str, treatments: Sequence[str] | None
 ) -> tuple[str, ...]:
@@ -563,8 +558,10 @@ def _as_counts(
     options: _Options,
     notes: list[str],
 ) -> Comparison:
+    from graphkit.experiments.counts import compare_counts
+
     # _as_counts only runs for the two count models, never for "welch".
-    model = cast(CountModel, options.count_model)
+    model = cast("CountModel", options.count_model)
     counts = compare_counts(control_y, treatment_y, model=model, alpha=options.alpha)
     notes.extend(counts.notes)
     rate_ratio_ci = interval_or_none(counts.ci_low, counts.ci_high)
@@ -588,6 +585,8 @@ def _cuped(
     treatment_x: np.ndarray,
     alpha: float,
 ) -> CupedSummary:
+    from graphkit.experiments.cuped import cuped
+
     adjusted = cuped(control_y, control_x, treatment_y, treatment_x, alpha=alpha)
     if adjusted.theta is None:
         return CupedSummary(covariate, None, None, None, None, None, None, adjusted.notes)
@@ -612,6 +611,8 @@ def _regression(
     treatment: str,
     options: _Options,
 ) -> RegressionSummary:
+    from graphkit.experiments.cuped import regression_adjustment
+
     columns = list(options.adjust_for)
     rows = frame.loc[variants.isin([control, treatment]), [metric.column, *columns]].copy()
     rows["__arm__"] = variants[rows.index]

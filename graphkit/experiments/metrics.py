@@ -126,6 +126,16 @@ class MetricTable:
     notes: tuple[str, ...]
 
 
+def require_columns(frame: pd.DataFrame, columns: Sequence[str], *, what: str) -> None:
+    """ConfigError naming the missing columns (and the ones there are) of a user table."""
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise ConfigError(
+            f"{what} column(s) not in the table: {', '.join(map(str, missing))}",
+            hint=f"columns found: {', '.join(map(str, frame.columns))}",
+        )
+
+
 def parse_event_metric(text: str) -> EventMetric:
     """Read a metric written ``NAME=AGGREGATE[:EVENT]`` (or a builtin name).
 

@@ -18,13 +18,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
 from graphkit.config import Settings
-from graphkit.errors import ConfigError, DataError, InsufficientData, Location
+from graphkit.errors import ConfigError, DataError, InsufficientData, Location, StoreUnavailable
 from graphkit.experiments.aa_simulation import AASimulation, simulate_aa
 from graphkit.experiments.analysis import (
     CountTest,
@@ -33,7 +33,6 @@ from graphkit.experiments.analysis import (
     analyze_experiment,
     check_split,
     parse_table_metric,
-    require_columns,
 )
 from graphkit.experiments.assignment import assign
 from graphkit.experiments.corrections import Correction
@@ -47,19 +46,18 @@ from graphkit.experiments.metrics import (
     Metric,
     experiment_metrics,
     parse_event_metric,
+    require_columns,
     time_to_churn,
 )
 from graphkit.experiments.power import PowerResult, power_prop_test, power_t_test
-from graphkit.experiments.segments import (
+from graphkit.experiments.segmentation import (
     DEFAULT_DECILES,
     DEFAULT_MIN_SIZE,
     FEATURE_OF,
     SEGMENTATIONS,
-    SegmentAnalysis,
-    analyze_segments,
 )
+from graphkit.experiments.segments import SegmentAnalysis, analyze_segments
 from graphkit.experiments.srm import SRM_THRESHOLD
-from graphkit.experiments.survival import SurvivalComparison, compare_survival
 from graphkit.graph.centrality import pagerank
 from graphkit.graph.communities import detect_communities
 from graphkit.graph.features import DEFAULT_INFLUENCER_SHARE, FeatureTable, influencer_flags
@@ -69,6 +67,9 @@ from graphkit.workflows.network import build_features, opened_store
 POSITION_FEATURES = ("degree", "weighted_degree", "pagerank", "community", "influencer")
 """Graph features that are cheap on any graph; the others (betweenness, closeness,
 clustering) need the full :func:`~graphkit.graph.features.graph_features`."""
+
+if TYPE_CHECKING:
+    from graphkit.experiments.survival import SurvivalComparison
 
 ASSIGNMENT_FILE_COLUMNS = ["experiment", "user_id", "variant", "assigned_at"]
 
@@ -223,7 +224,15 @@ def experiment_from_table(
     notes: list[str] = []
     missing = [column for column in needed_features if column not in frame.columns]
     if features is None and missing and settings is not None:
-        built = graph_feature_table(settings, spec, missing)
+        try:
+            built = graph_feature_table(settings, spec, missing)
+        except StoreUnavailable as exc:
+            raise StoreUnavailable(
+                f"the table has no {', '.join(missing)} column and no graph to build it "
+                f"from: {exc.message}",
+                hint="pass --features FILE (from `graphkit features --out`), add the "
+                "columns to the table, or point --store/--neo4j at the loaded network",
+            ) from exc
         features = built.table
         notes.extend(f"{name} is approximate ({how})" for name, how in built.approximate.items())
     if features is not None:
@@ -404,9 +413,10 @@ def analyze(
     seed: int | None = 0,
     adjust_for: Sequence[str] = (),
     weights: Mapping[str, float] | None = None,
-    srm_threshold: float = SRM_THRESHOLD,
+    srm_threshold: float | None = None,
 ) -> ExperimentAnalysis:
-    """Analyse every metric × treatment of ``data`` (see :func:`analyze_experiment`)."""
+    """Analyse every metric × treatment of ``data`` (see :func:`analyze_experiment`);
+    ``srm_threshold`` None means the default, :data:`~graphkit.experiments.srm.SRM_THRESHOLD`."""
     if adjust_for:
         missing = [c for c in adjust_for if c not in data.table.columns]
         if missing:
@@ -431,7 +441,7 @@ def analyze(
         seed=seed,
         adjust_for=adjust_for,
         weights=weights,
-        srm_threshold=srm_threshold,
+        srm_threshold=SRM_THRESHOLD if srm_threshold is None else srm_threshold,
     )
     return replace(result, notes=(*data.notes, *result.notes))
 
@@ -734,6 +744,8 @@ def survival_from_table(
     alpha: float = 0.05,
 ) -> SurvivalComparison:
     """Kaplan–Meier per variant and the log-rank test, from a per-user table."""
+    from graphkit.experiments.survival import compare_survival  # lifelines: slow to import
+
     frame = read_user_table(path)
     columns = [duration_col, variant_col, *([event_col] if event_col else [])]
     require_columns(frame, columns, what="survival")
@@ -762,6 +774,8 @@ def survival_from_store(
     alpha: float = 0.05,
 ) -> tuple[SurvivalComparison, pd.DataFrame]:
     """Time to churn per variant of a stored experiment (see :func:`time_to_churn`)."""
+    from graphkit.experiments.survival import compare_survival  # lifelines: slow to import
+
     assignments = _experiment_assignments(settings, experiment)
     since = assignments["assigned_at"].min()
     with opened_store(settings) as store:

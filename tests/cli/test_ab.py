@@ -285,9 +285,14 @@ def test_segments_from_a_table_with_a_features_file(store: Path, tmp_path: Path)
     frame = pd.read_csv(io.StringIO(result.stdout))
     assert set(frame["by"]) == {"community"}
     assert {"segment", "diff", "diff_ci_low", "p_adjusted", "q_p_value"} <= set(frame.columns)
-    no_features = run("ab", "segments", "--table", str(table), "-m", "sessions")
+    no_store = str(tmp_path / "no-store")
+    no_features = run(
+        "ab", "segments", "--table", str(table), "-m", "sessions", "--store", no_store
+    )
     # without --features, graphkit builds them from a store; there is none here
     assert no_features.exit_code == 3
+    assert "no degree, influencer, community column" in no_features.stderr
+    assert "--features FILE" in no_features.stderr
 
 
 # ------------------------------------------------------------------ power, aa, survival

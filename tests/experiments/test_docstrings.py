@@ -21,6 +21,7 @@ MODULES = [
     "power",
     "proportions",
     "samples",
+    "segmentation",
     "segments",
     "simulation",
     "srm",
