@@ -1,13 +1,14 @@
 """`graphkit simulate` and `graphkit load`."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
 from graphkit import workflows
 from graphkit.cli.common import handles_errors, progress_bar, stderr, uses_store
 from graphkit.config import Settings
+from graphkit.errors import ConfigError
 from graphkit.simulate import simulate_network, write_dataset
 
 
@@ -30,6 +31,48 @@ def simulate_command(
     days: Annotated[int, typer.Option(help="Length of the period in days.")] = 90,
     parquet: Annotated[bool, typer.Option("--parquet", help="Write Parquet, not CSV.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+    experiment: Annotated[
+        str | None,
+        typer.Option(
+            "--experiment",
+            metavar="NAME",
+            rich_help_panel="Experiment",
+            help="Also simulate an experiment: assignments.csv and pre/post events.csv with "
+            "known true effects (printed).",
+        ),
+    ] = None,
+    effect: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--effect",
+            metavar="METRIC=LIFT",
+            rich_help_panel="Experiment",
+            help="True relative lift of sessions, time_spent or messaged (repeatable; default "
+            "sessions=0.05, time_spent=0.10, messaged=0.10).",
+        ),
+    ] = None,
+    degree_effect: Annotated[
+        float,
+        typer.Option(
+            rich_help_panel="Experiment",
+            help="0..1: how much stronger the effect is for high-degree users.",
+        ),
+    ] = 0.0,
+    variants: Annotated[
+        str, typer.Option(rich_help_panel="Experiment", help="Arms, control first.")
+    ] = "control,treatment",
+    weights: Annotated[
+        str | None,
+        typer.Option(
+            rich_help_panel="Experiment", help="Split weights, e.g. 50,50 (default equal)."
+        ),
+    ] = None,
+    salt: Annotated[
+        str, typer.Option(rich_help_panel="Experiment", help="Assignment hash salt.")
+    ] = "",
+    pre_days: Annotated[float, typer.Option(rich_help_panel="Experiment")] = 14.0,
+    post_days: Annotated[float, typer.Option(rich_help_panel="Experiment")] = 14.0,
+    enroll_days: Annotated[float, typer.Option(rich_help_panel="Experiment")] = 7.0,
 ) -> None:
     """Create a realistic synthetic social network (users.csv, interactions.csv).
 
@@ -45,11 +88,50 @@ def simulate_command(
         start=start,
         days=days,
     )
-    paths = write_dataset(sim, out_dir, fmt="parquet" if parquet else "csv", force=force)
+    fmt: Literal["csv", "parquet"] = "parquet" if parquet else "csv"
+    paths = write_dataset(sim, out_dir, fmt=fmt, force=force)
     stderr.print(
         f"wrote {len(sim.users)} users and {len(sim.interactions)} interactions: "
         + ", ".join(str(p) for p in paths)
     )
+    if experiment is not None:
+        from graphkit.experiments.simulation import simulate_experiment
+
+        result = simulate_experiment(
+            sim,
+            experiment=experiment,
+            seed=seed,
+            variants=split_list(variants),
+            weights=[float(w) for w in split_list(weights)] if weights else None,
+            salt=salt,
+            effects=parse_effects(effect or []) or None,
+            degree_effect=degree_effect,
+            pre_days=pre_days,
+            post_days=post_days,
+            enroll_days=enroll_days,
+        )
+        paths = write_dataset(result, out_dir, fmt=fmt, force=force)  # type: ignore[arg-type]
+        stderr.print(f"wrote experiment {experiment!r}: " + ", ".join(str(p) for p in paths))
+        stderr.print("true effects (ground truth):\n" + result.truth.to_string(index=False))
+
+
+def split_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def parse_effects(specs: list[str]) -> dict[str, float]:
+    """``["sessions=0.05", ...]`` → ``{"sessions": 0.05}``; a clear error otherwise."""
+    effects = {}
+    for spec in specs:
+        name, _, value = spec.partition("=")
+        try:
+            effects[name.strip()] = float(value)
+        except ValueError:
+            raise ConfigError(
+                f"--effect {spec!r} is not METRIC=LIFT",
+                hint="e.g. --effect sessions=0.05 (a 5% lift)",
+            ) from None
+    return effects
 
 
 @handles_errors
@@ -69,10 +151,12 @@ def load_command(
     for note in result.dataset.notes:
         stderr.print(f"note: {note}")
     summary = result.summary
-    stderr.print(
-        f"loaded {summary.users} users and {summary.interactions} interactions "
-        f"into the {summary.store}"
-    )
+    parts = [f"{summary.users} users", f"{summary.interactions} interactions"]
+    if summary.events:
+        parts.append(f"{summary.events} events")
+    if summary.assignments:
+        parts.append(f"{summary.assignments} assignments")
+    stderr.print(f"loaded {', '.join(parts)} into the {summary.store}")
 
 
 def register(app: typer.Typer) -> None:
