@@ -30,6 +30,7 @@ demo: install
 	@echo "demo outputs are in $(REPORTS)/"
 
 test: install
+	scripts/install-system-deps
 	scripts/with-test-neo4j $(BIN)/pytest
 
 lint: install
