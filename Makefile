@@ -27,6 +27,7 @@ demo: install
 	env -u GRAPHKIT_NEO4J_URI $(BIN)/graphkit centrality --store $(DEMO_STORE) --out $(REPORTS)/centrality.csv
 	env -u GRAPHKIT_NEO4J_URI $(BIN)/graphkit communities --store $(DEMO_STORE) --write-back --out $(REPORTS)/communities.json
 	env -u GRAPHKIT_NEO4J_URI $(BIN)/graphkit features --store $(DEMO_STORE) --out $(REPORTS)/features.csv
+	env -u GRAPHKIT_NEO4J_URI $(BIN)/graphkit report influencers --store $(DEMO_STORE) --out $(REPORTS)/influencers.html --out $(REPORTS)/influencers.md --out $(REPORTS)/influencers.json
 	@echo "demo outputs are in $(REPORTS)/"
 
 test: install

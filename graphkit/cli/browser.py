@@ -27,7 +27,11 @@ STYLE_NOTE = (
 def browser_command(
     names: Annotated[
         list[str] | None,
-        typer.Argument(help="Queries to print (default: all). See --list.", show_default=False),
+        typer.Argument(
+            metavar="NAME",
+            help="Queries to print (default: all). See --list.",
+            show_default=False,
+        ),
     ] = None,
     list_queries: Annotated[
         bool, typer.Option("--list", help="List the queries and their parameters instead.")
@@ -40,11 +44,9 @@ def browser_command(
 ) -> None:
     """Print ready Neo4j Browser queries (cypher/browser/*.cypher), one per file.
 
-    Each starts with a comment header: what it shows, what must run first, and the
-    `:param` commands to run in Browser before it (every query takes $parameters).
-    Queries: top influencers by PageRank, a community with its members and bridges, a
-    user's ego network, cross-arm ties and exposure per arm of an experiment, users
-    above the aha threshold, and style_labels (labels for the style file).
+    Each file starts with what it shows, what must run first, and its :param lines.
+
+    `graphkit browser --list` shows the queries and their parameters.
     """
     if style:
         emit(grass_path().read_text(encoding="utf-8"), out)

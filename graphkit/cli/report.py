@@ -8,7 +8,7 @@ import typer
 from graphkit.cli.common import emit, handles_errors, pulls_subgraph, stderr
 from graphkit.config import Settings
 from graphkit.graph.pull import SubgraphSpec
-from graphkit.reports import render_markdown, write_report
+from graphkit.reports import render_markdown, report_format, write_report
 from graphkit.reports.document import Report
 from graphkit.workflows import reports as report_workflows
 
@@ -19,24 +19,34 @@ app = typer.Typer(
 )
 
 REPORT_OUT_OPTION = Annotated[
-    Path | None,
+    list[Path] | None,
     typer.Option(
         "--out",
         "-o",
+        metavar="FILE",
         help="Write the report here; the suffix picks the format: .html, .md, .json or .csv. "
-        "Without it, Markdown (no figures) goes to stdout.",
+        "Repeat it for several formats from one run. Without it, Markdown (no figures) goes "
+        "to stdout.",
+        show_default=False,
     ),
 ]
 
 
-def deliver(report: Report, out: Path | None) -> None:
-    """Write the report to ``out`` (format by suffix), or Markdown to stdout."""
-    if out is None:
+def check_outputs(outs: list[Path] | None) -> None:
+    """Refuse a bad suffix before minutes of work, not after."""
+    for out in outs or []:
+        report_format(out)
+
+
+def deliver(report: Report, outs: list[Path] | None) -> None:
+    """Write the report to every ``--out`` (format by suffix), or Markdown to stdout."""
+    if not outs:
         emit(render_markdown(report), None)
         stderr.print("note: figures are left out on stdout; use --out FILE.html or FILE.md")
         return
-    for path in write_report(report, out):
-        stderr.print(f"wrote {path}")
+    for out in outs:
+        for path in write_report(report, out):
+            stderr.print(f"wrote {path}")
 
 
 @app.command("influencers")
@@ -58,12 +68,12 @@ def influencers_command(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed for sampling and Louvain.")] = 0,
 ) -> None:
-    """Who the influential users are: top lists by each centrality and a composite rank,
-    bridge users, agreement between measures, communities, plain-language insights.
+    """Who the influential users are: top lists, bridges, agreement, communities, insights.
 
-    Composite rank: mean of the percentile ranks by degree, betweenness, closeness and
-    PageRank. Bridges: the highest ratio of betweenness to the betweenness expected for
-    the user's degree (log–log least squares), among the top 10% by betweenness.
+    Composite rank: the mean of the percentile ranks by degree, betweenness, closeness, PageRank.
+
+    Bridges: the most betweenness above what the degree predicts, among the top 10% by it.
     """
+    check_outputs(out)
     report = report_workflows.influencer_report(settings, spec, top=top, sample=sample, seed=seed)
     deliver(report, out)

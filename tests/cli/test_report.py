@@ -63,6 +63,16 @@ def test_json_report_carries_parameters_and_tables(store: Path, tmp_path: Path):
     assert data["facts"]["users"] == 300
 
 
+def test_several_formats_from_one_run(store: Path, tmp_path: Path):
+    html, data = tmp_path / "r.html", tmp_path / "r.json"
+    result = run(
+        "report", "influencers", "--store", str(store), "--out", str(html), "-o", str(data)
+    )
+    assert result.exit_code == 0, result.output
+    assert html.read_text().startswith("<!DOCTYPE html>")
+    assert json.loads(data.read_text())["kind"] == "influencers"
+
+
 def test_markdown_report_lists_its_figure_files(store: Path, tmp_path: Path):
     out = tmp_path / "influencers.md"
     result = run("report", "influencers", "--store", str(store), "--out", str(out))
@@ -92,12 +102,13 @@ def test_without_out_markdown_goes_to_stdout(store: Path):
     assert "figures are left out" in result.stderr
 
 
-def test_unknown_suffix_is_a_usage_error(store: Path, tmp_path: Path):
-    result = run("report", "influencers", "--store", str(store), "--out", str(tmp_path / "r.pdf"))
+def test_unknown_suffix_is_a_usage_error_before_any_work(store: Path, tmp_path: Path):
+    good, bad = tmp_path / "r.html", tmp_path / "r.pdf"
+    result = run("report", "influencers", "--store", str(store), "-o", str(good), "-o", str(bad))
     assert result.exit_code == 2
     assert "--out" in result.stderr and "'.pdf'" in result.stderr
     assert "hint: end the file name in .html, .md, .json or .csv" in result.stderr
-    assert not (tmp_path / "r.pdf").exists()
+    assert not good.exists() and not bad.exists()  # refused before the analysis ran
 
 
 def test_window_without_ties_is_insufficient_data(store: Path):
