@@ -9,7 +9,7 @@ from graphkit import workflows
 from graphkit.cli.common import handles_errors, progress_bar, stderr, uses_store
 from graphkit.config import Settings
 from graphkit.errors import ConfigError
-from graphkit.simulate import simulate_network, write_dataset
+from graphkit.simulate import simulate_events, simulate_network, write_dataset
 
 
 @handles_errors
@@ -31,6 +31,29 @@ def simulate_command(
     days: Annotated[int, typer.Option(help="Length of the period in days.")] = 90,
     parquet: Annotated[bool, typer.Option("--parquet", help="Write Parquet, not CSV.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+    events: Annotated[
+        bool | None,
+        typer.Option(
+            "--events/--no-events",
+            rich_help_panel="Activity",
+            help="Write events.csv: sessions, views, likes, clicks, messages with weekly "
+            "seasonality, a trend, injected anomalies and a planted aha threshold (ground "
+            "truth in truth/). Default: on, unless --experiment writes its own events.",
+        ),
+    ] = None,
+    sessions_per_user_day: Annotated[float, typer.Option(rich_help_panel="Activity")] = 0.5,
+    anomalies: Annotated[
+        int, typer.Option(rich_help_panel="Activity", help="Anomalous days to inject.")
+    ] = 3,
+    aha_connections: Annotated[
+        int,
+        typer.Option(
+            rich_help_panel="Activity",
+            help="Planted aha threshold: users with this many distinct connections in their "
+            "first --aha-days days are retained.",
+        ),
+    ] = 3,
+    aha_days: Annotated[int, typer.Option(rich_help_panel="Activity")] = 7,
     experiment: Annotated[
         str | None,
         typer.Option(
@@ -88,12 +111,37 @@ def simulate_command(
         start=start,
         days=days,
     )
+    if events and experiment is not None:
+        raise ConfigError(
+            "--events and --experiment both write events.csv",
+            hint="simulate the experiment's events (--experiment) or general activity "
+            "(--events) into separate folders",
+        )
     fmt: Literal["csv", "parquet"] = "parquet" if parquet else "csv"
     paths = write_dataset(sim, out_dir, fmt=fmt, force=force)
     stderr.print(
         f"wrote {len(sim.users)} users and {len(sim.interactions)} interactions: "
         + ", ".join(str(p) for p in paths)
     )
+    write_events = events if events is not None else experiment is None
+    if write_events:
+        activity = simulate_events(
+            sim,
+            seed=seed,
+            sessions_per_user_day=sessions_per_user_day,
+            n_anomalies=anomalies,
+            aha_connections=aha_connections,
+            aha_days=aha_days,
+        )
+        paths = write_dataset(activity, out_dir, fmt=fmt, force=force)
+        truth = Path(out_dir) / "truth"  # load_dataset reads only the top-level tables
+        truth.mkdir(exist_ok=True)
+        activity.anomalies.to_csv(truth / "anomalies.csv", index=False)
+        activity.retention.to_csv(truth / "retention.csv", index=False)
+        stderr.print(
+            f"wrote {len(activity.events)} events: {', '.join(str(p) for p in paths)} "
+            f"(ground truth in {truth})"
+        )
     if experiment is not None:
         from graphkit.experiments.simulation import simulate_experiment
 

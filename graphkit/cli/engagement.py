@@ -221,7 +221,7 @@ def metrics_command(
             until=utc(until),
             ctr_event=ctr_on,
             weights=parse_weights(weight),
-            transform=transform.value,  # type: ignore[arg-type]
+            transform=transform.value,
             progress=progress,
         )
     print_notes(result.notes)
@@ -339,7 +339,7 @@ def retention_command(
             since=utc(since),
             until=utc(until),
             days=day or DEFAULT_DAYS,
-            period=period.value,  # type: ignore[arg-type]
+            period=period.value,
             weeks=weeks,
             by=by,
             cohorts=cohorts,
@@ -360,6 +360,8 @@ def retention_command(
         "notes": list(result.notes),
     }
     frame = result.table if long else result.wide
+    if fmt is OutputFormat.table:
+        frame = rounded(frame)
     emit_frame(frame, fmt, out, title=title, caption="share of eligible users", json_data=json_data)
 
 
@@ -426,7 +428,7 @@ def anomalies_command(
         report = workflow.engagement_anomalies(
             settings,
             metric=metric,
-            rule=rule.value,  # type: ignore[arg-type]
+            rule=rule.value,
             k=k,
             window=window,
             min_history=min_history,
@@ -554,7 +556,11 @@ def aha_command(
     if survival_plot is not None:
         if follow is None:
             raise ConfigError("no sweet spot, so no survival follow-up to plot")
-        save_figure(engagement_plots.survival_curves(follow.curves), survival_plot)
+        title = (
+            f"Time to churn after day {result.action_days}: "
+            f"{result.action_label} (k = {result.sweet_spot}) or not"
+        )
+        save_figure(engagement_plots.survival_curves(follow.curves, title=title), survival_plot)
     fmt = format_for(fmt, out)
     spot = "none" if result.sweet_spot is None else str(result.sweet_spot)
     caption = (
@@ -579,7 +585,8 @@ def aha_command(
         "notes": list(result.notes),
     }
     title = f"Aha: {result.action_label} in the first {result.action_days} days"
-    emit_frame(result.sweep, fmt, out, title=title, caption=caption, json_data=json_data)
+    sweep = rounded(result.sweep) if fmt is OutputFormat.table else result.sweep
+    emit_frame(sweep, fmt, out, title=title, caption=caption, json_data=json_data)
     if follow is not None and follow.p_value is not None:
         medians = ", ".join(
             f"{group}: {'not reached' if m is None else f'{m:g} days'}"
@@ -639,7 +646,7 @@ def position_command(
             since=utc(since),
             until=utc(until),
             weights=parse_weights(weight),
-            transform=transform.value,  # type: ignore[arg-type]
+            transform=transform.value,
             features_path=features,
             progress=progress,
         )
@@ -663,7 +670,7 @@ def position_command(
         "notes": [*notes, *result.notes],
     }
     emit_frame(
-        result.correlations,
+        rounded(result.correlations, 4) if fmt is OutputFormat.table else result.correlations,
         fmt,
         out,
         title="Engagement score vs graph position (Spearman)",
@@ -671,4 +678,5 @@ def position_command(
         json_data=json_data,
     )
     if fmt is OutputFormat.table and out is None:
-        emit_frame(result.communities.head(10), fmt, None, title="By community (largest 10)")
+        communities = rounded(result.communities.head(10))
+        emit_frame(communities, fmt, None, title="By community (largest 10)")

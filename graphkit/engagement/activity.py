@@ -15,7 +15,8 @@ Definitions (all days are UTC calendar days):
   so they are left out of the mean session CTR; their number and the clicks they hold
   are reported (``sessions_without_views``, ``ctr_events_without_views``), and
   ``ctr_events_per_minute`` (clicks per minute of session) is given for every session as
-  the measure that does not need impressions. Mixing "clicks per second" into a CTR, as
+  the measure that does not need impressions. ``pooled_ctr`` is the sessions' clicks over
+  their views, again over sessions with views only. Mixing "clicks per second" into a CTR, as
   some analyses do, would add two different units.
 * **Engagement score** — per user, a weighted sum of standardised components: each
   component is ``log1p``-transformed (counts are heavy-tailed; one power user should not
@@ -261,8 +262,11 @@ def session_metrics(log: ActivityLog, *, ctr_event: str | None = None) -> Sessio
         per_minute = np.where(minutes > 0, numerator / minutes, np.nan)
     table = pd.DataFrame(
         {
-            "user_id": log.users["user_id"].to_numpy()[sessions["user"].to_numpy()],
-            "date": day_labels(sessions["day"]),
+            # Categoricals: a few bytes a row, where 2M Python strings would take ~150 MB.
+            "user_id": pd.Categorical.from_codes(
+                sessions["user"].to_numpy(), categories=pd.Index(log.users["user_id"])
+            ),
+            "date": _date_categories(sessions["day"].to_numpy()),
             "length_s": sessions["length_s"].to_numpy(),
             "events": sessions["events"].to_numpy(),
             "views": views,
@@ -289,7 +293,8 @@ def session_metrics(log: ActivityLog, *, ctr_event: str | None = None) -> Sessio
         "share_without_views": float(without_views.mean()) if n else None,
         "ctr_events_without_views": int(numerator[without_views].sum()),
         "mean_session_ctr": _mean(table["ctr"]),
-        "pooled_ctr": float(numerator.sum() / views.sum()) if views.sum() else None,
+        # Clicks of sessions without views have no impressions to be a rate of.
+        "pooled_ctr": float(numerator[~without_views].sum() / views.sum()) if views.sum() else None,
         "mean_ctr_events_per_minute": _mean(table["ctr_events_per_minute"]),
     }
     if without_views.any():
@@ -299,6 +304,14 @@ def session_metrics(log: ActivityLog, *, ctr_event: str | None = None) -> Sessio
             f"{summary['ctr_events_without_views']} {ctr_event} event(s))"
         )
     return SessionMetrics(table=table, summary=summary, ctr_event=ctr_event, notes=tuple(notes))
+
+
+def _date_categories(days: np.ndarray) -> pd.Categorical:
+    """ISO dates of day numbers as a categorical (one string per distinct day)."""
+    first = int(days.min()) if len(days) else 0
+    span = int(days.max()) - first + 1 if len(days) else 0
+    labels = pd.Index(day_labels(np.arange(first, first + span)), dtype=object)
+    return pd.Categorical.from_codes(days - first, categories=labels)
 
 
 def _mean(values: pd.Series) -> float | None:

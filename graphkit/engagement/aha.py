@@ -123,17 +123,19 @@ class AhaResult:
 def action_label(action: str, k: int | str = "k") -> str:
     """How an action reads in sentences.
 
-    >>> action_label("connections"), action_label("event:like", 3)
-    ('connected with k distinct users', "did 'like' 3 times")
+    >>> action_label("connections"), action_label("event:like", 3), action_label("received", 1)
+    ('connected with k distinct users', "had 3 'like' events", 'received 1 interaction')
     """
     if action in GRAPH_ACTIONS:
-        return GRAPH_ACTIONS[action].format(k=k)
-    if action.startswith(EVENT_PREFIX):
-        return f"did {action[len(EVENT_PREFIX) :]!r} {k} times"
-    raise ConfigError(
-        f"unknown action {action!r}",
-        hint=f"use {', '.join(GRAPH_ACTIONS)} or {EVENT_PREFIX}NAME (an event name)",
-    )
+        label = GRAPH_ACTIONS[action].format(k=k)
+    elif action.startswith(EVENT_PREFIX):
+        label = f"had {k} {action[len(EVENT_PREFIX) :]!r} events"
+    else:
+        raise ConfigError(
+            f"unknown action {action!r}",
+            hint=f"use {', '.join(GRAPH_ACTIONS)} or {EVENT_PREFIX}NAME (an event name)",
+        )
+    return label.removesuffix("s") if k == 1 else label
 
 
 def aha_population(
@@ -150,7 +152,7 @@ def aha_population(
     ConfigError
         If a parameter is out of range (``retention_day`` must be ≥ ``action_days``).
     InsufficientData
-        If no user has a complete action window.
+        If the reported days hold no event, or no user has a complete action window.
     """
     if action_days < 1:
         raise ConfigError(f"--action-days must be at least 1, got {action_days}")
@@ -162,6 +164,7 @@ def aha_population(
             f"window (--action-days {action_days})",
             hint="retention is judged after the action, or the action could follow from it",
         )
+    log.require_events()
     signup = log.users["signup_day"].to_numpy()
     with np.errstate(invalid="ignore"):
         known = (signup >= log.first_day) & (signup + action_days - 1 <= log.last_day)
@@ -419,6 +422,11 @@ def find_aha(
         experiment = ""
     else:
         survival = follow_up(population, counts, spot, churn_gap=churn_gap)
+        if survival.p_value is not None and survival.p_value >= 0.05:
+            notes.append(
+                f"the follow-up log-rank test finds no clear difference in time to churn "
+                f"(p = {survival.p_value:.2g}): treat this sweet spot as weak evidence"
+            )
         statement, experiment = interpretation(
             action, spot, population.action_days, population.retention_day, sweep
         )

@@ -295,7 +295,7 @@ class _Reducer:
             )
         if chunk.empty:
             return
-        user = self.user_index.get_indexer(chunk["user_id"])
+        user = self.user_index.get_indexer(pd.Index(chunk["user_id"]))
         known = user >= 0
         if not known.all():
             self.unknown_users += int((~known).sum())
@@ -379,7 +379,9 @@ class _Reducer:
         if len(keys) and (keys[1:] == keys[:-1]).any():  # chunks sharing a day
             first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
             keys, n = keys[first], np.add.reduceat(n, first)
-        event = pd.Categorical.from_codes((keys & event_mask).astype(np.int32), categories=names)
+        event = pd.Categorical.from_codes(
+            (keys & event_mask).astype(np.int32), categories=pd.Index(names)
+        )
         return pd.DataFrame(
             {
                 "user": (keys >> (_DAY_BITS + _EVENT_BITS)).astype(np.int32),
@@ -390,7 +392,7 @@ class _Reducer:
         )
 
     def sessions(self) -> pd.DataFrame:
-        """One row per session, by start time (ties by user, then key)."""
+        """One row per session, by start time (ties by user, then the other columns)."""
         columns = ["user", "day", "start_ms", "end_ms", "length_s", "events", *_SESSION_FLAGS]
         if not self.session_parts:
             empty = pd.DataFrame({c: pd.Series(dtype=np.int64) for c in columns})
@@ -403,19 +405,20 @@ class _Reducer:
         merged = _reduce_sessions(parts)
         span = (merged["end_ms"] - merged["start_ms"]) / 1000.0
         value = merged["session_value"]
-        frame = pd.DataFrame(
-            {
-                "user": merged["user"].astype(np.int32),
-                "day": (merged["start_ms"] // MS_PER_DAY).astype(np.int32),
-                "start_ms": merged["start_ms"],
-                "end_ms": merged["end_ms"],
-                "length_s": np.where(np.isnan(value), span, value),
-                "events": merged["events"],
-                **{c: merged[c] for c in _SESSION_FLAGS},
-            }
-        )
-        order = np.lexsort((merged["key"], merged["user"], merged["start_ms"]))
-        return frame.iloc[order].reset_index(drop=True)
+        data = {
+            "user": merged["user"].astype(np.int32),
+            "day": (merged["start_ms"] // MS_PER_DAY).astype(np.int32),
+            "start_ms": merged["start_ms"],
+            "end_ms": merged["end_ms"],
+            "length_s": np.where(np.isnan(value), span, value),
+            "events": merged["events"],
+            **{c: merged[c] for c in _SESSION_FLAGS},
+        }
+        # Sorted on every column (last key first), so the order never depends on how
+        # a store broke ties between events of the same millisecond.
+        order = np.lexsort([data[name] for name in reversed(("start_ms", "user", *data))])
+        del merged
+        return pd.DataFrame({name: values[order] for name, values in data.items()})
 
 
 def _reduce_sessions(part: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -424,7 +427,8 @@ def _reduce_sessions(part: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     order = np.argsort(part["key"])
     key = part["key"][order]
     first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.empty(0, int)
-    out = {c: part[c][order][first] for c in ("key", "user", "session")}
+    out = {"key": key[first]}
+    out.update({c: part[c][order[first]] for c in ("user", "session")})
     out["start_ms"] = np.minimum.reduceat(part["start_ms"][order], first)
     out["end_ms"] = np.maximum.reduceat(part["end_ms"][order], first)
     out["session_value"] = np.fmax.reduceat(part["session_value"][order], first)  # NaN-skipping

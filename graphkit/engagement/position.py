@@ -141,7 +141,9 @@ def _by_community(
     if "community" not in joined.columns:
         return pd.DataFrame(columns=columns), None, None
     grouped = joined.groupby("community")
-    table = grouped["score"].agg(users="size", mean_score="mean", median_score="median")
+    table = grouped.agg(
+        users=("score", "size"), mean_score=("score", "mean"), median_score=("score", "median")
+    )
     if "degree" in joined.columns:
         table["mean_degree"] = grouped["degree"].mean()
     else:

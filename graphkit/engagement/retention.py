@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -110,9 +110,10 @@ def retention_table(
     ConfigError
         If ``days`` is empty or negative, ``period`` unknown, ``weeks`` < 1.
     InsufficientData
-        If no user signed up within the reported days.
+        If the reported days hold no event, or no user signed up within them.
     """
     offsets = _offsets(days, period, weeks)
+    log.require_events()
     span = 7 if period == "week" else 1
     notes: list[str] = []
     users = log.users
@@ -214,7 +215,7 @@ def _active_offsets(
     after = offset >= 0
     pairs = pd.DataFrame({"user": user_days["user"].to_numpy()[after], "k": offset[after] // span})
     pairs = pairs.drop_duplicates()
-    return {int(k): group["user"].to_numpy() for k, group in pairs.groupby("k")}
+    return {int(cast(int, k)): group["user"].to_numpy() for k, group in pairs.groupby("k")}
 
 
 def _wide(table: pd.DataFrame, groups: list[str], period: str) -> pd.DataFrame:

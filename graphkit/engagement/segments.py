@@ -2,11 +2,13 @@
 
 Rules (documented in the README):
 
-* a text or boolean column is used as it is; a missing value is the segment ``unknown``;
+* a text or boolean column, and any column named like ``community`` (ids, not amounts),
+  is used as it is; a missing value is the segment ``unknown``;
 * ``degree_bucket`` cuts the feature ``degree`` (distinct users interacted with) at fixed
   edges — 0, 1–2, 3–5, 6–10, 11–20, 21–50, 51+ — so buckets mean the same on every dataset;
 * any other numeric column with more than :data:`MAX_LEVELS` distinct values is cut into
-  quintiles (``q1 [low, high]`` … ``q5``) by rank, so each holds about a fifth of users;
+  quintiles (``q1 [low, high]`` … ``q5``), each holding about a fifth of users (equal
+  values stay in one bin, so bins can be uneven, or fewer when values repeat a lot);
   with at most :data:`MAX_LEVELS` values each value is its own segment.
 """
 
@@ -37,24 +39,26 @@ def degree_bucket(degree: pd.Series) -> pd.Series:
     edges = [*DEGREE_EDGES, np.inf]
     codes = np.searchsorted(edges, degree.to_numpy(dtype=float), side="right") - 1
     return pd.Series(
-        pd.Categorical.from_codes(codes, categories=labels, ordered=True), index=degree.index
+        pd.Categorical.from_codes(codes, categories=pd.Index(labels), ordered=True),
+        index=degree.index,
     )
 
 
 def quintiles(values: pd.Series) -> pd.Series:
-    """Rank-based quintiles labelled with their value range, as an ordered categorical."""
-    present = values.dropna()
-    ranks = present.rank(method="first")
-    group = np.ceil(ranks * 5 / len(present)).astype(int).clip(1, 5)
-    labels = {}
-    for g in sorted(group.unique()):
-        members = present[group == g]
-        labels[g] = f"q{g} [{members.min():.4g}, {members.max():.4g}]"
-    out = pd.Series(pd.NA, index=values.index, dtype=object)
-    out[present.index] = group.map(labels)
+    """Quintiles of the values (equal values stay together, so bins can be uneven or fewer
+    than five), labelled with the range they hold, as an ordered categorical.
+
+    >>> quintiles(pd.Series([1, 2, 2, 2, 3, 4, 5, 6, 7, 8])).astype(str).tolist()[:4]
+    ['q1 [1, 2]', 'q1 [1, 2]', 'q1 [1, 2]', 'q1 [1, 2]']
+    """
+    bins = pd.qcut(values, 5, labels=False, duplicates="drop")
+    labels: dict[int, str] = {}
+    for number, code in enumerate(sorted(bins.dropna().unique()), start=1):
+        members = values[bins == code]
+        labels[int(code)] = f"q{number} [{members.min():.4g}, {members.max():.4g}]"
+    text = bins.map(lambda code: labels.get(int(code)) if pd.notna(code) else None)
     return pd.Series(
-        pd.Categorical(out, categories=[labels[g] for g in sorted(labels)], ordered=True),
-        index=values.index,
+        pd.Categorical(text, categories=list(labels.values()), ordered=True), index=values.index
     )
 
 
@@ -101,9 +105,13 @@ def segment_users(users: pd.DataFrame, by: str, features: pd.DataFrame | None = 
         )
     if by == "degree_bucket":
         labels = degree_bucket(values.fillna(0)).where(values.notna())
-    elif pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
-        labels = values.astype(object).where(values.notna()).astype(str).where(values.notna())
-        categories = sorted(labels.dropna().unique().tolist())
+    elif (
+        "community" in by
+        or pd.api.types.is_bool_dtype(values)
+        or not pd.api.types.is_numeric_dtype(values)
+    ):
+        labels = values.map(lambda v: _level(v) if pd.notna(v) else None)
+        categories = sorted(labels.dropna().unique().tolist(), key=_natural)
         labels = pd.Series(pd.Categorical(labels, categories=categories, ordered=True), index=index)
     elif values.nunique() > MAX_LEVELS:
         labels = quintiles(values)
@@ -117,6 +125,14 @@ def segment_users(users: pd.DataFrame, by: str, features: pd.DataFrame | None = 
     if labels.isna().any():
         labels = labels.cat.add_categories("unknown").fillna("unknown")
     return labels.rename(by)
+
+
+def _natural(label: str) -> tuple[int, float | str]:
+    """Numbers in numeric order first, then text in alphabetical order."""
+    try:
+        return (0, float(label))
+    except ValueError:
+        return (1, label)
 
 
 def _level(value: object) -> str:

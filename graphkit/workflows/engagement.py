@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 
@@ -39,10 +40,13 @@ from graphkit.engagement.aha import (
     graph_action_counts,
 )
 from graphkit.engagement.anomalies import (
+    DEFAULT_K,
     DEFAULT_MIN_HISTORY,
     DEFAULT_WINDOW,
     AnomalyReport,
     Rule,
+    check_band,
+    check_metric,
     detect_anomalies,
 )
 from graphkit.engagement.eventlog import (
@@ -285,6 +289,10 @@ def engagement_anomalies(
     progress: ProgressCallback | None = None,
 ) -> AnomalyReport:
     """Flag anomalous days of a daily metric (history before ``since`` is read too)."""
+    check_metric(metric)
+    if rule not in DEFAULT_K:
+        raise ConfigError(f"unknown rule {rule!r}", hint="use sigma or iqr")
+    check_band(rule, DEFAULT_K[rule] if k is None else k, window, min_history)
     # The metric itself may need history (WAU, MAU) on top of the baseline window.
     history = window + (MAU_DAYS - 1 if metric in ("wau", "mau", "stickiness") else 0)
     with opened_store(settings) as store:
@@ -352,9 +360,10 @@ def early_graph_counts(
     parts = []
     for signup_day, group in population.table.groupby("signup_day"):
         ids = group["user_id"].tolist()
+        first = int(cast(int, signup_day))
         window = EdgeFilter(
-            since=day_start(int(signup_day)),
-            until=day_start(int(signup_day) + population.action_days),
+            since=day_start(first),
+            until=day_start(first + population.action_days),
             types=None if types is None else tuple(types),
         )
         edges = store.aggregate_edges(window, directed=action == "received", touching=ids)
