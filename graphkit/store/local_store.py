@@ -88,17 +88,25 @@ class LocalStore:
     def _read(self, path: Path) -> pd.DataFrame | None:
         return pd.read_parquet(path) if path.exists() else None
 
-    def _require(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        if self._users is None or self._interactions is None:
+    def _require_users(self) -> pd.DataFrame:
+        """The users table; a store without one holds no dataset yet."""
+        if self._users is None:
             users = self._read(self.users_path)
-            interactions = self._read(self.interactions_path)
-            if users is None or interactions is None:
+            if users is None or not self.interactions_path.exists():
                 raise StoreUnavailable(
                     f"the embedded store in {self.folder} holds no dataset yet",
                     hint="run `graphkit load DATASET` first (or pass --store / --neo4j)",
                 )
-            self._users, self._interactions = users, interactions
-        return self._users, self._interactions
+            self._users = users
+        return self._users
+
+    def _require(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        # Interactions are read only when asked for: event reads never need them, and on a
+        # large store they are the biggest table in memory.
+        users = self._require_users()
+        if self._interactions is None:
+            self._interactions = pd.read_parquet(self.interactions_path)
+        return users, self._interactions
 
     # -- GraphStore
     def load(self, dataset: Dataset, *, progress: ProgressCallback | None = None) -> LoadSummary:
@@ -140,7 +148,7 @@ class LocalStore:
         return merged
 
     def user_ids(self, *, community: int | None = None) -> list[str]:
-        users, _ = self._require()
+        users = self._require_users()
         if community is not None:
             if "community" not in users.columns:
                 return []
@@ -185,7 +193,7 @@ class LocalStore:
     def events(
         self, *, since: datetime | None = None, until: datetime | None = None
     ) -> pd.DataFrame:
-        self._require()
+        self._require_users()
         filters = []
         if since is not None:
             filters.append(("at", ">=", pd.Timestamp(since)))
@@ -198,7 +206,7 @@ class LocalStore:
         return sort_events(events)
 
     def assignments(self, *, experiment: str | None = None) -> pd.DataFrame:
-        self._require()
+        self._require_users()
         if not self.assignments_path.exists():
             return sort_assignments(pd.DataFrame(columns=ASSIGNMENT_COLUMNS))
         table = pd.read_parquet(self.assignments_path)
@@ -207,13 +215,13 @@ class LocalStore:
         return sort_assignments(table)
 
     def users_table(self) -> pd.DataFrame:
-        users, _ = self._require()
+        users = self._require_users()
         return users.copy()
 
     def write_user_properties(
         self, table: pd.DataFrame, *, progress: ProgressCallback | None = None
     ) -> int:
-        users, _ = self._require()
+        users = self._require_users()
         known = table[table["user_id"].isin(users["user_id"])]
         merged = upsert_users(users, known)
         _write_atomically(merged, self.users_path)
