@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DATA := data/demo
 DEMO_STORE := .graphkit-demo
+DEMO_EXP_DATA := data/demo-exp
+DEMO_EXP_STORE := .graphkit-demo-exp
 REPORTS := reports
 
 .PHONY: install demo test lint typecheck bench neo4j-start neo4j-stop clean
@@ -28,6 +30,10 @@ demo: install
 	env -u GRAPHKIT_NEO4J_URI $(BIN)/graphkit communities --store $(DEMO_STORE) --write-back --out $(REPORTS)/communities.json
 	env -u GRAPHKIT_NEO4J_URI $(BIN)/graphkit features --store $(DEMO_STORE) --out $(REPORTS)/features.csv
 	env -u GRAPHKIT_NEO4J_URI $(BIN)/graphkit report influencers --store $(DEMO_STORE) --out $(REPORTS)/influencers.html --out $(REPORTS)/influencers.md --out $(REPORTS)/influencers.json
+	env -u GRAPHKIT_NEO4J_URI $(BIN)/graphkit report engagement --store $(DEMO_STORE) --out $(REPORTS)/engagement.html --out $(REPORTS)/engagement.md --out $(REPORTS)/engagement.json
+	env -u GRAPHKIT_NEO4J_URI $(BIN)/graphkit simulate $(DEMO_EXP_DATA) --users 2000 --seed 7 --experiment feed --effect sessions=0.1 --force
+	env -u GRAPHKIT_NEO4J_URI $(BIN)/graphkit load $(DEMO_EXP_DATA) --store $(DEMO_EXP_STORE)
+	env -u GRAPHKIT_NEO4J_URI $(BIN)/graphkit report experiment feed --store $(DEMO_EXP_STORE) --out $(REPORTS)/experiment.html --out $(REPORTS)/experiment.md --out $(REPORTS)/experiment.json
 	@echo "demo outputs are in $(REPORTS)/"
 
 test: install
@@ -48,4 +54,4 @@ neo4j-stop:
 	scripts/neo4j-local stop
 
 clean:
-	rm -rf $(VENV) $(DEMO_STORE) $(REPORTS) dist build .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) $(DEMO_STORE) $(DEMO_EXP_STORE) $(REPORTS) dist build .pytest_cache .ruff_cache .mypy_cache

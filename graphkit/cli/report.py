@@ -5,8 +5,17 @@ from typing import Annotated
 
 import typer
 
-from graphkit.cli.common import emit, handles_errors, pulls_subgraph, stderr
+from graphkit.cli.ab import CorrectionChoice
+from graphkit.cli.common import emit, handles_errors, pulls_subgraph, stderr, uses_store, utc
+from graphkit.cli.engagement import RuleChoice, SinceOption, UntilOption
 from graphkit.config import Settings
+from graphkit.engagement.anomalies import DAILY_METRICS
+from graphkit.experiments.metrics import (
+    DEFAULT_CHURN_DAYS,
+    DEFAULT_METRICS,
+    DEFAULT_POST_DAYS,
+    DEFAULT_PRE_DAYS,
+)
 from graphkit.graph.pull import SubgraphSpec
 from graphkit.reports import render_markdown, report_format, write_report
 from graphkit.reports.document import Report
@@ -76,4 +85,102 @@ def influencers_command(
     """
     check_outputs(out)
     report = report_workflows.influencer_report(settings, spec, top=top, sample=sample, seed=seed)
+    deliver(report, out)
+
+
+@app.command("experiment")
+@handles_errors
+@pulls_subgraph
+def experiment_command(
+    settings: Settings,
+    spec: SubgraphSpec,
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="Experiment name in the stored assignments.")
+    ],
+    out: REPORT_OUT_OPTION = None,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--metric",
+            "-m",
+            help="Repeatable: NAME=sum|count|conversion[:EVENT] or a builtin "
+            f"({', '.join(DEFAULT_METRICS)}; default all three).",
+        ),
+    ] = None,
+    control: Annotated[str, typer.Option("--control", help="The control variant.")] = "control",
+    post_days: Annotated[
+        float, typer.Option("--post-days", help="Analysis window after each assignment, days.")
+    ] = DEFAULT_POST_DAYS,
+    pre_days: Annotated[
+        float,
+        typer.Option("--pre-days", help="CUPED pre-period before each assignment; 0 = no CUPED."),
+    ] = DEFAULT_PRE_DAYS,
+    correction: Annotated[
+        CorrectionChoice,
+        typer.Option("--correction", help="Multiple-testing correction: holm or bh."),
+    ] = CorrectionChoice.holm,
+    alpha: Annotated[float, typer.Option("--alpha", help="Significance level.")] = 0.05,
+    churn_days: Annotated[
+        float, typer.Option("--churn-days", help="Days without any event that count as churn.")
+    ] = DEFAULT_CHURN_DAYS,
+    seed: Annotated[int, typer.Option(help="Seed of Louvain (communities, influencers).")] = 0,
+) -> None:
+    """The A/B report: SRM, metrics with CIs, CUPED, graph segments, survival, summary.
+
+    Segments: degree deciles and influencers vs others, with Cochran's Q.
+
+    Survival: Kaplan–Meier time to churn per arm and the log-rank test.
+    """
+    check_outputs(out)
+    report = report_workflows.experiment_report(
+        settings,
+        name,
+        metrics=metric or DEFAULT_METRICS,
+        control=control,
+        post_days=post_days,
+        pre_days=pre_days,
+        correction=correction.value,
+        alpha=alpha,
+        churn_days=churn_days,
+        spec=spec,
+        seed=seed,
+    )
+    deliver(report, out)
+
+
+@app.command("engagement")
+@handles_errors
+@uses_store
+def engagement_command(
+    settings: Settings,
+    out: REPORT_OUT_OPTION = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    anomaly_metric: Annotated[
+        str,
+        typer.Option(
+            "--anomaly-metric",
+            help=f"Daily metric checked for anomalies: {', '.join(DAILY_METRICS)}, or event:NAME.",
+        ),
+    ] = "dau",
+    rule: Annotated[
+        RuleChoice,
+        typer.Option(help="Anomaly band: sigma (mean ± 3 SD) or iqr (Tukey fences)."),
+    ] = RuleChoice.sigma,
+    action: Annotated[
+        str,
+        typer.Option(help="Aha action: connections, received, or event:NAME (e.g. event:message)."),
+    ] = "connections",
+) -> None:
+    """The engagement report: DAU/WAU/MAU and stickiness, retention cohorts, anomalies,
+    the aha moment (a correlation), with a summary."""
+    check_outputs(out)
+    report = report_workflows.engagement_report(
+        settings,
+        since=utc(since),
+        until=utc(until),
+        anomaly_metric=anomaly_metric,
+        rule=rule.value,
+        action=action,
+    )
     deliver(report, out)

@@ -19,11 +19,12 @@ import pytest
 from graphkit.config import Settings
 from graphkit.dataset import Dataset, load_dataset
 from graphkit.experiments.assignment import assign
+from graphkit.experiments.simulation import simulate_experiment
 from graphkit.reports.browser import BrowserQuery, browser_query
 from graphkit.reports.document import Report
-from graphkit.simulate import simulate_network, write_dataset
+from graphkit.simulate import simulate_events, simulate_network, write_dataset
 from graphkit.workflows import build_features, load
-from graphkit.workflows.reports import influencer_report
+from graphkit.workflows.reports import engagement_report, experiment_report, influencer_report
 from tests.conftest import require_neo4j, wipe
 
 matplotlib.use("Agg")
@@ -68,6 +69,62 @@ def small_store(small_dataset_dir: Path, tmp_path_factory: pytest.TempPathFactor
 @pytest.fixture(scope="session")
 def small_report(small_store: Settings) -> Report:
     return influencer_report(small_store, top=10, seed=0)
+
+
+# ------------------------------------------------------------------------------ A/B, engagement
+
+SIMULATED_EXPERIMENT = "feed"
+ACTIVITY_NETWORK = {"n_users": 300, "seed": 7}
+
+
+def write_experiment_dataset(folder: Path) -> Path:
+    """What `graphkit simulate --users 300 --seed 7 --experiment feed --effect
+    sessions=0.1` writes: a network, assignments.csv and pre/post events.csv."""
+    params = dict(ACTIVITY_NETWORK)
+    sim = simulate_network(params.pop("n_users"), **params)
+    write_dataset(sim, folder)
+    result = simulate_experiment(
+        sim, experiment=SIMULATED_EXPERIMENT, seed=7, effects={"sessions": 0.1}
+    )
+    write_dataset(result, folder, force=True)  # type: ignore[arg-type]
+    return folder
+
+
+def write_activity_dataset(folder: Path) -> Path:
+    """What `graphkit simulate --users 300 --seed 7` writes: a network and events.csv."""
+    params = dict(ACTIVITY_NETWORK)
+    sim = simulate_network(params.pop("n_users"), **params)
+    write_dataset(sim, folder)
+    write_dataset(simulate_events(sim, seed=7), folder, force=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def experiment_store(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """An embedded store holding the simulated experiment."""
+    folder = write_experiment_dataset(tmp_path_factory.mktemp("experiment") / "dataset")
+    settings = Settings(store_dir=tmp_path_factory.mktemp("experiment-store"))
+    load(folder, settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def activity_store(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """An embedded store holding simulated activity (events.csv)."""
+    folder = write_activity_dataset(tmp_path_factory.mktemp("activity") / "dataset")
+    settings = Settings(store_dir=tmp_path_factory.mktemp("activity-store"))
+    load(folder, settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def experiment_doc(experiment_store: Settings) -> Report:
+    return experiment_report(experiment_store, SIMULATED_EXPERIMENT)
+
+
+@pytest.fixture(scope="session")
+def engagement_doc(activity_store: Settings) -> Report:
+    return engagement_report(activity_store)
 
 
 # ------------------------------------------------------------------------------ Neo4j

@@ -1,0 +1,102 @@
+"""The engagement report shows what the engagement workflows compute, and says it in words.
+
+Simulated activity goes through the real path (simulate → events.csv → embedded store →
+``engagement_report``); expectations are recomputed with the workflows behind
+``graphkit engagement ...``, never hard-coded.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from graphkit.config import Settings
+from graphkit.reports import render_json
+from graphkit.reports.document import Bullets, Report
+from graphkit.workflows import engagement as eg
+
+APPROX = {"rel": 1e-5, "abs": 1e-9}  # JSON keeps 6 significant digits
+
+
+@pytest.fixture(scope="module")
+def expected(activity_store: Settings) -> dict:
+    return {
+        "activity": eg.engagement_metrics(activity_store),
+        "retention": eg.engagement_retention(activity_store)[0],
+        "anomalies": eg.engagement_anomalies(activity_store),
+        "aha": eg.engagement_aha(activity_store),
+    }
+
+
+@pytest.fixture(scope="module")
+def data(engagement_doc: Report) -> dict:
+    return json.loads(render_json(engagement_doc))
+
+
+def rows(data: dict, table: str) -> list[dict]:
+    return data["tables"][table]["rows"]
+
+
+def test_activity_matches_the_workflow(data: dict, expected: dict):
+    daily = expected["activity"].daily.table
+    table = rows(data, "daily")
+    assert [r["date"] for r in table] == [str(d) for d in daily["date"]]
+    assert [r["dau"] for r in table] == daily["dau"].tolist()
+    last = daily.iloc[-1]
+    assert (data["facts"]["dau"], data["facts"]["mau"]) == (int(last["dau"]), int(last["mau"]))
+    assert data["facts"]["mean_stickiness"] == pytest.approx(
+        daily["stickiness"].dropna().mean(), **APPROX
+    )
+
+
+def test_retention_matches_the_workflow(data: dict, expected: dict):
+    retention = expected["retention"]
+    table = rows(data, "retention")
+    assert [r["cohort"] for r in table] == [str(c) for c in retention.wide["cohort"]]
+    assert [r["day_1"] for r in table] == pytest.approx(
+        retention.wide["day_1"].tolist(), nan_ok=True, **APPROX
+    )
+    overall = {r["day"]: r for r in rows(data, "retention_overall")}
+    for day, group in retention.table.groupby("day"):
+        assert overall[day]["retained"] == group["retained"].sum()
+        assert overall[day]["eligible"] == group["eligible"].sum()
+
+
+def test_anomalies_list_the_flagged_days(data: dict, expected: dict):
+    flagged = expected["anomalies"].flagged
+    assert not flagged.empty, "the simulation injects anomalies: some must be found"
+    assert [r["date"] for r in rows(data, "anomalies")] == [str(d) for d in flagged["date"]]
+    assert data["facts"]["flagged_days"] == len(flagged)
+
+
+def test_aha_moment_is_the_workflow_sweet_spot(data: dict, expected: dict):
+    aha = expected["aha"]
+    assert data["facts"]["aha_sweet_spot"] == aha.sweet_spot
+    assert [r["k"] for r in rows(data, "aha_sweep")] == aha.sweep["k"].tolist()
+    spot = aha.sweep[aha.sweep["k"] == aha.sweet_spot].iloc[0]
+    assert data["facts"]["aha_retention_did"] == pytest.approx(spot["retention_did"], **APPROX)
+
+
+def test_every_figure_is_there(engagement_doc: Report, expected: dict):
+    names = {f.name for f in engagement_doc.figures()}
+    assert {"activity", "retention_heatmap", "anomalies", "aha_curves"} <= names
+    assert ("aha_follow_up" in names) is (expected["aha"].follow_up is not None)
+
+
+def test_summary_is_computed_from_the_numbers(engagement_doc: Report, expected: dict):
+    bullets = engagement_doc.sections[0].blocks[0]
+    assert isinstance(bullets, Bullets)
+    activity, retention, aha_text = bullets.items[0], bullets.items[1], bullets.items[3]
+    last = expected["activity"].daily.table.iloc[-1]
+    assert f"{int(last['dau']):,} users were active (DAU)" in activity
+    day_1 = expected["retention"].table.query("day == 1")
+    assert f"day 1 {day_1['retained'].sum() / day_1['eligible'].sum():.0%}" in retention
+    for date in expected["anomalies"].flagged["date"]:
+        assert str(date) in bullets.items[2]
+    aha = expected["aha"]
+    spot = aha.sweep[aha.sweep["k"] == aha.sweet_spot].iloc[0]
+    assert "correlation, not proof of cause" in aha_text
+    assert f"{spot['retention_did']:.0%} of the time, against {spot['retention_not']:.0%}" in (
+        aha_text
+    )
