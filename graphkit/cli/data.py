@@ -204,7 +204,7 @@ def load_command(
         parts.append(f"{summary.events} events")
     if summary.assignments:
         parts.append(f"{summary.assignments} assignments")
-    stderr.print(f"loaded {', '.join(parts)} into the {summary.store}")
+    stderr.print(f"loaded {', '.join(parts)} into {summary.store}")
 
 
 def register(app: typer.Typer) -> None:

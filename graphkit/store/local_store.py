@@ -64,7 +64,7 @@ class LocalStore:
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
-        self.description = f"embedded store in {self.folder}"
+        self.description = f"the embedded store in {self.folder}"
         self._users: pd.DataFrame | None = None
         self._interactions: pd.DataFrame | None = None
 
