@@ -9,8 +9,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from lifelines import KaplanMeierFitter
-from lifelines.statistics import multivariate_logrank_test
 
 from graphkit.errors import ConfigError, DataError, InsufficientData
 from graphkit.experiments.samples import as_sample
@@ -152,6 +150,10 @@ def compare_survival(
         raise DataError(f"{int(labels.isna().sum())} unit(s) have no group label")
     if times.size == 0:
         raise InsufficientData("no units: nothing to estimate")
+
+    # lifelines takes ~0.8 s to import: only commands that fit curves should pay for it.
+    from lifelines import KaplanMeierFitter
+    from lifelines.statistics import multivariate_logrank_test
 
     group_labels = tuple(pd.Index(labels.unique()).sort_values().tolist())
     notes: list[str] = []
