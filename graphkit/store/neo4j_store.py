@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -17,11 +18,17 @@ from typing import Any
 import neo4j
 import numpy as np
 import pandas as pd
-from neo4j.exceptions import AuthError, ClientError, Neo4jError, ServiceUnavailable
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    ConstraintError,
+    Neo4jError,
+    ServiceUnavailable,
+)
 
 from graphkit.config import Settings
 from graphkit.dataset import Dataset
-from graphkit.errors import StoreUnavailable
+from graphkit.errors import GraphkitError, StoreUnavailable
 from graphkit.store.base import (
     EdgeFilter,
     LoadSummary,
@@ -34,7 +41,11 @@ from graphkit.store.base import (
 from graphkit.store.queries import query, statements
 
 USER_BATCH = 10_000
-INTERACTION_BATCH = 20_000
+INTERACTION_BATCH = 10_000
+# Queries run at once, each in its own session: interaction batches of a load, parts of
+# a whole-graph pull. Two keep a 2-core server busy (measured: load 1.5x, pull 1.6x one
+# session); the driver retries a load batch that lost a deadlock between them.
+CONCURRENT_SESSIONS = 2
 START_HINT = "start one with `scripts/neo4j-local start` or `docker compose up -d neo4j`"
 
 
@@ -68,17 +79,69 @@ def run_read(tx: neo4j.ManagedTransaction, name: str, params: dict[str, Any]) ->
 
 
 def user_rows(users: pd.DataFrame) -> list[dict[str, Any]]:
-    """``[{id, props}]`` with null-free props, so a load never erases a stored property."""
+    """``[{id, props, times}]`` with null-free props, so a load never erases a stored property.
+
+    Times (``signup_at`` and any other datetime column) travel apart, as
+    ``[epoch seconds, nanoseconds]``, and become datetimes in Cypher: the driver's own
+    packing of Python datetimes costs ~50 µs each, more than the rest of the load of a user.
+    """
     columns = [c for c in users.columns if c != "user_id"]
+    is_time = [pd.api.types.is_datetime64_any_dtype(users[c]) for c in columns]
+    epoch_ns = {
+        c: users[c].astype("int64").to_numpy() for c, t in zip(columns, is_time, strict=True) if t
+    }
     rows = []
-    for record in users.itertuples(index=False, name=None):
-        props = {}
-        for name, value in zip(columns, record[1:], strict=True):
+    for i, record in enumerate(users.itertuples(index=False, name=None)):
+        props, times = {}, {}
+        for name, value, time in zip(columns, record[1:], is_time, strict=True):
             value = native(value)
-            if value is not None:
+            if value is None:
+                continue
+            if time:
+                times[name] = list(divmod(int(epoch_ns[name][i]), 1_000_000_000))
+            else:
                 props[name] = value
-        rows.append({"id": record[0], "props": props})
+        rows.append({"id": record[0], "props": props, "times": times})
     return rows
+
+
+def edges_by_user_id(
+    users: pd.DataFrame, parts: Sequence[neo4j.Record], directed: bool
+) -> pd.DataFrame:
+    """Pairs returned by internal node id (edges_all.cypher) as the canonical edge frame.
+
+    Sorting by the rank of each user id gives the same order as sorting the strings (see
+    :func:`~graphkit.store.base.sort_edges`) in a fraction of the time; an undirected pair
+    is only turned round so that its source is the smaller user id.
+    """
+    order = np.argsort(users["user_id"].to_numpy(), kind="stable")
+    sorted_ids = users["user_id"].to_numpy()[order]
+    rank_of_node = pd.Series(np.empty(len(users), dtype=np.int64), index=users["node_id"])
+    rank_of_node.iloc[order] = np.arange(len(users))
+
+    def ranks(column: str) -> np.ndarray:
+        nodes = np.concatenate([np.asarray(p[column], dtype=np.int64) for p in parts])
+        positions = rank_of_node.index.get_indexer(nodes)
+        if (positions < 0).any():
+            raise GraphkitError("users changed in Neo4j during the pull; run it again")
+        return rank_of_node.to_numpy()[positions]
+
+    source, target = ranks("sources"), ranks("targets")
+    if not directed:
+        source, target = np.minimum(source, target), np.maximum(source, target)
+    canonical = np.lexsort((target, source))
+    return pd.DataFrame(
+        {
+            "source": sorted_ids[source[canonical]],
+            "target": sorted_ids[target[canonical]],
+            "interactions": np.concatenate(
+                [np.asarray(p["interactions"], dtype=np.int64) for p in parts]
+            )[canonical],
+            "weight": np.concatenate([np.asarray(p["weights"], dtype=np.float64) for p in parts])[
+                canonical
+            ],
+        }
+    )
 
 
 class Neo4jStore:
@@ -90,7 +153,16 @@ class Neo4jStore:
         self.description = settings.describe()
         auth = (settings.neo4j_user, settings.neo4j_password or "")
         try:
-            self.driver = neo4j.GraphDatabase.driver(settings.neo4j_uri, auth=auth)
+            self.driver = neo4j.GraphDatabase.driver(
+                settings.neo4j_uri,
+                auth=auth,
+                # user_node_ids.cypher says why graphkit uses the deprecated id(); the
+                # server would otherwise warn on every load and pull. A test checks that no
+                # other deprecated feature is used.
+                notifications_disabled_classifications=[
+                    neo4j.NotificationDisabledClassification.DEPRECATION
+                ],
+            )
         except (ValueError, neo4j.exceptions.ConfigurationError) as exc:
             raise StoreUnavailable(
                 f"cannot use Neo4j URI {settings.neo4j_uri!r}: {exc}",
@@ -159,21 +231,8 @@ class Neo4jStore:
                 done += len(batch)
                 if progress:
                     progress("users", done, total)
-            at_ms = (inter["at"].astype("int64") // 1_000_000).to_numpy()
-            for start in range(0, len(inter), INTERACTION_BATCH):
-                stop = start + INTERACTION_BATCH
-                params = {
-                    "sources": inter["source_id"].iloc[start:stop].tolist(),
-                    "targets": inter["target_id"].iloc[start:stop].tolist(),
-                    "types": inter["type"].iloc[start:stop].tolist(),
-                    "at_ms": at_ms[start:stop].tolist(),
-                    "weights": inter["weight"].iloc[start:stop].tolist(),
-                    "keys": inter["key"].iloc[start:stop].tolist(),
-                }
-                session.execute_write(run_write, "load_interactions", params)
-                done += len(params["keys"])
-                if progress:
-                    progress("interactions", done, total)
+        self._load_interactions(inter, progress, done, total)
+        with self._session() as session:
             if dataset.events is not None:
                 self._load_events(session, dataset.events, progress)
             if dataset.assignments is not None:
@@ -185,6 +244,76 @@ class Neo4jStore:
             events=0 if dataset.events is None else len(dataset.events),
             assignments=0 if dataset.assignments is None else len(dataset.assignments),
         )
+
+    def _load_interactions(
+        self, inter: pd.DataFrame, progress: ProgressCallback | None, done: int, total: int
+    ) -> None:
+        """Write interactions in batches, CREATE first and MERGE where a batch is stored already.
+
+        A first load only creates; a batch that hits a stored key (re-load, re-run after a
+        crash) fails as a whole on the uniqueness constraint and is merged instead, and so
+        is every later batch: once one is stored, the rest probably are too.
+        """
+        if inter.empty:
+            return
+        users = self._user_nodes()
+        node_id = pd.Series(users["node_id"].to_numpy(), index=users["user_id"].to_numpy())
+        columns = {
+            "sources": inter["source_id"].map(node_id),
+            "targets": inter["target_id"].map(node_id),
+            "types": inter["type"],
+            "at_ms": inter["at"].astype("int64") // 1_000_000,
+            "weights": inter["weight"],
+            "keys": inter["key"],
+        }
+        if columns["sources"].isna().any() or columns["targets"].isna().any():
+            raise GraphkitError("users disappeared from Neo4j while loading; run the load again")
+        columns["sources"] = columns["sources"].astype("int64")
+        columns["targets"] = columns["targets"].astype("int64")
+        merging = False
+
+        def write(start: int) -> int:
+            nonlocal merging
+            params = {
+                name: column.iloc[start : start + INTERACTION_BATCH].tolist()
+                for name, column in columns.items()
+            }
+            with self._session() as session:
+                if not merging:
+                    try:
+                        record = session.execute_write(run_single, "load_interactions", params)
+                    except ConstraintError:
+                        merging = True
+                if merging:
+                    record = session.execute_write(run_single, "merge_interactions", params)
+            if record["written"] != len(params["keys"]):
+                raise GraphkitError(
+                    "users disappeared from Neo4j while loading; run the load again"
+                )
+            return record["written"]
+
+        starts = iter(range(0, len(inter), INTERACTION_BATCH))
+        with ThreadPoolExecutor(CONCURRENT_SESSIONS, thread_name_prefix="graphkit-load") as pool:
+            # At most two batches per writer in flight: memory stays flat on any size.
+            pending: set[Future[int]] = set()
+            try:
+                for start in starts:
+                    pending.add(pool.submit(write, start))
+                    if len(pending) < 2 * CONCURRENT_SESSIONS:
+                        continue
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        done += future.result()
+                        if progress:
+                            progress("interactions", done, total)
+                for future in pending:
+                    done += future.result()
+                    if progress:
+                        progress("interactions", done, total)
+            except BaseException:
+                for future in pending:
+                    future.cancel()
+                raise
 
     def _load_events(
         self, session: neo4j.Session, events: pd.DataFrame, progress: ProgressCallback | None
@@ -257,13 +386,15 @@ class Neo4jStore:
             "until": edge_filter.until,
             "types": list(edge_filter.types) if edge_filter.types is not None else None,
             "min_weight": float(edge_filter.min_weight),
-            "directed": directed,
         }
-        name = "edges_all"
         if among is not None and touching is not None:
             raise ValueError("pass either among or touching, not both")
+        if among is None and touching is None:
+            return self._aggregate_all_edges(params, directed=directed)
+        params["directed"] = directed
+        name = "edges_among_users"
         if among is not None:
-            name, params["ids"] = "edges_among_users", list(among)
+            params["ids"] = list(among)
         elif touching is not None:
             name, params["ids"] = "edges_touching_users", list(touching)
         record = self._read_one(name, **params)
@@ -276,6 +407,30 @@ class Neo4jStore:
             }
         )
         return sort_edges(edges)
+
+    def _aggregate_all_edges(self, params: dict[str, Any], *, directed: bool) -> pd.DataFrame:
+        """The whole graph's pairs, in :data:`CONCURRENT_SESSIONS` parts run at once."""
+        name = "edges_all_directed" if directed else "edges_all"
+        params = {**params, "parts": CONCURRENT_SESSIONS}
+        with ThreadPoolExecutor(
+            CONCURRENT_SESSIONS + 1, thread_name_prefix="graphkit-pull"
+        ) as pool:
+            users = pool.submit(self._user_nodes)
+            parts = [
+                pool.submit(self._read_one, name, **params, part=part)
+                for part in range(CONCURRENT_SESSIONS)
+            ]
+            return edges_by_user_id(users.result(), [p.result() for p in parts], directed)
+
+    def _user_nodes(self) -> pd.DataFrame:
+        """``user_id`` and ``node_id`` (internal id) of every user."""
+        record = self._read_one("user_node_ids")
+        return pd.DataFrame(
+            {
+                "user_id": pd.Series(record["ids"], dtype=object),
+                "node_id": np.asarray(record["node_ids"], dtype=np.int64),
+            }
+        )
 
     def users_table(self) -> pd.DataFrame:
         with self._session() as session:
