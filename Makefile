@@ -47,7 +47,7 @@ lint: install
 # The server gets the memory a 1M-relationship graph needs (the test default, 1g heap and
 # 512m page cache, is sized for the suite: with it loads run ~40% slower).
 bench: install
-	NEO4J_HEAP=4g NEO4J_PAGECACHE=2g scripts/with-test-neo4j $(BIN)/python benchmarks/bench_graph.py
+	NEO4J_HEAP=4g NEO4J_PAGECACHE=2g scripts/with-test-neo4j $(BIN)/python benchmarks/bench_graph.py $(BENCH_ARGS)
 
 neo4j-start:
 	scripts/neo4j-local start
