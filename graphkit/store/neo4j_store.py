@@ -116,15 +116,16 @@ def edges_by_user_id(
     """
     order = np.argsort(users["user_id"].to_numpy(), kind="stable")
     sorted_ids = users["user_id"].to_numpy()[order]
-    rank_of_node = pd.Series(np.empty(len(users), dtype=np.int64), index=users["node_id"])
-    rank_of_node.iloc[order] = np.arange(len(users))
+    rank = np.empty(len(users), dtype=np.int64)  # rank[i]: place of row i's user id
+    rank[order] = np.arange(len(users))
+    row_of_node = pd.Index(users["node_id"].to_numpy())
 
     def ranks(column: str) -> np.ndarray:
         nodes = np.concatenate([np.asarray(p[column], dtype=np.int64) for p in parts])
-        positions = rank_of_node.index.get_indexer(nodes)
-        if (positions < 0).any():
+        rows = row_of_node.get_indexer(pd.Index(nodes))
+        if (rows < 0).any():
             raise GraphkitError("users changed in Neo4j during the pull; run it again")
-        return rank_of_node.to_numpy()[positions]
+        return rank[rows]
 
     source, target = ranks("sources"), ranks("targets")
     if not directed:
