@@ -1,10 +1,15 @@
-// MERGE one batch of activity events by key: (:User)-[:DID {key, at, value, session_id}]->(:Event {name}).
+// CREATE one batch of activity events: (:User)-[:DID {key, at, value, session_id}]->(:Event {name}).
 // One :Event node per event name (session, view, like, ...), so Browser queries can ask
-// "who did what" with a pattern; re-running a load changes nothing.
+// "who did what" with a pattern. $users / $events: internal node ids (user_node_ids.cypher,
+// merge_event_names.cypher). As with interactions, a batch with a stored key fails whole
+// on the uniqueness constraint and graphkit merges it instead (merge_events.cypher).
 UNWIND range(0, size($keys) - 1) AS i
-MATCH (u:User {id: $users[i]})
-MERGE (e:Event {name: $events[i]})
-MERGE (u)-[d:DID {key: $keys[i]}]->(e)
-SET d.at = datetime({epochMillis: $at_ms[i]}),
-    d.value = $values[i],
-    d.session_id = $sessions[i]
+MATCH (u:User) WHERE id(u) = $users[i]
+MATCH (e:Event) WHERE id(e) = $events[i]
+CREATE (u)-[:DID {
+  key: $keys[i],
+  at: datetime({epochMillis: $at_ms[i]}),
+  value: $values[i],
+  session_id: $sessions[i]
+}]->(e)
+RETURN count(*) AS written

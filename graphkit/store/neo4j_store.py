@@ -105,6 +105,19 @@ def user_rows(users: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
+def node_ids(keys: pd.Series, node_of: pd.Series) -> pd.Series:
+    """Internal node ids for user ids or event names (``node_of``: id by key)."""
+    ids = keys.map(node_of)
+    if ids.isna().any():
+        raise GraphkitError("nodes disappeared from Neo4j while loading; run the load again")
+    return ids.astype("int64")
+
+
+def nulls_as_none(column: pd.Series) -> pd.Series:
+    """Missing values as ``None``, which Bolt sends as null (NaN would be stored as NaN)."""
+    return column.astype(object).where(column.notna(), None)
+
+
 def edges_by_user_id(
     users: pd.DataFrame, parts: Sequence[neo4j.Record], directed: bool
 ) -> pd.DataFrame:
@@ -233,9 +246,9 @@ class Neo4jStore:
                 if progress:
                     progress("users", done, total)
         self._load_interactions(inter, progress, done, total)
+        if dataset.events is not None:
+            self._load_events(dataset.events, progress)
         with self._session() as session:
-            if dataset.events is not None:
-                self._load_events(session, dataset.events, progress)
             if dataset.assignments is not None:
                 self._load_assignments(session, dataset.assignments)
         return LoadSummary(
@@ -249,28 +262,50 @@ class Neo4jStore:
     def _load_interactions(
         self, inter: pd.DataFrame, progress: ProgressCallback | None, done: int, total: int
     ) -> None:
-        """Write interactions in batches, CREATE first and MERGE where a batch is stored already.
-
-        A first load only creates; a batch that hits a stored key (re-load, re-run after a
-        crash) fails as a whole on the uniqueness constraint and is merged instead, and so
-        is every later batch: once one is stored, the rest probably are too.
-        """
         if inter.empty:
             return
-        users = self._user_nodes()
-        node_id = pd.Series(users["node_id"].to_numpy(), index=users["user_id"].to_numpy())
+        node_of_user = self._node_ids_of_users()
         columns = {
-            "sources": inter["source_id"].map(node_id),
-            "targets": inter["target_id"].map(node_id),
+            "sources": node_ids(inter["source_id"], node_of_user),
+            "targets": node_ids(inter["target_id"], node_of_user),
             "types": inter["type"],
             "at_ms": inter["at"].astype("int64") // 1_000_000,
             "weights": inter["weight"],
             "keys": inter["key"],
         }
-        if columns["sources"].isna().any() or columns["targets"].isna().any():
-            raise GraphkitError("users disappeared from Neo4j while loading; run the load again")
-        columns["sources"] = columns["sources"].astype("int64")
-        columns["targets"] = columns["targets"].astype("int64")
+        self._write_batches("interactions", columns, progress, done, total)
+
+    def _load_events(self, events: pd.DataFrame, progress: ProgressCallback | None) -> None:
+        if events.empty:
+            return
+        record = self._write_one("merge_event_names", names=sorted(events["event"].unique()))
+        node_of_event = pd.Series(record["node_ids"], index=record["names"], dtype="int64")
+        columns = {
+            "users": node_ids(events["user_id"], self._node_ids_of_users()),
+            "events": node_ids(events["event"], node_of_event),
+            "at_ms": events["at"].astype("int64") // 1_000_000,
+            "values": nulls_as_none(events["value"].astype(float)),
+            "sessions": nulls_as_none(events["session_id"]),
+            "keys": events["key"],
+        }
+        self._write_batches("events", columns, progress, 0, len(events))
+
+    def _write_batches(
+        self,
+        stage: str,
+        columns: dict[str, pd.Series],
+        progress: ProgressCallback | None,
+        done: int,
+        total: int,
+    ) -> None:
+        """Write relationships in batches, CREATE first, MERGE once a batch is stored already.
+
+        ``load_<stage>.cypher`` creates a batch, ``merge_<stage>.cypher`` merges it by key;
+        both return how many rows they wrote. A first load only creates; a batch that hits
+        a stored key (re-load, re-run after a crash) fails as a whole on the uniqueness
+        constraint and is merged instead, and so is every later batch: once one is
+        stored, the rest probably are too. :data:`CONCURRENT_SESSIONS` batches run at once.
+        """
         merging = False
 
         def write(start: int) -> int:
@@ -282,23 +317,23 @@ class Neo4jStore:
             with self._session() as session:
                 if not merging:
                     try:
-                        record = session.execute_write(run_single, "load_interactions", params)
+                        record = session.execute_write(run_single, f"load_{stage}", params)
                     except ConstraintError:
                         merging = True
                 if merging:
-                    record = session.execute_write(run_single, "merge_interactions", params)
+                    record = session.execute_write(run_single, f"merge_{stage}", params)
             if record["written"] != len(params["keys"]):
                 raise GraphkitError(
-                    "users disappeared from Neo4j while loading; run the load again"
+                    f"nodes disappeared from Neo4j while loading {stage}; run the load again"
                 )
             return record["written"]
 
-        starts = iter(range(0, len(inter), INTERACTION_BATCH))
+        rows = len(columns["keys"])
         with ThreadPoolExecutor(CONCURRENT_SESSIONS, thread_name_prefix="graphkit-load") as pool:
-            # At most two batches per writer in flight: memory stays flat on any size.
+            # At most two batches per session in flight: memory stays flat on any size.
             pending: set[Future[int]] = set()
             try:
-                for start in starts:
+                for start in range(0, rows, INTERACTION_BATCH):
                     pending.add(pool.submit(write, start))
                     if len(pending) < 2 * CONCURRENT_SESSIONS:
                         continue
@@ -306,34 +341,15 @@ class Neo4jStore:
                     for future in finished:
                         done += future.result()
                         if progress:
-                            progress("interactions", done, total)
+                            progress(stage, done, total)
                 for future in pending:
                     done += future.result()
                     if progress:
-                        progress("interactions", done, total)
+                        progress(stage, done, total)
             except BaseException:
                 for future in pending:
                     future.cancel()
                 raise
-
-    def _load_events(
-        self, session: neo4j.Session, events: pd.DataFrame, progress: ProgressCallback | None
-    ) -> None:
-        at_ms = (events["at"].astype("int64") // 1_000_000).to_numpy()
-        values = events["value"].astype(float)
-        for start in range(0, len(events), INTERACTION_BATCH):
-            stop = start + INTERACTION_BATCH
-            params = {
-                "users": events["user_id"].iloc[start:stop].tolist(),
-                "events": events["event"].iloc[start:stop].tolist(),
-                "at_ms": at_ms[start:stop].tolist(),
-                "values": [None if math.isnan(v) else v for v in values.iloc[start:stop]],
-                "sessions": [native(v) for v in events["session_id"].iloc[start:stop]],
-                "keys": events["key"].iloc[start:stop].tolist(),
-            }
-            session.execute_write(run_write, "load_events", params)
-            if progress:
-                progress("events", min(stop, len(events)), len(events))
 
     def _load_assignments(self, session: neo4j.Session, assignments: pd.DataFrame) -> None:
         assigned_ms = (assignments["assigned_at"].astype("int64") // 1_000_000).tolist()
@@ -422,6 +438,15 @@ class Neo4jStore:
                 for part in range(CONCURRENT_SESSIONS)
             ]
             return edges_by_user_id(users.result(), [p.result() for p in parts], directed)
+
+    def _write_one(self, name: str, **params: Any) -> neo4j.Record:
+        with self._session() as session:
+            record = session.execute_write(run_single, name, params)
+        return record
+
+    def _node_ids_of_users(self) -> pd.Series:
+        users = self._user_nodes()
+        return pd.Series(users["node_id"].to_numpy(), index=users["user_id"].to_numpy())
 
     def _user_nodes(self) -> pd.DataFrame:
         """``user_id`` and ``node_id`` (internal id) of every user."""

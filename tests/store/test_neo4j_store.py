@@ -18,7 +18,7 @@ from graphkit.errors import StoreUnavailable
 from graphkit.graph.centrality import centrality
 from graphkit.graph.communities import detect_communities
 from graphkit.graph.pull import SubgraphSpec, pull_graph
-from graphkit.simulate import simulate_network, write_dataset
+from graphkit.simulate import simulate_events, simulate_network, write_dataset
 from graphkit.store import neo4j_store
 from graphkit.store.base import EdgeFilter
 from graphkit.store.local_store import LocalStore
@@ -100,7 +100,6 @@ def test_both_stores_give_identical_results(
 @pytest.mark.parametrize("sessions", [1, 3])
 def test_loads_and_pulls_give_the_same_graph_with_any_number_of_sessions(
     neo4j_settings: Settings,
-    simulated_dir: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     sessions: int,
@@ -108,14 +107,24 @@ def test_loads_and_pulls_give_the_same_graph_with_any_number_of_sessions(
     """Batches written, and pull parts read, side by side: none lost, none counted twice."""
     monkeypatch.setattr(neo4j_store, "CONCURRENT_SESSIONS", sessions)
     monkeypatch.setattr(neo4j_store, "INTERACTION_BATCH", 300)
-    dataset = load_dataset(simulated_dir)
-    half = replace(dataset, interactions=dataset.interactions.iloc[::2])
+    folder = tmp_path / "with-events"
+    sim = simulate_network(150, seed=5)
+    write_dataset(sim, folder)
+    write_dataset(simulate_events(sim, seed=5), folder)
+    dataset = load_dataset(folder)
+    assert dataset.events is not None and len(dataset.events) > 1000
+    half = replace(
+        dataset,
+        interactions=dataset.interactions.iloc[::2],
+        events=dataset.events.iloc[1::2],
+    )
     neo, local = Neo4jStore(neo4j_settings), LocalStore(tmp_path / "store")
     try:
         neo.load(half)  # CREATE only
         neo.load(dataset)  # CREATE until a batch meets a stored key, then MERGE
         local.load(dataset)
         assert neo.counts() == local.counts()
+        pd.testing.assert_frame_equal(neo.events(), local.events())
         spec = EdgeFilter(since=pd.Timestamp("2026-01-15", tz="UTC").to_pydatetime())
         for edge_filter in (EdgeFilter(), spec):
             for directed in (False, True):
