@@ -41,11 +41,12 @@ from graphkit.store.base import (
 from graphkit.store.queries import query, statements
 
 USER_BATCH = 10_000
-INTERACTION_BATCH = 10_000
-# Queries run at once, each in its own session: interaction batches of a load, parts of
+RELATIONSHIP_BATCH = 10_000
+# Queries run at once, each in its own session: relationship batches of a load, parts of
 # a whole-graph pull. Two keep a 2-core server busy (measured: load 1.5x, pull 1.6x one
 # session); the driver retries a load batch that lost a deadlock between them.
 CONCURRENT_SESSIONS = 2
+NODES_GONE = "nodes disappeared from Neo4j while loading; run the load again"
 START_HINT = "start one with `scripts/neo4j-local start` or `docker compose up -d neo4j`"
 
 
@@ -109,7 +110,7 @@ def node_ids(keys: pd.Series, node_of: pd.Series) -> pd.Series:
     """Internal node ids for user ids or event names (``node_of``: id by key)."""
     ids = keys.map(node_of)
     if ids.isna().any():
-        raise GraphkitError("nodes disappeared from Neo4j while loading; run the load again")
+        raise GraphkitError(NODES_GONE)
     return ids.astype("int64")
 
 
@@ -311,7 +312,7 @@ class Neo4jStore:
         def write(start: int) -> int:
             nonlocal merging
             params = {
-                name: column.iloc[start : start + INTERACTION_BATCH].tolist()
+                name: column.iloc[start : start + RELATIONSHIP_BATCH].tolist()
                 for name, column in columns.items()
             }
             with self._session() as session:
@@ -323,9 +324,7 @@ class Neo4jStore:
                 if merging:
                     record = session.execute_write(run_single, f"merge_{stage}", params)
             if record["written"] != len(params["keys"]):
-                raise GraphkitError(
-                    f"nodes disappeared from Neo4j while loading {stage}; run the load again"
-                )
+                raise GraphkitError(NODES_GONE)
             return record["written"]
 
         rows = len(columns["keys"])
@@ -333,7 +332,7 @@ class Neo4jStore:
             # At most two batches per session in flight: memory stays flat on any size.
             pending: set[Future[int]] = set()
             try:
-                for start in range(0, rows, INTERACTION_BATCH):
+                for start in range(0, rows, RELATIONSHIP_BATCH):
                     pending.add(pool.submit(write, start))
                     if len(pending) < 2 * CONCURRENT_SESSIONS:
                         continue

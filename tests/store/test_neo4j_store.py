@@ -106,7 +106,7 @@ def test_loads_and_pulls_give_the_same_graph_with_any_number_of_sessions(
 ):
     """Batches written, and pull parts read, side by side: none lost, none counted twice."""
     monkeypatch.setattr(neo4j_store, "CONCURRENT_SESSIONS", sessions)
-    monkeypatch.setattr(neo4j_store, "INTERACTION_BATCH", 300)
+    monkeypatch.setattr(neo4j_store, "RELATIONSHIP_BATCH", 300)
     folder = tmp_path / "with-events"
     sim = simulate_network(150, seed=5)
     write_dataset(sim, folder)
@@ -145,7 +145,7 @@ def test_crash_mid_load_then_rerun_gives_the_same_graph(
     crash = required_env("GRAPHKIT_TEST_NEO4J_CRASH")
     start = required_env("GRAPHKIT_TEST_NEO4J_START")
     dataset = load_dataset(simulated_dir)
-    monkeypatch.setattr(neo4j_store, "INTERACTION_BATCH", 500)  # many transactions to cut
+    monkeypatch.setattr(neo4j_store, "RELATIONSHIP_BATCH", 500)  # many transactions to cut
 
     class ClientDied(Exception):
         pass
