@@ -19,7 +19,7 @@ from graphkit.config import Settings
 from graphkit.dataset import load_dataset
 from graphkit.store.local_store import LocalStore
 
-ORACLES = Path(__file__).resolve().parents[2] / "shared" / "oracles"
+ORACLES = Path(__file__).resolve().parent / "oracles"
 
 TINY_USERS = """user_id,signup_at,country,age
 a,2026-01-01T00:00:00Z,US,30

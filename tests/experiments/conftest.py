@@ -9,8 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-# /work/shared/oracles lives next to the repository, not inside it.
-ORACLES = Path(__file__).resolve().parents[2].parent / "shared" / "oracles"
+ORACLES = Path(__file__).resolve().parents[1] / "oracles"
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Every applicable number in ../shared/oracles/reference.json, reproduced (R 4.2.2).
+"""Every applicable number in tests/oracles/reference.json, reproduced (R 4.2.2).
 
 Sign convention: R's ``t.test(extra ~ group, sleep)`` reports group 1 - group 2. We treat
 group 1 as control and group 2 as treatment and report treatment - control, so our t is
