@@ -38,6 +38,9 @@ _FIT_WARNINGS = (
 # Pearson χ²/df above this in a Poisson fit suggests the negative binomial instead.
 _OVERDISPERSION_RATIO = 1.5
 
+# An NB2 dispersion estimate below this is the boundary alpha = 0 (the Poisson model).
+_BOUNDARY_DISPERSION = 1e-4
+
 
 @dataclass(frozen=True)
 class RateRatioResult:
@@ -120,6 +123,12 @@ def _fit_quietly(fit: Any, notes: list[str]) -> Any:
                 caught_warning.lineno,
             )
     return result
+
+
+def _poisson_fit(counts: Any, design: Any, offset: Any, notes: list[str]) -> Any:
+    return _fit_quietly(
+        lambda: sm.GLM(counts, design, family=sm.families.Poisson(), offset=offset).fit(), notes
+    )
 
 
 def compare_counts(
@@ -205,10 +214,7 @@ def compare_counts(
     offset = np.log(np.concatenate([control_exposures, treatment_exposures]))
     dispersion = None
     if model == "poisson":
-        fit = _fit_quietly(
-            lambda: sm.GLM(counts, design, family=sm.families.Poisson(), offset=offset).fit(),
-            notes,
-        )
+        fit = _poisson_fit(counts, design, offset, notes)
         pearson_ratio = fit.pearson_chi2 / fit.df_resid if fit.df_resid > 0 else 0.0
         if pearson_ratio > _OVERDISPERSION_RATIO:
             notes.append(
@@ -222,9 +228,22 @@ def compare_counts(
             ),
             notes,
         )
-        if not fit.mle_retvals.get("converged", True):
-            notes.append("the negative-binomial fit did not converge: treat the numbers as rough")
         dispersion = float(fit.params[-1])
+        if not math.isfinite(float(fit.bse[1])) and dispersion < _BOUNDARY_DISPERSION:
+            # Counts no more spread than Poisson put the NB2 dispersion on its boundary
+            # (alpha = 0), where the Hessian is singular; NB2 with alpha = 0 *is* the Poisson
+            # model, so that is the fit (R's glm.nb ends at the same estimate, theta → ∞).
+            # Overdispersed counts with a near-zero estimate are a failed fit instead.
+            poisson_notes: list[str] = []
+            poisson = _poisson_fit(counts, design, offset, poisson_notes)
+            if poisson.df_resid > 0 and poisson.pearson_chi2 / poisson.df_resid <= 1.0:
+                notes[:] = [
+                    *poisson_notes,
+                    "no overdispersion (NB2 dispersion at 0): the NB2 fit is the Poisson fit",
+                ]
+                fit, dispersion = poisson, 0.0
+        elif not fit.mle_retvals.get("converged", True):
+            notes.append("the negative-binomial fit did not converge: treat the numbers as rough")
     coefficient = float(fit.params[1])
     stderr = float(fit.bse[1])
     if not (math.isfinite(coefficient) and math.isfinite(stderr)):
