@@ -38,7 +38,7 @@ import pandas as pd
 
 from graphkit.errors import ConfigError, DataError, InsufficientData
 
-MetricKind = Literal["mean", "count", "conversion"]
+MetricKind = Literal["mean", "count", "conversion", "ratio"]
 Aggregate = Literal["sum", "count", "conversion"]
 
 AGGREGATE_KINDS: dict[str, MetricKind] = {
@@ -78,11 +78,23 @@ class Metric:
         compared with a count regression; ``conversion``: 0/1, compared as proportions.
     covariate : str or None
         Column with the pre-period value, used for CUPED when present.
+    denominator : str or None
+        For ``kind="ratio"``: the column of the denominator; ``column`` is the numerator
+        and the metric is ``Σ column / Σ denominator`` per arm (delta method).
+    name : str or None
+        Name shown in results when it differs from ``column`` (ratio metrics).
     """
 
     column: str
     kind: MetricKind = "mean"
     covariate: str | None = None
+    denominator: str | None = None
+    name: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The metric's name in results: ``name`` when given, else the column."""
+        return self.name or self.column
 
 
 @dataclass(frozen=True)

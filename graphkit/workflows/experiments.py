@@ -218,7 +218,8 @@ def experiment_from_table(
     parsed = [parse_table_metric(text, frame) for text in metrics]
     chosen = _parse_covariates(covariates, parsed)
     parsed = [replace(m, covariate=chosen.get(m.column)) for m in parsed]
-    numeric = [m.column for m in parsed] + [m.covariate for m in parsed if m.covariate]
+    numeric = [m.column for m in parsed] + [m.denominator for m in parsed if m.denominator]
+    numeric += [m.covariate for m in parsed if m.covariate]
     require_columns(frame, numeric, what="covariate")
     _check_numbers(frame, list(dict.fromkeys(numeric)), source)
     notes: list[str] = []

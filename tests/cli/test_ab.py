@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import shutil
 from pathlib import Path
 from typing import Any
@@ -202,8 +203,18 @@ def test_table_conversions_match_r_prop_test(reference, tmp_path: Path, flag, ke
     result = ok("ab", "analyze", "--table", str(table), *args)
     item = json.loads(result.stdout)["comparisons"][0]
     assert item["kind"] == "conversion"
+    # chi2 is R prop.test's X-squared (pooled); the verdict's p-value and CI come from one
+    # model, the unpooled z whose interval is R prop.test's conf.int (with Yates: both
+    # shifted by the continuity term 0.5·(1/n1 + 1/n2)), computed here by hand.
     assert item["chi2"] == pytest.approx(oracle[key]["chi2"], rel=RELATIVE)
-    assert item["p_value"] == pytest.approx(oracle[key]["p_value"], rel=RELATIVE)
+    (s1, s2), (n1, n2) = oracle["successes"], oracle["trials"]
+    p1, p2 = s1 / n1, s2 / n2
+    se = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+    cc = 0.5 * (1 / n1 + 1 / n2) if flag == "--yates" else 0.0
+    z = (abs(p2 - p1) - cc) / se
+    assert item["p_value"] == pytest.approx(math.erfc(z / math.sqrt(2)), rel=RELATIVE)
+    half = 1.959963984540054 * se + cc
+    assert item["diff_ci"] == pytest.approx([p2 - p1 - half, p2 - p1 + half], rel=RELATIVE)
 
 
 def test_table_with_covariate_and_bad_values(tmp_path: Path):
