@@ -27,7 +27,6 @@ from graphkit.config import Settings
 from graphkit.errors import ConfigError, DataError, InsufficientData, Location, StoreUnavailable
 from graphkit.experiments.aa_simulation import AASimulation, simulate_aa
 from graphkit.experiments.analysis import (
-    CountTest,
     ExperimentAnalysis,
     SrmSummary,
     analyze_experiment,
@@ -57,6 +56,7 @@ from graphkit.experiments.segmentation import (
     SEGMENTATIONS,
 )
 from graphkit.experiments.segments import SegmentAnalysis, analyze_segments
+from graphkit.experiments.settings import AnalysisSettings, CountTest
 from graphkit.experiments.srm import SRM_THRESHOLD
 from graphkit.graph.centrality import pagerank
 from graphkit.graph.communities import detect_communities
@@ -415,34 +415,43 @@ def analyze(
     adjust_for: Sequence[str] = (),
     weights: Mapping[str, float] | None = None,
     srm_threshold: float | None = None,
+    settings: AnalysisSettings | None = None,
 ) -> ExperimentAnalysis:
-    """Analyse every metric × treatment of ``data`` (see :func:`analyze_experiment`);
-    ``srm_threshold`` None means the default, :data:`~graphkit.experiments.srm.SRM_THRESHOLD`."""
-    if adjust_for:
-        missing = [c for c in adjust_for if c not in data.table.columns]
+    """Analyse every metric × treatment of ``data`` (see :func:`analyze_experiment`).
+
+    ``settings`` (an :class:`~graphkit.experiments.settings.AnalysisSettings`, e.g. from
+    an experiment definition file) replaces the keyword options; without it they build
+    one. ``srm_threshold`` None means the default,
+    :data:`~graphkit.experiments.srm.SRM_THRESHOLD`."""
+    if settings is None:
+        settings = AnalysisSettings(
+            control=control,
+            treatments=None if treatments is None else tuple(treatments),
+            test=test,
+            count_model=count_model,
+            yates=yates,
+            correction=correction,
+            alpha=alpha,
+            bootstrap=bootstrap,
+            seed=seed,
+            adjust_for=tuple(adjust_for),
+            weights=weights,
+            srm_threshold=SRM_THRESHOLD if srm_threshold is None else srm_threshold,
+        )
+    if settings.adjust_for:
+        missing = [c for c in settings.adjust_for if c not in data.table.columns]
         if missing:
             raise ConfigError(
                 f"adjustment covariate(s) not available: {', '.join(missing)}",
-                hint="graph covariates come from the store's graph or --features FILE; "
-                "table covariates must be columns of --table",
+                hint="graph covariates come from the store's graph or a features table; "
+                "table covariates must be columns of the table",
             )
     result = analyze_experiment(
         data.table,
         data.metrics,
         variant_col=data.variant_col,
-        control=control,
-        treatments=treatments,
         experiment=data.experiment,
-        test=test,
-        count_model=count_model,
-        yates=yates,
-        correction=correction,
-        alpha=alpha,
-        bootstrap=bootstrap,
-        seed=seed,
-        adjust_for=adjust_for,
-        weights=weights,
-        srm_threshold=SRM_THRESHOLD if srm_threshold is None else srm_threshold,
+        settings=settings,
     )
     return replace(result, notes=(*data.notes, *result.notes))
 
