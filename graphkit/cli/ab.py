@@ -184,6 +184,142 @@ PLOTS_DIR_OPTION = Annotated[
 ]
 
 
+CONFIG_OPTION = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        metavar="FILE.toml",
+        rich_help_panel="Plan",
+        help="Experiment definition file: experiment, arms and weights, metrics (primary, "
+        "secondary, guardrail), windows, alpha, correction, CUPED, MDE. Options that "
+        "contradict it are refused.",
+    ),
+]
+MDE_OPTION = Annotated[
+    float | None,
+    typer.Option(
+        "--mde",
+        metavar="REL",
+        rich_help_panel="Plan",
+        help="The relative effect that matters, e.g. 0.02 for 2%: verdicts say whether the "
+        "test could have seen it.",
+        show_default=False,
+    ),
+]
+SEQUENTIAL_OPTION = Annotated[
+    bool | None,
+    typer.Option(
+        "--sequential/--fixed-horizon",
+        rich_help_panel="Plan",
+        help="Always-valid p-values and confidence sequences (safe to peek). Default: "
+        "fixed horizon.",
+        show_default=False,
+    ),
+]
+TUNING_OPTION = Annotated[
+    int | None,
+    typer.Option(
+        "--sequential-tuning",
+        metavar="N",
+        rich_help_panel="Plan",
+        help="Users (both arms) at which the confidence sequence is tightest (default 5000).",
+        show_default=False,
+    ),
+]
+CAP_OPTION = Annotated[
+    float | None,
+    typer.Option(
+        "--cap",
+        metavar="Q",
+        rich_help_panel="Plan",
+        help="Winsorize each mean/count metric at its Q quantile of all users, e.g. 0.99.",
+        show_default=False,
+    ),
+]
+PRIMARY_OPTION = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--primary",
+        metavar="NAME",
+        rich_help_panel="Plan",
+        help="Primary metric (repeatable; default the first metric).",
+        show_default=False,
+    ),
+]
+GUARDRAIL_OPTION = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--guardrail",
+        metavar="NAME[=MARGIN]",
+        rich_help_panel="Plan",
+        help="Guardrail metric with its non-inferiority margin (relative, default 0.01) "
+        "(repeatable).",
+        show_default=False,
+    ),
+]
+LOWER_OPTION = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--lower-is-better",
+        metavar="NAME",
+        rich_help_panel="Plan",
+        help="Metric whose decrease is good (repeatable).",
+        show_default=False,
+    ),
+]
+CUPED_OPTION = Annotated[
+    bool | None,
+    typer.Option(
+        "--cuped/--no-cuped",
+        rich_help_panel="Plan",
+        help="Verdicts use the CUPED-adjusted estimate when a pre-period exists (default on).",
+        show_default=False,
+    ),
+]
+PRIOR_OPTION = Annotated[
+    float | None,
+    typer.Option(
+        "--prior-sd",
+        metavar="SD",
+        rich_help_panel="Plan",
+        help="Normal prior N(0, SD²) on the relative effect for the Bayesian results "
+        "(default: flat prior).",
+        show_default=False,
+    ),
+]
+
+
+def _guardrails(texts: list[str] | None) -> dict[str, float] | None:
+    if not texts:
+        return None
+    margins = {}
+    for text in texts:
+        name, equals, margin = text.partition("=")
+        margins[name.strip()] = _number(margin, "--guardrail") if equals else 0.01
+    return margins
+
+
+def _plan(config: Path | None) -> Any:
+    if config is None:
+        return None
+    from graphkit.experiments.plan import load_plan
+
+    return load_plan(config)
+
+
+def _plan_value(plan: Any, value: Any, default: Any, name: str) -> Any:
+    """A metric-table option (experiment, metrics, windows) from the flag or the plan."""
+    if plan is None:
+        return default if value is None else value
+    planned = getattr(plan, name)
+    if value is not None and value != planned:
+        raise ConfigError(
+            f"{name} is {planned!r} in {plan.source} but {value!r} was given",
+            hint="keep the experiment's plan in one place: change the definition file",
+        )
+    return planned
+
+
 def _split_list(text: str, option: str) -> list[str]:
     items = [item.strip() for item in text.split(",")]
     if not all(items):
@@ -798,43 +934,78 @@ def analyze_command(
     settings: Settings,
     spec: SubgraphSpec,
     experiment: EXPERIMENT_ARGUMENT = None,
+    config: CONFIG_OPTION = None,
     table: TABLE_OPTION = None,
     variant_col: VARIANT_COL_OPTION = "variant",
     metric: METRIC_OPTION = None,
     covariate: COVARIATE_OPTION = None,
-    control: CONTROL_OPTION = "control",
+    control: Annotated[
+        str | None,
+        typer.Option(
+            "--control", help="The control variant (default control).", show_default=False
+        ),
+    ] = None,
     treatment: TREATMENT_OPTION = None,
-    post_days: POST_OPTION = DEFAULT_POST_DAYS,
-    pre_days: PRE_OPTION = DEFAULT_PRE_DAYS,
+    post_days: Annotated[
+        float | None,
+        typer.Option(
+            "--post-days",
+            rich_help_panel="Metric windows",
+            help="Analysis window: [assigned_at, assigned_at + days) "
+            f"(default {DEFAULT_POST_DAYS:g}).",
+            show_default=False,
+        ),
+    ] = None,
+    pre_days: Annotated[
+        float | None,
+        typer.Option(
+            "--pre-days",
+            rich_help_panel="Metric windows",
+            help="CUPED pre-period: [assigned_at - days, assigned_at); 0 turns CUPED off "
+            f"(default {DEFAULT_PRE_DAYS:g}).",
+            show_default=False,
+        ),
+    ] = None,
     test: Annotated[
-        MeanTestChoice,
+        MeanTestChoice | None,
         typer.Option(
             "--test",
             rich_help_panel="Tests",
-            help="Test for mean metrics (counts/conversions have theirs).",
+            help="Test for mean metrics (default welch; counts/conversions have theirs).",
+            show_default=False,
         ),
-    ] = MeanTestChoice.welch,
+    ] = None,
     count_model: Annotated[
-        CountModelChoice,
-        typer.Option("--count-model", rich_help_panel="Tests", help="Test for count metrics."),
-    ] = CountModelChoice.negative_binomial,
-    yates: Annotated[
-        bool,
+        CountModelChoice | None,
         typer.Option(
-            "--yates",
+            "--count-model",
             rich_help_panel="Tests",
-            help="Yates' continuity correction for conversions (chi-square, as R prop.test).",
+            help="Model for count metrics (default negative-binomial).",
+            show_default=False,
         ),
-    ] = False,
+    ] = None,
+    yates: Annotated[
+        bool | None,
+        typer.Option(
+            "--yates/--no-yates",
+            rich_help_panel="Tests",
+            help="Yates' continuity correction for conversions (as R prop.test); default off.",
+            show_default=False,
+        ),
+    ] = None,
     correction: Annotated[
-        CorrectionChoice,
+        CorrectionChoice | None,
         typer.Option(
             "--correction",
             rich_help_panel="Tests",
-            help="Multiple-testing correction across all comparisons: holm or bh.",
+            help="Multiple-testing correction across the verdicts: holm (default) or bh.",
+            show_default=False,
         ),
-    ] = CorrectionChoice.holm,
-    alpha: ALPHA_OPTION = 0.05,
+    ] = None,
+    alpha: Annotated[
+        float | None,
+        typer.Option("--alpha", help="Significance level (default 0.05).", show_default=False),
+    ] = None,
     bootstrap: Annotated[
         int | None,
         typer.Option(
@@ -852,7 +1023,7 @@ def analyze_command(
             metavar="COLUMN",
             rich_help_panel="Tests",
             help="Regression adjustment for a covariate, e.g. degree, pagerank, community "
-            "(repeatable; graph features are built or joined as needed).",
+            "(repeatable; graph features are built or joined as needed); verdicts use it.",
         ),
     ] = None,
     features: FEATURES_OPTION = None,
@@ -865,6 +1036,15 @@ def analyze_command(
             show_default=False,
         ),
     ] = None,
+    mde: MDE_OPTION = None,
+    sequential: SEQUENTIAL_OPTION = None,
+    sequential_tuning: TUNING_OPTION = None,
+    cap: CAP_OPTION = None,
+    primary: PRIMARY_OPTION = None,
+    guardrail: GUARDRAIL_OPTION = None,
+    lower_is_better: LOWER_OPTION = None,
+    cuped: CUPED_OPTION = None,
+    prior_sd: PRIOR_OPTION = None,
     fmt: FORMAT_OPTION = None,
     out: OUT_OPTION = None,
     plot: PLOT_OPTION = None,
@@ -873,38 +1053,55 @@ def analyze_command(
     """Analyse an experiment: SRM first, then every metric × treatment vs control.
 
     Per comparison: n, mean, sd per arm; difference (treatment - control) and relative
-    difference with CIs; Welch t-test (means), negative-binomial regression (counts) or
-    two-proportion z-test (conversions); Cohen's d/h; CUPED with the pre-period value;
-    p-values adjusted across comparisons (Holm). JSON schema: see the README.
+    difference with CIs; Welch t-test (means), negative-binomial regression (counts),
+    two-proportion z-test (conversions) or the delta method (ratios); CUPED with the
+    pre-period value. Then one verdict per comparison from one model (CUPED-adjusted when
+    on): estimate, CI, p adjusted across verdicts, power and MDE, chance to beat
+    control, guardrail status. JSON schema: see the README.
     """
+    plan = _plan(config)
+    experiment = _plan_value(plan, experiment, None, "experiment") if not table else experiment
+    wanted = _workflow()
+    from graphkit.experiments.inference import Prior
+
+    analysis = wanted.resolve_analysis(
+        plan,
+        control=control,
+        treatments=tuple(treatment) if treatment else None,
+        test=test.value if test else None,
+        count_model=count_model.value if count_model else None,
+        yates=yates,
+        correction=correction.value if correction else None,
+        alpha=alpha,
+        bootstrap=bootstrap,
+        seed=seed if plan is None else None,
+        adjust_for=tuple(adjust) if adjust else None,
+        weights=_named_weights(weights),
+        srm_threshold=srm_threshold,
+        mde=mde,
+        sequential=sequential,
+        sequential_tuning=sequential_tuning,
+        cap=cap,
+        primary=tuple(primary) if primary else None,
+        guardrails=_guardrails(guardrail),
+        lower_is_better=frozenset(lower_is_better) if lower_is_better else None,
+        cuped=cuped,
+        prior=Prior(0.0, prior_sd) if prior_sd is not None else None,
+    )
     data = _load(
         settings,
         spec,
         experiment=experiment,
         table=table,
-        metric=metric,
+        metric=metric or (list(plan.metrics) if plan is not None else None),
         variant_col=variant_col,
         covariate=covariate,
-        post_days=post_days,
-        pre_days=pre_days,
+        post_days=_plan_value(plan, post_days, DEFAULT_POST_DAYS, "post_days"),
+        pre_days=_plan_value(plan, pre_days, DEFAULT_PRE_DAYS, "pre_days"),
         features=features,
-        needed_features=[c for c in adjust or [] if c in FEATURE_COLUMNS],
+        needed_features=[c for c in analysis.adjust_for if c in FEATURE_COLUMNS],
     )
-    result = _workflow().analyze(
-        data,
-        control=control,
-        treatments=treatment,
-        test=test.value,
-        count_model=count_model.value,
-        yates=yates,
-        correction=correction.value,
-        alpha=alpha,
-        bootstrap=bootstrap,
-        seed=seed,
-        adjust_for=adjust or (),
-        weights=_named_weights(weights),
-        srm_threshold=srm_threshold,
-    )
+    result = wanted.analyze(data, settings=analysis)
     _srm_message(result.srm)
     fmt = format_for(fmt, out)
     if fmt is OutputFormat.json:
@@ -921,15 +1118,68 @@ def analyze_command(
             else ""
         )
         caption = (
-            f"{windows}{int(100 * (1 - alpha))}% CIs; p-values adjusted with {result.correction}"
+            f"{windows}{int(100 * (1 - analysis.alpha))}% CIs; p-values adjusted with "
+            f"{result.correction}"
         )
         title = (
             f"Experiment {result.experiment}"
             if result.experiment
             else f"Experiment ({data.source})"
         )
-        _print_tables([_srm_table(result.srm), *_effect_tables(result, caption, title)], out)
+        tables = [_srm_table(result.srm), *_effect_tables(result, caption, title)]
+        tables.append(_verdict_table(result))
+        _print_tables(tables, out)
+        if out is None:
+            for item in result.comparisons:
+                if item.sentence:
+                    stdout.print(item.sentence, markup=False, highlight=False)
+            guardrails = result.guardrail_summary()
+            if guardrails:
+                stdout.print(guardrails.capitalize() + ".", markup=False, highlight=False)
     _analysis_plots(result, data, plot, plots_dir)
+
+
+def _verdict_table(result: "ExperimentAnalysis") -> Table:
+    """The verdicts as the library lays them out (ExperimentAnalysis.to_frame)."""
+    frame = result.to_frame()
+    shown = pd.DataFrame(
+        {
+            "metric": frame["metric"] + "\n" + frame["treatment"],
+            "role\nmodel": frame["role"].fillna("—") + "\n" + frame["adjustment"].fillna("—"),
+            "effect\n[CI]": [
+                _two(_fmt(_value(row.estimate)), _ci(_interval(row.ci_low, row.ci_high)))
+                for row in frame.itertuples()
+            ],
+            "relative": [_pct(_value(v)) for v in frame["relative"]],
+            "p\np adj": [
+                _two(_fmt(_value(p), 3), _fmt(_value(q), 3))
+                for p, q in zip(frame["p_value"], frame["p_adjusted"], strict=True)
+            ],
+            "MDE\n(80%)": [
+                "—" if v is None or v != v else f"±{abs(v):.1%}" for v in frame["mde_relative"]
+            ],
+            "P(win)": ["—" if v is None or v != v else f"{v:.1%}" for v in frame["chance_to_win"]],
+            "verdict": [
+                (g or "—") if role == "guardrail" else ("significant" if sig else "—")
+                for role, sig, g in zip(
+                    frame["role"], frame["significant"], frame["guardrail"], strict=True
+                )
+            ],
+        }
+    )
+    return render_table(
+        shown, "Verdicts", "one model per row; MDE = effect detectable with 80% power"
+    )
+
+
+def _value(value: Any) -> float | None:
+    """None for a missing cell (pandas turns None into NaN)."""
+    return None if value is None or value != value else float(value)
+
+
+def _interval(low: Any, high: Any) -> tuple[float, float] | None:
+    low, high = _value(low), _value(high)
+    return None if low is None or high is None else (low, high)
 
 
 # ------------------------------------------------------------------------- segments

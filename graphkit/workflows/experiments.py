@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -55,6 +55,7 @@ from graphkit.experiments.segmentation import (
     FEATURE_OF,
     SEGMENTATIONS,
 )
+from graphkit.experiments.plan import ExperimentPlan
 from graphkit.experiments.segments import SegmentAnalysis, analyze_segments
 from graphkit.experiments.settings import AnalysisSettings, CountTest
 from graphkit.experiments.srm import SRM_THRESHOLD
@@ -454,6 +455,39 @@ def analyze(
         settings=settings,
     )
     return replace(result, notes=(*data.notes, *result.notes))
+
+
+def resolve_analysis(plan: ExperimentPlan | None = None, **options: Any) -> AnalysisSettings:
+    """The analysis settings from a definition file and/or the caller's options.
+
+    ``options`` are :class:`AnalysisSettings` fields; None means "not given". Without a
+    plan they build the settings. With one, the plan decides and an option that
+    contradicts it is an error (the file is the single place the plan lives), so a
+    report and an analysis of the same file cannot disagree.
+
+    Raises
+    ------
+    ConfigError
+        If an option differs from the plan's value, or a value is invalid.
+    """
+    given = {key: value for key, value in options.items() if value is not None}
+    if plan is None:
+        return AnalysisSettings(**given)
+    chosen = plan.analysis
+    for key, value in given.items():
+        planned = getattr(chosen, key)
+        same = (
+            dict(planned) == dict(value)
+            if isinstance(planned, Mapping) and isinstance(value, Mapping)
+            else planned == (tuple(value) if isinstance(value, list) else value)
+        )
+        if not same:
+            raise ConfigError(
+                f"{key} is {planned!r} in {plan.source} but {value!r} was given",
+                hint="keep the experiment's plan in one place: change the definition file "
+                "or drop the option",
+            )
+    return chosen
 
 
 @dataclass(frozen=True)
