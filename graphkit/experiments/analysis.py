@@ -781,15 +781,21 @@ def _as_counts(
     notes.extend(counts.notes)
     rate_ratio_ci = interval_or_none(counts.ci_low, counts.ci_high)
     estimate = None
-    if counts.rate_ratio is not None and counts.statistic:
-        log_ratio = math.log(counts.rate_ratio)
-        estimate = Estimate(
-            log_ratio,
-            log_ratio / counts.statistic,
-            counts.model,
-            scale="log",
-            baseline=result.mean_control,
+    if counts.rate_ratio is not None and rate_ratio_ci is not None:
+        from scipy import stats
+
+        # se of log(RR) from the model's own Wald interval: exactly its test's se.
+        stderr = (math.log(rate_ratio_ci[1]) - math.log(rate_ratio_ci[0])) / (
+            2 * float(stats.norm.isf(settings.alpha / 2))
         )
+        if stderr > 0:
+            estimate = Estimate(
+                math.log(counts.rate_ratio),
+                stderr,
+                counts.model,
+                scale="log",
+                baseline=result.mean_control,
+            )
     # The absolute CI follows the model's rate-ratio CI (the control mean taken as
     # known), so it excludes zero exactly when the model's p-value is below alpha.
     diff_ci = None
