@@ -263,11 +263,11 @@ def test_summary_names_the_harmed_guardrail():
 
 
 def test_settings_errors_name_the_parameter():
-    with pytest.raises(ConfigError, match="^alpha must"):
+    with pytest.raises(ConfigError, match=r"^alpha must"):
         AnalysisSettings(alpha=2)
-    with pytest.raises(ConfigError, match="^mde must"):
+    with pytest.raises(ConfigError, match=r"^mde must"):
         AnalysisSettings(mde=-0.1)
-    with pytest.raises(ConfigError, match="^cap must"):
+    with pytest.raises(ConfigError, match=r"^cap must"):
         AnalysisSettings(cap=1.5)
     with pytest.raises(ConfigError, match="both primary and guardrail"):
         AnalysisSettings(primary=("a",), guardrails={"a": 0.01})
