@@ -26,6 +26,7 @@ from graphkit.cli.common import (
     OUT_OPTION,
     OutputFormat,
     emit,
+    emit_frame,
     format_for,
     handles_errors,
     pulls_subgraph,
@@ -1180,6 +1181,79 @@ def _value(value: Any) -> float | None:
 def _interval(low: Any, high: Any) -> tuple[float, float] | None:
     low, high = _value(low), _value(high)
     return None if low is None or high is None else (low, high)
+
+
+def _every(text: str) -> float:
+    """``1d``, ``12h`` or a number of days, as days."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([dh]?)\s*", text)
+    if not match:
+        raise ConfigError(f"--every {text!r} is not a period", hint="write e.g. 1d, 12h or 7d")
+    value = float(match.group(1))
+    return value / 24 if match.group(2) == "h" else value
+
+
+@app.command("monitor")
+@handles_errors
+@uses_store
+def monitor_command(
+    settings: Settings,
+    experiment: Annotated[
+        str | None,
+        typer.Argument(metavar="EXPERIMENT", help="Experiment name in the stored assignments."),
+    ] = None,
+    config: CONFIG_OPTION = None,
+    every: Annotated[
+        str, typer.Option("--every", help="Time between looks: 1d, 12h, 7d...")
+    ] = "1d",
+    metric: METRIC_OPTION = None,
+    control: Annotated[
+        str | None,
+        typer.Option(
+            "--control", help="The control variant (default control).", show_default=False
+        ),
+    ] = None,
+    post_days: POST_OPTION = DEFAULT_POST_DAYS,
+    pre_days: PRE_OPTION = DEFAULT_PRE_DAYS,
+    alpha: Annotated[
+        float | None,
+        typer.Option("--alpha", help="Significance level (default 0.05).", show_default=False),
+    ] = None,
+    sequential_tuning: TUNING_OPTION = None,
+    fmt: FORMAT_OPTION = None,
+    out: OUT_OPTION = None,
+) -> None:
+    """Replay a stored experiment look by look: the fixed-horizon p-value (valid only at
+    one planned look) beside the always-valid p-value and confidence sequence.
+
+    Each look sees the users assigned and the events recorded so far.
+    """
+    plan = _plan(config)
+    name = _plan_value(plan, experiment, None, "experiment")
+    if not name:
+        raise ConfigError("name the experiment to monitor", hint="graphkit ab monitor EXPERIMENT")
+    wanted = _workflow()
+    analysis = wanted.resolve_analysis(
+        plan, control=control, alpha=alpha, sequential_tuning=sequential_tuning
+    )
+    result = wanted.monitor(
+        settings,
+        name,
+        analysis=analysis,
+        metrics=metric or (list(plan.metrics) if plan is not None else DEFAULT_METRICS),
+        every_days=_every(every),
+        post_days=plan.post_days if plan is not None else post_days,
+        pre_days=plan.pre_days if plan is not None else pre_days,
+    )
+    _notes(result.notes)
+    emit_frame(
+        result.to_frame(),
+        format_for(fmt, out),
+        out,
+        title=f"Experiment {name}, a look every {every}",
+        caption=f"always-valid: asymptotic confidence sequence, tuning N* = {result.tuning}; "
+        "naive: fixed-horizon p at each look (invalid when peeking)",
+        json_data=result.to_dict(),
+    )
 
 
 # ------------------------------------------------------------------------- segments

@@ -48,6 +48,8 @@ from graphkit.experiments.metrics import (
     require_columns,
     time_to_churn,
 )
+from graphkit.experiments.monitor import MonitorResult, replay
+from graphkit.experiments.plan import ExperimentPlan
 from graphkit.experiments.power import PowerResult, power_prop_test, power_t_test
 from graphkit.experiments.segmentation import (
     DEFAULT_DECILES,
@@ -55,7 +57,6 @@ from graphkit.experiments.segmentation import (
     FEATURE_OF,
     SEGMENTATIONS,
 )
-from graphkit.experiments.plan import ExperimentPlan
 from graphkit.experiments.segments import SegmentAnalysis, analyze_segments
 from graphkit.experiments.settings import AnalysisSettings, CountTest
 from graphkit.experiments.srm import SRM_THRESHOLD
@@ -395,6 +396,71 @@ def experiment_from_store(
         post_days=derived.post_days,
         pre_days=derived.pre_days,
         notes=tuple(notes),
+    )
+
+
+def monitor(
+    settings: Settings,
+    experiment: str,
+    *,
+    analysis: AnalysisSettings,
+    metrics: Sequence[str | EventMetric] = DEFAULT_METRICS,
+    every_days: float = 1.0,
+    post_days: float = DEFAULT_POST_DAYS,
+    pre_days: float = DEFAULT_PRE_DAYS,
+) -> MonitorResult:
+    """Replay a stored experiment look by look (see :mod:`graphkit.experiments.monitor`).
+
+    Look k sees the users assigned before ``first assignment + k·every_days`` and the
+    events recorded before then (post windows still growing are cut there), and runs
+    the fixed-horizon analysis of ``analysis``; the always-valid numbers are added.
+    Looks run until every post window has ended.
+
+    Raises
+    ------
+    ConfigError
+        If ``every_days`` is not positive or the experiment is not stored.
+    """
+    if not (np.isfinite(every_days) and every_days > 0):
+        raise ConfigError(f"every_days must be a positive number of days, got {every_days}")
+    parsed = [m if isinstance(m, EventMetric) else parse_event_metric(m) for m in metrics]
+    assignments = _experiment_assignments(settings, experiment)
+    start = assignments["assigned_at"].min()
+    end = assignments["assigned_at"].max() + pd.Timedelta(days=post_days)
+    events = _events_between(settings, start - pd.Timedelta(days=pre_days), end)
+    fixed = replace(analysis, sequential=False)
+    step = pd.Timedelta(days=every_days)
+    looks: list[tuple[str, ExperimentAnalysis]] = []
+    notes: list[str] = []
+    cutoff = start + step
+    while True:
+        seen = assignments[assignments["assigned_at"] < cutoff]
+        arms = seen["variant"].astype(str).unique()
+        if analysis.control in arms and len(arms) > 1:
+            derived = experiment_metrics(
+                seen, events[events["at"] < cutoff], parsed, post_days=post_days, pre_days=pre_days
+            )
+            try:
+                result = analyze_experiment(
+                    derived.table, derived.metrics, experiment=experiment, settings=fixed
+                )
+            except InsufficientData as exc:
+                notes.append(f"look at {cutoff.isoformat()}: {exc.message}")
+            else:
+                looks.append((cutoff.isoformat(), result))
+        if cutoff >= end:
+            break
+        cutoff = min(cutoff + step, end)
+    if not looks:
+        raise InsufficientData(
+            "no look had users in both arms", hint="check the experiment's assignments"
+        )
+    return replay(
+        looks,
+        tuning=analysis.sequential_tuning,
+        every_days=every_days,
+        experiment=experiment,
+        notes=notes,
     )
 
 
