@@ -168,7 +168,7 @@ def parse_event_metric(text: str) -> EventMetric:
     Examples
     --------
     >>> parse_event_metric("messaged=conversion:message")
-    EventMetric(name='messaged', aggregate='conversion', event='message')
+    EventMetric(name='messaged', aggregate='conversion', event='message', denominator=None)
     >>> parse_event_metric("sessions").describe()
     'sessions=count:session'
     """
