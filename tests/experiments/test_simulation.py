@@ -61,9 +61,7 @@ def test_a_new_seed_draws_a_new_split_unless_the_salt_is_given(network, tmp_path
     same = (first[shared] == second[shared]).mean()
     # two independent 50/50 splits agree on about half the users (binomial sd ≈ 2%)
     assert 0.4 < same < 0.6
-    fixed = [
-        simulate_experiment(network, seed=seed, salt="keep").assignments for seed in (5, 6)
-    ]
+    fixed = [simulate_experiment(network, seed=seed, salt="keep").assignments for seed in (5, 6)]
     kept = [f.set_index("user_id")["variant"] for f in fixed]
     both = kept[0].index.intersection(kept[1].index)
     assert (kept[0][both] == kept[1][both]).all()
