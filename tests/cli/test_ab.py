@@ -469,3 +469,138 @@ def test_analyze_is_identical_on_both_stores(store_kind, empty_store, dataset_di
         "--by", "community", "-f", "json",
     ).stdout  # fmt: skip
     assert survival.stdout == ok("ab", "survival", "onboarding", *local, "-f", "json").stdout
+
+
+# ------------------------------------------------------------------ plans, weights, monitor
+
+THREE_WAY_PLAN = """\
+experiment = "threeway"
+control = "control"
+alpha = 0.05
+mde = 0.05
+
+[weights]
+control = 50
+a = 25
+b = 25
+
+[windows]
+post_days = 14
+pre_days = 14
+
+[metrics]
+primary = ["sessions"]
+secondary = ["time_spent"]
+guardrail = ["events"]
+
+[guardrails]
+events = 0.2
+"""
+
+
+@pytest.fixture(scope="module")
+def three_way_store(tmp_path_factory) -> Path:
+    """A 50/25/25 split, simulated with the planned weights and loaded."""
+    folder = tmp_path_factory.mktemp("threeway") / "data"
+    network = simulate_network(1200, seed=4)
+    experiment = simulate_experiment(
+        network,
+        experiment="threeway",
+        seed=4,
+        variants=["control", "a", "b"],
+        weights=[50, 25, 25],
+        effects={"sessions": 0.2},
+    )
+    write_dataset(network, folder)
+    write_dataset(experiment, folder)
+    store = tmp_path_factory.mktemp("threeway") / "store"
+    ok("load", str(folder), "--store", str(store))
+    return store
+
+
+def report_summary(path: Path) -> list[str]:
+    report = json.loads(path.read_text())
+    (summary,) = [s for s in report["sections"] if s["title"] == "Summary"]
+    return summary["blocks"][0]["items"]
+
+
+def test_a_planned_50_25_25_split_is_reported_as_planned(three_way_store: Path, tmp_path: Path):
+    store = ["--store", str(three_way_store)]
+    plain = tmp_path / "plain.json"
+    ok("report", "experiment", "threeway", *store, "-m", "sessions", "--out", str(plain))
+    # without the plan, equal shares are expected and the correct split looks broken
+    assert report_summary(plain)[0].startswith("Sample ratio mismatch")
+    weighted = tmp_path / "weighted.json"
+    ok(
+        "report", "experiment", "threeway", *store, "-m", "sessions",
+        "--weights", "control=50,a=25,b=25", "--out", str(weighted),
+    )  # fmt: skip
+    assert report_summary(weighted)[0].startswith("The split is as planned")
+    plan = write_csv(tmp_path / "experiment.toml", THREE_WAY_PLAN)
+    planned = tmp_path / "planned.json"
+    ok("report", "experiment", "threeway", *store, "--config", str(plan), "--out", str(planned))
+    sentences = report_summary(planned)
+    assert sentences[0].startswith("The split is as planned")
+    assert any(s.startswith("sessions (primary, a vs control)") for s in sentences)
+    assert any("guardrail" in s for s in sentences)
+    # the analysis of the same file reports the same SRM p-value
+    analysis = json.loads(ok("ab", "analyze", "--config", str(plan), *store, "-f", "json").stdout)
+    report = json.loads(planned.read_text())
+    assert analysis["srm"]["p_value"] == pytest.approx(report["facts"]["srm_p_value"])
+    assert analysis["srm"]["flag"] is False
+    roles = {(c["metric"], c["treatment"]): c["verdict"]["role"] for c in analysis["comparisons"]}
+    assert roles[("events", "a")] == "guardrail" and roles[("sessions", "b")] == "primary"
+    assert analysis["settings"]["weights"] == {"control": 50.0, "a": 25.0, "b": 25.0}
+    # an option contradicting the file is refused, naming both
+    clash = run("ab", "analyze", "--config", str(plan), *store, "--alpha", "0.1")
+    assert clash.exit_code != 0 and "alpha is 0.05 in" in clash.stderr
+
+
+def test_a_bad_definition_file_names_its_line(tmp_path: Path):
+    plan = write_csv(tmp_path / "bad.toml", THREE_WAY_PLAN.replace("alpha = 0.05", "alpha = 2"))
+    result = run("ab", "analyze", "--config", str(plan), "--store", str(tmp_path / "none"))
+    assert result.exit_code == 2
+    assert "bad.toml, line 3, column 'alpha'" in result.stderr
+    typo = write_csv(
+        tmp_path / "typo.toml", THREE_WAY_PLAN.replace("post_days = 14", "post_dyas = 14")
+    )
+    result = run("ab", "analyze", "--config", str(typo), "--store", str(tmp_path / "none"))
+    assert "typo.toml, line 12, column 'windows.post_dyas'" in result.stderr
+    assert "unknown key" in result.stderr
+
+
+def test_monitor_replays_day_by_day(store: Path):
+    result = ok(
+        "ab", "monitor", "onboarding", "--store", str(store), "--every", "7d",
+        "-m", "sessions", "-f", "json",
+    )  # fmt: skip
+    data = json.loads(result.stdout)
+    looks = data["looks"]
+    assert [look["look"] for look in looks] == list(range(1, len(looks) + 1))
+    assert len(looks) >= 3
+    assert data["sequential_tuning"] == 5000
+    for look in looks:
+        if look["cs_low"] is not None:
+            # the confidence sequence always contains the fixed-horizon interval
+            assert look["cs_low"] <= look["ci_low"] and look["cs_high"] >= look["ci_high"]
+    valid = [look["always_valid_p"] for look in looks if look["always_valid_p"] is not None]
+    assert valid == sorted(valid, reverse=True)  # a running minimum
+    assert [look["n"] for look in looks] == sorted(look["n"] for look in looks)
+
+
+def test_analyze_sequential_mde_and_capping_flags(store: Path):
+    result = ok(
+        "ab", "analyze", "onboarding", "--store", str(store), "--sequential", "--mde", "0.1",
+        "--cap", "0.99", "--guardrail", "events=0.5", "-f", "json",
+    )  # fmt: skip
+    data = json.loads(result.stdout)
+    by_metric = {c["metric"]: c for c in data["comparisons"]}
+    for item in data["comparisons"]:
+        verdict = item["verdict"]
+        assert verdict["sequential"]["tuning"] == 5000
+        assert verdict["p_value"] == pytest.approx(verdict["sequential"]["p_value"])
+        assert verdict["target_mde"] == 0.1 and 0 <= verdict["power_at_target"] <= 1
+        assert item["capped_at"] is not None
+    assert by_metric["events"]["verdict"]["role"] == "guardrail"
+    assert by_metric["events"]["verdict"]["guardrail"]["margin"] == 0.5
+    assert data["guardrails"] is not None
