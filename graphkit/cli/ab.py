@@ -500,11 +500,22 @@ def assign_command(
             "--append", help="Add to an existing file, replacing this experiment's earlier rows."
         ),
     ] = False,
+    strata: Annotated[
+        str | None,
+        typer.Option(
+            "--strata",
+            metavar="COLUMNS",
+            help="Balance the split within each stratum: users columns, e.g. country,os, "
+            "or degree_bucket (degree decile in the graph).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Split users deterministically with a salted SHA-256 hash; write assignments.csv.
 
     The same user, experiment, salt, variants and weights give the same variant on every
     machine. Load the file with `graphkit load` (it belongs in the dataset folder).
+    With --strata, each stratum is split as planned (up to one user per arm).
     """
     names = _split_list(variants, "--variants")
     shares = (
@@ -512,8 +523,21 @@ def assign_command(
     )
     moment = _time(assigned_at, "--assigned-at") or datetime.now(UTC).replace(microsecond=0)
     ids = _workflow().users_to_assign(settings if users is None else None, users)
+    labels = (
+        _workflow().stratum_labels(
+            settings if users is None else None, users, ids, _split_list(strata, "--strata")
+        )
+        if strata
+        else None
+    )
     rows = _workflow().assign_users(
-        ids, experiment, variants=names, weights=shares, salt=salt, assigned_at=moment
+        ids,
+        experiment,
+        variants=names,
+        weights=shares,
+        salt=salt,
+        assigned_at=moment,
+        strata=labels,
     )
     if str(out) == "-":
         emit(rows.to_csv(index=False, lineterminator="\n"), None)

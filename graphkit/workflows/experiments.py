@@ -14,6 +14,7 @@ over these names, so a notebook can do the same::
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -33,7 +34,7 @@ from graphkit.experiments.analysis import (
     check_split,
     parse_table_metric,
 )
-from graphkit.experiments.assignment import assign
+from graphkit.experiments.assignment import assign, assign_stratified
 from graphkit.experiments.corrections import Correction
 from graphkit.experiments.means import MeanTest
 from graphkit.experiments.metrics import (
@@ -787,6 +788,51 @@ def users_to_assign(settings: Settings | None, users_file: str | Path | None) ->
         return store.user_ids()
 
 
+DEGREE_BUCKET = "degree_bucket"
+"""A stratum name that is not a users column: the user's degree decile in the graph."""
+
+
+def stratum_labels(
+    settings: Settings | None,
+    users_file: str | Path | None,
+    user_ids: Sequence[str],
+    columns: Sequence[str],
+    *,
+    spec: SubgraphSpec | None = None,
+) -> list[str]:
+    """One stratum label per user: the values of ``columns`` joined with ``|``.
+
+    Columns come from the users file (or the store's users table); ``degree_bucket``
+    is the user's degree decile in the stored graph.
+
+    Raises
+    ------
+    ConfigError
+        If a column is neither a users column nor ``degree_bucket``.
+    """
+    if not columns:
+        raise ConfigError("strata must name at least one column")
+    if users_file is not None:
+        table = read_user_table(users_file)
+    elif settings is not None:
+        with opened_store(settings) as store:
+            table = store.users_table()
+    else:
+        raise ConfigError("strata need a users file or a store holding users")
+    table = table.assign(user_id=table["user_id"].astype(str)).drop_duplicates("user_id")
+    table = table.set_index("user_id")
+    if DEGREE_BUCKET in columns:
+        if settings is None:
+            raise ConfigError(f"{DEGREE_BUCKET} needs the stored graph", hint="drop --users")
+        degree = position_features(settings, spec).table.set_index("user_id")["degree"]
+        ranks = degree.rank(method="first", pct=True)
+        deciles = (ranks * 10).map(math.ceil).clip(1, 10)
+        table[DEGREE_BUCKET] = deciles.reindex(table.index).astype("Int64")
+    require_columns(table.reset_index(), list(columns), what="strata")
+    values = table.reindex([str(u) for u in user_ids])[list(columns)].astype(str)
+    return values.agg("|".join, axis=1).tolist()
+
+
 def assign_users(
     user_ids: Sequence[str],
     experiment: str,
@@ -795,11 +841,19 @@ def assign_users(
     weights: Sequence[float] | None = None,
     salt: str = "",
     assigned_at: datetime | pd.Timestamp,
+    strata: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """The rows of assignments.csv for ``user_ids`` (deterministic salted hashing)."""
+    """The rows of assignments.csv for ``user_ids`` (deterministic salted hashing;
+    balanced within each stratum when ``strata`` labels are given, see
+    :func:`~graphkit.experiments.assignment.assign_stratified`)."""
     if not experiment.strip():
         raise ConfigError("the experiment name is empty")
-    variant = assign(user_ids, experiment, salt=salt, variants=variants, weights=weights)
+    if strata is not None:
+        variant = assign_stratified(
+            user_ids, strata, experiment, salt=salt, variants=variants, weights=weights
+        )
+    else:
+        variant = assign(user_ids, experiment, salt=salt, variants=variants, weights=weights)
     stamp = pd.Timestamp(assigned_at)
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
     return pd.DataFrame(

@@ -271,3 +271,21 @@ def test_settings_errors_name_the_parameter():
         AnalysisSettings(cap=1.5)
     with pytest.raises(ConfigError, match="both primary and guardrail"):
         AnalysisSettings(primary=("a",), guardrails={"a": 0.01})
+
+
+# ------------------------------------------------------------------ capping
+
+
+def test_capping_winsorizes_each_metric_at_its_quantile_and_says_so():
+    rng = np.random.default_rng(12)
+    y = rng.lognormal(2, 1, 1000)
+    y[:3] = 1e6  # a few bots
+    frame = frame_of(y[:500], y[500:])
+    capped = analyze_experiment(frame, [Metric("y")], settings=AnalysisSettings(cap=0.99))
+    item = capped.comparisons[0]
+    cap = np.quantile(y, 0.99, method="higher")
+    assert item.capped_at == pytest.approx(cap)
+    assert item.mean_control == pytest.approx(np.minimum(y[:500], cap).mean())
+    assert any("winsorized at" in note for note in item.notes)
+    raw = analyze_experiment(frame, [Metric("y")]).comparisons[0]
+    assert raw.capped_at is None and raw.sd_control > item.sd_control
