@@ -604,3 +604,23 @@ def test_analyze_sequential_mde_and_capping_flags(store: Path):
     assert by_metric["events"]["verdict"]["role"] == "guardrail"
     assert by_metric["events"]["verdict"]["guardrail"]["margin"] == 0.5
     assert data["guardrails"] is not None
+
+
+def test_assign_with_strata_balances_each_stratum(tmp_path: Path, store: Path):
+    lines = "".join(
+        f"u{i},{['US', 'DE', 'FR'][i % 3]},{['ios', 'android'][i % 2]}\n" for i in range(120)
+    )
+    users = write_csv(tmp_path / "users.csv", "user_id,country,os\n" + lines)
+    args = ["ab", "assign", "exp", "--users", str(users), "--assigned-at", "2026-01-01"]
+    result = ok(*args, "--strata", "country,os", "--out", "-")
+    rows = pd.read_csv(io.StringIO(result.stdout)).merge(pd.read_csv(users), on="user_id")
+    counts = rows.groupby(["country", "os"])["variant"].value_counts().unstack()
+    assert (counts["control"] == counts["treatment"]).all()  # 20 per stratum: 10 and 10
+    assert ok(*args, "--strata", "country,os", "--out", "-").stdout == result.stdout
+    missing = run(*args, "--strata", "city", "--out", "-")
+    assert missing.exit_code == 2 and "city" in missing.stderr
+    by_degree = ok(
+        "ab", "assign", "exp", "--store", str(store), "--strata", "degree_bucket",
+        "--assigned-at", "2026-01-01", "--out", "-",
+    )  # fmt: skip
+    assert len(pd.read_csv(io.StringIO(by_degree.stdout))) == 400
