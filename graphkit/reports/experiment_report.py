@@ -61,7 +61,8 @@ class ExperimentResults:
     """What the experiment report shows, as the workflows returned it.
 
     ``survival`` is None when time to churn could not be compared; ``survival_note``
-    then says why.
+    then says why. ``extra_sections`` are placed after the graph segments (e.g. a
+    "Network effects" section built from other analyses).
     """
 
     data: ExperimentData
@@ -70,6 +71,7 @@ class ExperimentResults:
     survival: SurvivalComparison | None
     churn_days: float
     survival_note: str | None = None
+    extra_sections: tuple[Section, ...] = ()
 
 
 # ------------------------------------------------------------------------------ words
@@ -620,6 +622,7 @@ def experiment_document(
                 ],
             ],
         ),
+        *results.extra_sections,
         survival_section(results),
     ]
     notes = [*analysis.notes, *results.segments.notes]

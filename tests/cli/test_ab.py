@@ -624,3 +624,21 @@ def test_assign_with_strata_balances_each_stratum(tmp_path: Path, store: Path):
         "--assigned-at", "2026-01-01", "--out", "-",
     )  # fmt: skip
     assert len(pd.read_csv(io.StringIO(by_degree.stdout))) == 400
+
+
+def test_ratio_metric_from_events(store: Path):
+    args = ["ab", "analyze", "onboarding", "--store", str(store), "-f", "json"]
+    ratio = json.loads(ok(*args, "-m", "vps=ratio:view/session").stdout)["comparisons"][0]
+    counts = json.loads(ok(*args, "-m", "views=count:view", "-m", "visits=count:session").stdout)[
+        "comparisons"
+    ]
+    views, visits = counts
+    assert ratio["metric"] == "vps" and ratio["kind"] == "ratio"
+    assert ratio["test"] == "ratio z-test (delta method)"
+    # Σ views / Σ sessions per arm = the ratio of the two per-user means (same users)
+    for arm in ("control", "treatment"):
+        expected = views[f"mean_{arm}"] / visits[f"mean_{arm}"]
+        assert ratio[f"mean_{arm}"] == pytest.approx(expected)
+    excludes = ratio["diff_ci"][0] > 0 or ratio["diff_ci"][1] < 0
+    assert excludes == (ratio["p_value"] < 0.05)
+    assert ratio["cuped"] is None and ratio["verdict"]["adjustment"] == "none"
