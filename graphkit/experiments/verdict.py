@@ -248,9 +248,10 @@ def _percent(value: float | None) -> str:
 
 
 def _p(value: float | None) -> str:
+    """``= 0.0123`` or ``< 0.0001``: written after "p" or "adjusted p"."""
     if value is None or not math.isfinite(value):
-        return "n/a"
-    return "< 0.0001" if value < 0.0001 else f"{value:.3g}"
+        return "= n/a"
+    return "< 0.0001" if value < 0.0001 else f"= {value:.3g}"
 
 
 ADJUSTMENT_WORDS = {
@@ -280,24 +281,24 @@ def verdict_sentence(
     if verdict.ci is not None:
         head += (
             f"{_percent(verdict.relative)} ({_number(verdict.estimate)} per user, {level} {kind} "
-            f"{_number(verdict.ci[0])} to {_number(verdict.ci[1])}), p = {_p(verdict.p_value)}"
+            f"{_number(verdict.ci[0])} to {_number(verdict.ci[1])}), p {_p(verdict.p_value)}"
         )
     else:
-        head += f"{_number(verdict.estimate)} per user, p = {_p(verdict.p_value)}"
+        head += f"{_number(verdict.estimate)} per user, p {_p(verdict.p_value)}"
     if verdict.role == "guardrail":
         return head + "; " + guardrail_words(metric, verdict) + "."
     corrected = n_tests > 1
     if verdict.significant:
         body = "significant" + (
             f" after {correction} correction across {n_tests} comparisons "
-            f"(adjusted p = {_p(verdict.p_adjusted)})"
+            f"(adjusted p {_p(verdict.p_adjusted)})"
             if corrected
             else f" at α = {alpha:g}"
         )
     else:
         body = "not significant" + (
             f" after {correction} correction across {n_tests} comparisons "
-            f"(adjusted p = {_p(verdict.p_adjusted)})"
+            f"(adjusted p {_p(verdict.p_adjusted)})"
             if corrected
             else f" at α = {alpha:g}"
         )
@@ -342,9 +343,7 @@ def guardrail_words(metric: str, verdict: Verdict) -> str:
         return "not a guardrail"
     margin = f"{check.margin:.1%}"
     if check.status == "ok":
-        return f"guardrail holds: harm beyond {margin} is ruled out (p = {_p(check.p_value)})"
+        return f"guardrail holds: harm beyond {margin} is ruled out (p {_p(check.p_value)})"
     if check.status == "harmed":
         return f"guardrail harmed: {metric} is significantly worse than control"
-    return (
-        f"guardrail inconclusive: harm beyond {margin} is not ruled out (p = {_p(check.p_value)})"
-    )
+    return f"guardrail inconclusive: harm beyond {margin} is not ruled out (p {_p(check.p_value)})"
