@@ -114,15 +114,20 @@ class Estimate:
         half = self.quantile(alpha) * self.stderr + self.continuity
         return (self.value - half, self.value + half)
 
-    def mde(self, alpha: float, power: float = DEFAULT_POWER) -> float:
-        """Smallest true effect (on this scale) detected with probability ``power``."""
-        return (self.quantile(alpha) + float(stats.norm.isf(1 - power))) * self.stderr + (
-            self.continuity
-        )
+    def mde(
+        self, alpha: float, power: float = DEFAULT_POWER, *, critical: float | None = None
+    ) -> float:
+        """Smallest true effect (on this scale) detected with probability ``power``.
 
-    def power_at(self, effect: float, alpha: float) -> float:
-        """Probability that the two-sided test rejects when the true effect is ``effect``."""
-        q = self.quantile(alpha)
+        ``critical`` replaces the two-sided quantile (e.g. a sequential boundary, in
+        standard errors)."""
+        q = self.quantile(alpha) if critical is None else critical
+        return (q + float(stats.norm.isf(1 - power))) * self.stderr + self.continuity
+
+    def power_at(self, effect: float, alpha: float, *, critical: float | None = None) -> float:
+        """Probability that the two-sided test rejects when the true effect is ``effect``
+        (``critical`` as for :meth:`mde`)."""
+        q = self.quantile(alpha) if critical is None else critical
         shift = (abs(effect) - self.continuity) / self.stderr
         return float(stats.norm.sf(q - shift) + stats.norm.cdf(-q - shift))
 

@@ -197,11 +197,16 @@ def build_verdict(
     )
     interval = look.interval if look is not None else estimate.ci(alpha)
     p_value = look.p_value if look is not None else estimate.p_value()
-    mde = estimate.mde(alpha, settings.power)
+    # Power and MDE of the test actually used: a sequential test rejects only beyond its
+    # (wider) confidence-sequence boundary, here at this look's sample size.
+    critical = None
+    if look is not None:
+        critical = (look.interval[1] - estimate.value - estimate.continuity) / estimate.stderr
+    mde = estimate.mde(alpha, settings.power, critical=critical)
     target = None
     if settings.mde is not None:
         effect = estimate.from_relative(settings.mde)
-        target = estimate.power_at(effect, alpha) if effect is not None else None
+        target = estimate.power_at(effect, alpha, critical=critical) if effect is not None else None
     margin = settings.guardrails.get(metric, DEFAULT_GUARDRAIL_MARGIN)
     return Verdict(
         role=role,
@@ -309,7 +314,9 @@ def verdict_sentence(
     if verdict.bayes is not None:
         text += (
             f" Chance to beat {control}: {verdict.bayes.chance_to_win:.1%} "
-            f"(expected loss {verdict.bayes.expected_loss:.2%})."
+            f"(expected loss {verdict.bayes.expected_loss:.2%}"
+            + ("; not adjusted for peeking" if verdict.sequential is not None else "")
+            + ")."
         )
     return text
 
@@ -323,7 +330,8 @@ def power_words(verdict: Verdict) -> str:
         if verdict.mde_relative is not None
         else f"±{abs(verdict.mde_absolute or 0):.3g} per user"
     )
-    text = f"with these users and variances the test detects {size} with {verdict.power:.0%} power"
+    test = "the sequential test at this look" if verdict.sequential is not None else "the test"
+    text = f"with these users and variances {test} detects {size} with {verdict.power:.0%} power"
     if verdict.target_mde is None or verdict.power_at_target is None:
         return text + ", so smaller effects may have been missed"
     if verdict.power_at_target >= verdict.power:

@@ -461,6 +461,7 @@ def metric_figures(results: ExperimentResults) -> list[Figure]:
             alt=f"Histogram and box plot of {metric.column} per arm.",
         )
         for metric in data.metrics
+        if metric.kind != "ratio"  # a ratio's per-user column is only its numerator
     ]
 
 

@@ -602,6 +602,9 @@ def segments(
         weights=weights,
         srm_threshold=srm_threshold,
     )
+    # A segment estimate is a Welch comparison of per-user values; a ratio metric's
+    # per-user numerator is not the metric, so ratios are not segmented.
+    ratios = [metric.label for metric in data.metrics if metric.kind == "ratio"]
     analyses = tuple(
         analyze_segments(
             data.table,
@@ -616,10 +619,14 @@ def segments(
             alpha=alpha,
         )
         for metric in data.metrics
+        if metric.kind != "ratio"
         for arm in split.treatments
         for name in by
     )
-    return SegmentReport(data.experiment, split.srm, analyses, (*data.notes, *split.notes))
+    notes = [*data.notes, *split.notes]
+    if ratios:
+        notes.append(f"ratio metric(s) {', '.join(ratios)} are not segmented")
+    return SegmentReport(data.experiment, split.srm, analyses, tuple(notes))
 
 
 # ------------------------------------------------------------------------- A/A

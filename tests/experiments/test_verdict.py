@@ -289,3 +289,22 @@ def test_capping_winsorizes_each_metric_at_its_quantile_and_says_so():
     assert any("winsorized at" in note for note in item.notes)
     raw = analyze_experiment(frame, [Metric("y")]).comparisons[0]
     assert raw.capped_at is None and raw.sd_control > item.sd_control
+
+
+def test_sequential_verdicts_report_the_power_of_the_sequential_test():
+    rng = np.random.default_rng(21)
+    frame = frame_of(rng.normal(10, 2, 500), rng.normal(10.1, 2, 500))
+    fixed = analyze_experiment(frame, [Metric("y")], settings=AnalysisSettings(mde=0.03))
+    seq = analyze_experiment(
+        frame, [Metric("y")], settings=AnalysisSettings(mde=0.03, sequential=True)
+    )
+    f, s = fixed.comparisons[0].verdict, seq.comparisons[0].verdict
+    # the sequence is wider, so the sequential test needs a larger effect
+    half = s.sequential.interval[1] - s.estimate
+    assert half > f.ci[1] - f.estimate
+    assert s.mde_absolute == pytest.approx(
+        half + stats.norm.isf(0.2) * (f.ci[1] - f.estimate) / stats.t.isf(0.025, 998), rel=1e-3
+    )
+    assert s.mde_relative > f.mde_relative and s.power_at_target < f.power_at_target
+    assert "the sequential test at this look detects" in seq.comparisons[0].sentence
+    assert "not adjusted for peeking" in seq.comparisons[0].sentence
