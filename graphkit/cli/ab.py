@@ -309,16 +309,9 @@ def _plan(config: Path | None) -> Any:
 
 
 def _plan_value(plan: Any, value: Any, default: Any, name: str) -> Any:
-    """A metric-table option (experiment, metrics, windows) from the flag or the plan."""
-    if plan is None:
-        return default if value is None else value
-    planned = getattr(plan, name)
-    if value is not None and value != planned:
-        raise ConfigError(
-            f"{name} is {planned!r} in {plan.source} but {value!r} was given",
-            hint="keep the experiment's plan in one place: change the definition file",
-        )
-    return planned
+    from graphkit.experiments.plan import planned
+
+    return planned(plan, value, default, name)
 
 
 def _split_list(text: str, option: str) -> list[str]:

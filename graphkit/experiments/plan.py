@@ -115,6 +115,28 @@ class ExperimentPlan:
         }
 
 
+def planned(plan: ExperimentPlan | None, value: Any, default: Any, name: str) -> Any:
+    """``name`` (experiment, post_days...) from the caller or the plan, which must agree.
+
+    Without a plan: ``value``, or ``default`` when it is None. With one: the plan's value;
+    a ``value`` that differs from it is a ConfigError naming both.
+
+    Examples
+    --------
+    >>> planned(None, None, 14.0, "post_days")
+    14.0
+    """
+    if plan is None:
+        return default if value is None else value
+    chosen = getattr(plan, name)
+    if value is not None and value != chosen:
+        raise ConfigError(
+            f"{name} is {chosen!r} in {plan.source} but {value!r} was given",
+            hint="keep the experiment's plan in one place: change the definition file",
+        )
+    return chosen
+
+
 def metric_name(spec: str) -> str:
     """The name a metric spec gives its column (``ctr=ratio:a/b`` → ``ctr``)."""
     return spec.partition("=")[0].strip() if "=" in spec else spec.strip()

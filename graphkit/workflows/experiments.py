@@ -830,7 +830,9 @@ def stratum_labels(
     table = table.set_index("user_id")
     if DEGREE_BUCKET in columns:
         if settings is None:
-            raise ConfigError(f"{DEGREE_BUCKET} needs the stored graph", hint="drop --users")
+            raise ConfigError(
+                f"{DEGREE_BUCKET} needs the stored graph", hint="assign the store's users"
+            )
         degree = position_features(settings, spec).table.set_index("user_id")["degree"]
         ranks = degree.rank(method="first", pct=True)
         deciles = (ranks * 10).map(math.ceil).clip(1, 10)
