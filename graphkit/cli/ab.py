@@ -806,6 +806,9 @@ SHORT_TEST_NAMES = {
 }
 
 
+SHORT_CORRECTIONS = {"Benjamini–Hochberg": "BH"}
+
+
 def _two(top: str, bottom: str) -> str:
     """A cell on two lines keeps tables narrow enough for an 80-column terminal."""
     return f"{top}\n{bottom}"
@@ -1373,7 +1376,12 @@ def segments_command(
                         "n_trt": s.n_treatment,
                         "diff [CI]": f"{_fmt(s.diff)} {_ci(s.diff_ci)}",
                         "p": _fmt(s.p_value, 3),
-                        "p_adj (BH)": _fmt(s.p_adjusted, 3),
+                        f"p_adj ({SHORT_CORRECTIONS.get(analysis.correction, analysis.correction)})": (
+                            _fmt(s.p_adjusted, 3)
+                        ),
+                        "power": "—"
+                        if s.power is None
+                        else f"{s.power:.0%}" + (" (underpowered)" if s.underpowered else ""),
                     }
                     for s in (*analysis.segments, analysis.overall)
                 ]
@@ -1384,6 +1392,10 @@ def segments_command(
                 if het.q is not None and het.p_value is not None and het.i2 is not None
                 else "no heterogeneity test"
             )
+            trend = analysis.trend
+            if trend is not None and trend.q is not None and trend.p_value is not None:
+                caption += f"; trend test χ² = {trend.q:.3f}, df = 1, p = {trend.p_value:.3g}"
+            caption += "; power: to detect the overall effect in the segment"
             cuped_text = " (CUPED)" if analysis.covariate else ""
             title = (
                 f"{analysis.metric}{cuped_text} by {analysis.by}: "
