@@ -809,6 +809,10 @@ SHORT_TEST_NAMES = {
 SHORT_CORRECTIONS = {"Benjamini–Hochberg": "BH"}
 
 
+def _short(correction: str) -> str:
+    return SHORT_CORRECTIONS.get(correction, correction)
+
+
 def _two(top: str, bottom: str) -> str:
     """A cell on two lines keeps tables narrow enough for an 80-column terminal."""
     return f"{top}\n{bottom}"
@@ -1376,9 +1380,7 @@ def segments_command(
                         "n_trt": s.n_treatment,
                         "diff [CI]": f"{_fmt(s.diff)} {_ci(s.diff_ci)}",
                         "p": _fmt(s.p_value, 3),
-                        f"p_adj ({SHORT_CORRECTIONS.get(analysis.correction, analysis.correction)})": (
-                            _fmt(s.p_adjusted, 3)
-                        ),
+                        f"p_adj ({_short(analysis.correction)})": _fmt(s.p_adjusted, 3),
                         "power": "—"
                         if s.power is None
                         else f"{s.power:.0%}" + (" (underpowered)" if s.underpowered else ""),
