@@ -26,6 +26,7 @@ from graphkit.cli.common import (
     OUT_OPTION,
     OutputFormat,
     emit,
+    emit_frame,
     format_for,
     handles_errors,
     pulls_subgraph,
@@ -182,6 +183,135 @@ PLOT_OPTION = Annotated[
 PLOTS_DIR_OPTION = Annotated[
     Path | None, typer.Option("--plots-dir", metavar="DIR", help="Save every plot into DIR.")
 ]
+
+
+CONFIG_OPTION = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        metavar="FILE.toml",
+        rich_help_panel="Plan",
+        help="Experiment definition file: experiment, arms and weights, metrics (primary, "
+        "secondary, guardrail), windows, alpha, correction, CUPED, MDE. Options that "
+        "contradict it are refused.",
+    ),
+]
+MDE_OPTION = Annotated[
+    float | None,
+    typer.Option(
+        "--mde",
+        metavar="REL",
+        rich_help_panel="Plan",
+        help="The relative effect that matters, e.g. 0.02 for 2%: verdicts say whether the "
+        "test could have seen it.",
+        show_default=False,
+    ),
+]
+SEQUENTIAL_OPTION = Annotated[
+    bool | None,
+    typer.Option(
+        "--sequential/--fixed-horizon",
+        rich_help_panel="Plan",
+        help="Always-valid p-values and confidence sequences (safe to peek). Default: "
+        "fixed horizon.",
+        show_default=False,
+    ),
+]
+TUNING_OPTION = Annotated[
+    int | None,
+    typer.Option(
+        "--sequential-tuning",
+        metavar="N",
+        rich_help_panel="Plan",
+        help="Users (both arms) at which the confidence sequence is tightest (default 5000).",
+        show_default=False,
+    ),
+]
+CAP_OPTION = Annotated[
+    float | None,
+    typer.Option(
+        "--cap",
+        metavar="Q",
+        rich_help_panel="Plan",
+        help="Winsorize each mean/count metric at its Q quantile of all users, e.g. 0.99.",
+        show_default=False,
+    ),
+]
+PRIMARY_OPTION = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--primary",
+        metavar="NAME",
+        rich_help_panel="Plan",
+        help="Primary metric (repeatable; default the first metric).",
+        show_default=False,
+    ),
+]
+GUARDRAIL_OPTION = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--guardrail",
+        metavar="NAME[=MARGIN]",
+        rich_help_panel="Plan",
+        help="Guardrail metric with its non-inferiority margin (relative, default 0.01) "
+        "(repeatable).",
+        show_default=False,
+    ),
+]
+LOWER_OPTION = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--lower-is-better",
+        metavar="NAME",
+        rich_help_panel="Plan",
+        help="Metric whose decrease is good (repeatable).",
+        show_default=False,
+    ),
+]
+CUPED_OPTION = Annotated[
+    bool | None,
+    typer.Option(
+        "--cuped/--no-cuped",
+        rich_help_panel="Plan",
+        help="Verdicts use the CUPED-adjusted estimate when a pre-period exists (default on).",
+        show_default=False,
+    ),
+]
+PRIOR_OPTION = Annotated[
+    float | None,
+    typer.Option(
+        "--prior-sd",
+        metavar="SD",
+        rich_help_panel="Plan",
+        help="Normal prior N(0, SD²) on the relative effect for the Bayesian results "
+        "(default: flat prior).",
+        show_default=False,
+    ),
+]
+
+
+def _guardrails(texts: list[str] | None) -> dict[str, float] | None:
+    if not texts:
+        return None
+    margins = {}
+    for text in texts:
+        name, equals, margin = text.partition("=")
+        margins[name.strip()] = _number(margin, "--guardrail") if equals else 0.01
+    return margins
+
+
+def _plan(config: Path | None) -> Any:
+    if config is None:
+        return None
+    from graphkit.experiments.plan import load_plan
+
+    return load_plan(config)
+
+
+def _plan_value(plan: Any, value: Any, default: Any, name: str) -> Any:
+    from graphkit.experiments.plan import planned
+
+    return planned(plan, value, default, name)
 
 
 def _split_list(text: str, option: str) -> list[str]:
@@ -363,11 +493,22 @@ def assign_command(
             "--append", help="Add to an existing file, replacing this experiment's earlier rows."
         ),
     ] = False,
+    strata: Annotated[
+        str | None,
+        typer.Option(
+            "--strata",
+            metavar="COLUMNS",
+            help="Balance the split within each stratum: users columns, e.g. country,os, "
+            "or degree_bucket (degree decile in the graph).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Split users deterministically with a salted SHA-256 hash; write assignments.csv.
 
     The same user, experiment, salt, variants and weights give the same variant on every
     machine. Load the file with `graphkit load` (it belongs in the dataset folder).
+    With --strata, each stratum is split as planned (up to one user per arm).
     """
     names = _split_list(variants, "--variants")
     shares = (
@@ -375,8 +516,21 @@ def assign_command(
     )
     moment = _time(assigned_at, "--assigned-at") or datetime.now(UTC).replace(microsecond=0)
     ids = _workflow().users_to_assign(settings if users is None else None, users)
+    labels = (
+        _workflow().stratum_labels(
+            settings if users is None else None, users, ids, _split_list(strata, "--strata")
+        )
+        if strata
+        else None
+    )
     rows = _workflow().assign_users(
-        ids, experiment, variants=names, weights=shares, salt=salt, assigned_at=moment
+        ids,
+        experiment,
+        variants=names,
+        weights=shares,
+        salt=salt,
+        assigned_at=moment,
+        strata=labels,
     )
     if str(out) == "-":
         emit(rows.to_csv(index=False, lineterminator="\n"), None)
@@ -652,6 +806,13 @@ SHORT_TEST_NAMES = {
 }
 
 
+SHORT_CORRECTIONS = {"Benjamini–Hochberg": "BH"}
+
+
+def _short(correction: str) -> str:
+    return SHORT_CORRECTIONS.get(correction, correction)
+
+
 def _two(top: str, bottom: str) -> str:
     """A cell on two lines keeps tables narrow enough for an 80-column terminal."""
     return f"{top}\n{bottom}"
@@ -798,43 +959,78 @@ def analyze_command(
     settings: Settings,
     spec: SubgraphSpec,
     experiment: EXPERIMENT_ARGUMENT = None,
+    config: CONFIG_OPTION = None,
     table: TABLE_OPTION = None,
     variant_col: VARIANT_COL_OPTION = "variant",
     metric: METRIC_OPTION = None,
     covariate: COVARIATE_OPTION = None,
-    control: CONTROL_OPTION = "control",
+    control: Annotated[
+        str | None,
+        typer.Option(
+            "--control", help="The control variant (default control).", show_default=False
+        ),
+    ] = None,
     treatment: TREATMENT_OPTION = None,
-    post_days: POST_OPTION = DEFAULT_POST_DAYS,
-    pre_days: PRE_OPTION = DEFAULT_PRE_DAYS,
+    post_days: Annotated[
+        float | None,
+        typer.Option(
+            "--post-days",
+            rich_help_panel="Metric windows",
+            help="Analysis window: [assigned_at, assigned_at + days) "
+            f"(default {DEFAULT_POST_DAYS:g}).",
+            show_default=False,
+        ),
+    ] = None,
+    pre_days: Annotated[
+        float | None,
+        typer.Option(
+            "--pre-days",
+            rich_help_panel="Metric windows",
+            help="CUPED pre-period: [assigned_at - days, assigned_at); 0 turns CUPED off "
+            f"(default {DEFAULT_PRE_DAYS:g}).",
+            show_default=False,
+        ),
+    ] = None,
     test: Annotated[
-        MeanTestChoice,
+        MeanTestChoice | None,
         typer.Option(
             "--test",
             rich_help_panel="Tests",
-            help="Test for mean metrics (counts/conversions have theirs).",
+            help="Test for mean metrics (default welch; counts/conversions have theirs).",
+            show_default=False,
         ),
-    ] = MeanTestChoice.welch,
+    ] = None,
     count_model: Annotated[
-        CountModelChoice,
-        typer.Option("--count-model", rich_help_panel="Tests", help="Test for count metrics."),
-    ] = CountModelChoice.negative_binomial,
-    yates: Annotated[
-        bool,
+        CountModelChoice | None,
         typer.Option(
-            "--yates",
+            "--count-model",
             rich_help_panel="Tests",
-            help="Yates' continuity correction for conversions (chi-square, as R prop.test).",
+            help="Model for count metrics (default negative-binomial).",
+            show_default=False,
         ),
-    ] = False,
+    ] = None,
+    yates: Annotated[
+        bool | None,
+        typer.Option(
+            "--yates/--no-yates",
+            rich_help_panel="Tests",
+            help="Yates' continuity correction for conversions (as R prop.test); default off.",
+            show_default=False,
+        ),
+    ] = None,
     correction: Annotated[
-        CorrectionChoice,
+        CorrectionChoice | None,
         typer.Option(
             "--correction",
             rich_help_panel="Tests",
-            help="Multiple-testing correction across all comparisons: holm or bh.",
+            help="Multiple-testing correction across the verdicts: holm (default) or bh.",
+            show_default=False,
         ),
-    ] = CorrectionChoice.holm,
-    alpha: ALPHA_OPTION = 0.05,
+    ] = None,
+    alpha: Annotated[
+        float | None,
+        typer.Option("--alpha", help="Significance level (default 0.05).", show_default=False),
+    ] = None,
     bootstrap: Annotated[
         int | None,
         typer.Option(
@@ -852,7 +1048,7 @@ def analyze_command(
             metavar="COLUMN",
             rich_help_panel="Tests",
             help="Regression adjustment for a covariate, e.g. degree, pagerank, community "
-            "(repeatable; graph features are built or joined as needed).",
+            "(repeatable; graph features are built or joined as needed); verdicts use it.",
         ),
     ] = None,
     features: FEATURES_OPTION = None,
@@ -865,6 +1061,15 @@ def analyze_command(
             show_default=False,
         ),
     ] = None,
+    mde: MDE_OPTION = None,
+    sequential: SEQUENTIAL_OPTION = None,
+    sequential_tuning: TUNING_OPTION = None,
+    cap: CAP_OPTION = None,
+    primary: PRIMARY_OPTION = None,
+    guardrail: GUARDRAIL_OPTION = None,
+    lower_is_better: LOWER_OPTION = None,
+    cuped: CUPED_OPTION = None,
+    prior_sd: PRIOR_OPTION = None,
     fmt: FORMAT_OPTION = None,
     out: OUT_OPTION = None,
     plot: PLOT_OPTION = None,
@@ -873,38 +1078,55 @@ def analyze_command(
     """Analyse an experiment: SRM first, then every metric × treatment vs control.
 
     Per comparison: n, mean, sd per arm; difference (treatment - control) and relative
-    difference with CIs; Welch t-test (means), negative-binomial regression (counts) or
-    two-proportion z-test (conversions); Cohen's d/h; CUPED with the pre-period value;
-    p-values adjusted across comparisons (Holm). JSON schema: see the README.
+    difference with CIs; Welch t-test (means), negative-binomial regression (counts),
+    two-proportion z-test (conversions) or the delta method (ratios); CUPED with the
+    pre-period value. Then one verdict per comparison from one model (CUPED-adjusted when
+    on): estimate, CI, p adjusted across verdicts, power and MDE, chance to beat
+    control, guardrail status. JSON schema: see the README.
     """
+    plan = _plan(config)
+    experiment = _plan_value(plan, experiment, None, "experiment") if not table else experiment
+    wanted = _workflow()
+    from graphkit.experiments.inference import Prior
+
+    analysis = wanted.resolve_analysis(
+        plan,
+        control=control,
+        treatments=tuple(treatment) if treatment else None,
+        test=test.value if test else None,
+        count_model=count_model.value if count_model else None,
+        yates=yates,
+        correction=correction.value if correction else None,
+        alpha=alpha,
+        bootstrap=bootstrap,
+        seed=seed if plan is None else None,
+        adjust_for=tuple(adjust) if adjust else None,
+        weights=_named_weights(weights),
+        srm_threshold=srm_threshold,
+        mde=mde,
+        sequential=sequential,
+        sequential_tuning=sequential_tuning,
+        cap=cap,
+        primary=tuple(primary) if primary else None,
+        guardrails=_guardrails(guardrail),
+        lower_is_better=frozenset(lower_is_better) if lower_is_better else None,
+        cuped=cuped,
+        prior=Prior(0.0, prior_sd) if prior_sd is not None else None,
+    )
     data = _load(
         settings,
         spec,
         experiment=experiment,
         table=table,
-        metric=metric,
+        metric=metric or (list(plan.metrics) if plan is not None else None),
         variant_col=variant_col,
         covariate=covariate,
-        post_days=post_days,
-        pre_days=pre_days,
+        post_days=_plan_value(plan, post_days, DEFAULT_POST_DAYS, "post_days"),
+        pre_days=_plan_value(plan, pre_days, DEFAULT_PRE_DAYS, "pre_days"),
         features=features,
-        needed_features=[c for c in adjust or [] if c in FEATURE_COLUMNS],
+        needed_features=[c for c in analysis.adjust_for if c in FEATURE_COLUMNS],
     )
-    result = _workflow().analyze(
-        data,
-        control=control,
-        treatments=treatment,
-        test=test.value,
-        count_model=count_model.value,
-        yates=yates,
-        correction=correction.value,
-        alpha=alpha,
-        bootstrap=bootstrap,
-        seed=seed,
-        adjust_for=adjust or (),
-        weights=_named_weights(weights),
-        srm_threshold=srm_threshold,
-    )
+    result = wanted.analyze(data, settings=analysis)
     _srm_message(result.srm)
     fmt = format_for(fmt, out)
     if fmt is OutputFormat.json:
@@ -921,15 +1143,141 @@ def analyze_command(
             else ""
         )
         caption = (
-            f"{windows}{int(100 * (1 - alpha))}% CIs; p-values adjusted with {result.correction}"
+            f"{windows}{int(100 * (1 - analysis.alpha))}% CIs; p-values adjusted with "
+            f"{result.correction}"
         )
         title = (
             f"Experiment {result.experiment}"
             if result.experiment
             else f"Experiment ({data.source})"
         )
-        _print_tables([_srm_table(result.srm), *_effect_tables(result, caption, title)], out)
+        tables = [_srm_table(result.srm), *_effect_tables(result, caption, title)]
+        tables.append(_verdict_table(result))
+        _print_tables(tables, out)
+        if out is None:
+            for item in result.comparisons:
+                if item.sentence:
+                    stdout.print(item.sentence, markup=False, highlight=False)
+            guardrails = result.guardrail_summary()
+            if guardrails:
+                stdout.print(guardrails.capitalize() + ".", markup=False, highlight=False)
     _analysis_plots(result, data, plot, plots_dir)
+
+
+def _verdict_table(result: "ExperimentAnalysis") -> Table:
+    """The verdicts as the library lays them out (ExperimentAnalysis.to_frame)."""
+    frame = result.to_frame()
+    shown = pd.DataFrame(
+        {
+            "metric": frame["metric"] + "\n" + frame["treatment"],
+            "role\nmodel": frame["role"].fillna("—") + "\n" + frame["adjustment"].fillna("—"),
+            "effect\n[CI]": [
+                _two(_fmt(_value(row.estimate)), _ci(_interval(row.ci_low, row.ci_high)))
+                for row in frame.itertuples()
+            ],
+            "relative": [_pct(_value(v)) for v in frame["relative"]],
+            "p\np adj": [
+                _two(_fmt(_value(p), 3), _fmt(_value(q), 3))
+                for p, q in zip(frame["p_value"], frame["p_adjusted"], strict=True)
+            ],
+            "MDE\n(80%)": [
+                "—" if v is None or v != v else f"±{abs(v):.1%}" for v in frame["mde_relative"]
+            ],
+            "P(win)": ["—" if v is None or v != v else f"{v:.1%}" for v in frame["chance_to_win"]],
+            "verdict": [
+                (g or "—") if role == "guardrail" else ("significant" if sig else "—")
+                for role, sig, g in zip(
+                    frame["role"], frame["significant"], frame["guardrail"], strict=True
+                )
+            ],
+        }
+    )
+    return render_table(
+        shown, "Verdicts", "one model per row; MDE = effect detectable with 80% power"
+    )
+
+
+def _value(value: Any) -> float | None:
+    """None for a missing cell (pandas turns None into NaN)."""
+    return None if value is None or value != value else float(value)
+
+
+def _interval(low: Any, high: Any) -> tuple[float, float] | None:
+    low, high = _value(low), _value(high)
+    return None if low is None or high is None else (low, high)
+
+
+def _every(text: str) -> float:
+    """``1d``, ``12h`` or a number of days, as days."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([dh]?)\s*", text)
+    if not match:
+        raise ConfigError(f"--every {text!r} is not a period", hint="write e.g. 1d, 12h or 7d")
+    value = float(match.group(1))
+    return value / 24 if match.group(2) == "h" else value
+
+
+@app.command("monitor")
+@handles_errors
+@uses_store
+def monitor_command(
+    settings: Settings,
+    experiment: Annotated[
+        str | None,
+        typer.Argument(metavar="EXPERIMENT", help="Experiment name in the stored assignments."),
+    ] = None,
+    config: CONFIG_OPTION = None,
+    every: Annotated[
+        str, typer.Option("--every", help="Time between looks: 1d, 12h, 7d...")
+    ] = "1d",
+    metric: METRIC_OPTION = None,
+    control: Annotated[
+        str | None,
+        typer.Option(
+            "--control", help="The control variant (default control).", show_default=False
+        ),
+    ] = None,
+    post_days: POST_OPTION = DEFAULT_POST_DAYS,
+    pre_days: PRE_OPTION = DEFAULT_PRE_DAYS,
+    alpha: Annotated[
+        float | None,
+        typer.Option("--alpha", help="Significance level (default 0.05).", show_default=False),
+    ] = None,
+    sequential_tuning: TUNING_OPTION = None,
+    fmt: FORMAT_OPTION = None,
+    out: OUT_OPTION = None,
+) -> None:
+    """Replay a stored experiment look by look: the fixed-horizon p-value (valid only at
+    one planned look) beside the always-valid p-value and confidence sequence.
+
+    Each look sees the users assigned and the events recorded so far.
+    """
+    plan = _plan(config)
+    name = _plan_value(plan, experiment, None, "experiment")
+    if not name:
+        raise ConfigError("name the experiment to monitor", hint="graphkit ab monitor EXPERIMENT")
+    wanted = _workflow()
+    analysis = wanted.resolve_analysis(
+        plan, control=control, alpha=alpha, sequential_tuning=sequential_tuning
+    )
+    result = wanted.monitor(
+        settings,
+        name,
+        analysis=analysis,
+        metrics=metric or (list(plan.metrics) if plan is not None else DEFAULT_METRICS),
+        every_days=_every(every),
+        post_days=plan.post_days if plan is not None else post_days,
+        pre_days=plan.pre_days if plan is not None else pre_days,
+    )
+    _notes(result.notes)
+    emit_frame(
+        result.to_frame(),
+        format_for(fmt, out),
+        out,
+        title=f"Experiment {name}, a look every {every}",
+        caption=f"always-valid: asymptotic confidence sequence, tuning N* = {result.tuning}; "
+        "naive: fixed-horizon p at each look (invalid when peeking)",
+        json_data=result.to_dict(),
+    )
 
 
 # ------------------------------------------------------------------------- segments
@@ -1032,7 +1380,10 @@ def segments_command(
                         "n_trt": s.n_treatment,
                         "diff [CI]": f"{_fmt(s.diff)} {_ci(s.diff_ci)}",
                         "p": _fmt(s.p_value, 3),
-                        "p_adj (BH)": _fmt(s.p_adjusted, 3),
+                        f"p_adj ({_short(analysis.correction)})": _fmt(s.p_adjusted, 3),
+                        "power": "—"
+                        if s.power is None
+                        else f"{s.power:.0%}" + (" (underpowered)" if s.underpowered else ""),
                     }
                     for s in (*analysis.segments, analysis.overall)
                 ]
@@ -1043,6 +1394,10 @@ def segments_command(
                 if het.q is not None and het.p_value is not None and het.i2 is not None
                 else "no heterogeneity test"
             )
+            trend = analysis.trend
+            if trend is not None and trend.q is not None and trend.p_value is not None:
+                caption += f"; trend test χ² = {trend.q:.3f}, df = 1, p = {trend.p_value:.3g}"
+            caption += "; power: to detect the overall effect in the segment"
             cuped_text = " (CUPED)" if analysis.covariate else ""
             title = (
                 f"{analysis.metric}{cuped_text} by {analysis.by}: "

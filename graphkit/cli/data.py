@@ -91,8 +91,14 @@ def simulate_command(
         ),
     ] = None,
     salt: Annotated[
-        str, typer.Option(rich_help_panel="Experiment", help="Assignment hash salt.")
-    ] = "",
+        str | None,
+        typer.Option(
+            rich_help_panel="Experiment",
+            help="Assignment hash salt (default seed-SEED: a new seed draws a new split; "
+            "give a salt to keep the split across seeds).",
+            show_default=False,
+        ),
+    ] = None,
     pre_days: Annotated[float, typer.Option(rich_help_panel="Experiment")] = 14.0,
     post_days: Annotated[float, typer.Option(rich_help_panel="Experiment")] = 14.0,
     enroll_days: Annotated[float, typer.Option(rich_help_panel="Experiment")] = 7.0,
@@ -143,7 +149,7 @@ def simulate_command(
             f"(ground truth in {truth})"
         )
     if experiment is not None:
-        from graphkit.experiments.simulation import simulate_experiment
+        from graphkit.experiments.simulation import simulate_experiment, write_truth
 
         result = simulate_experiment(
             sim,
@@ -160,7 +166,13 @@ def simulate_command(
         )
         paths = write_dataset(result, out_dir, fmt=fmt, force=force)  # type: ignore[arg-type]
         stderr.print(f"wrote experiment {experiment!r}: " + ", ".join(str(p) for p in paths))
-        stderr.print("true effects (ground truth):\n" + result.truth.to_string(index=False))
+        truth_paths = write_truth(result, out_dir)
+        stderr.print(
+            "true effects (ground truth, saved in "
+            + ", ".join(str(p) for p in truth_paths)
+            + "):\n"
+            + result.truth.to_string(index=False)
+        )
 
 
 def split_list(text: str) -> list[str]:

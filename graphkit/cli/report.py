@@ -5,7 +5,16 @@ from typing import Annotated
 
 import typer
 
-from graphkit.cli.ab import CorrectionChoice
+from graphkit.cli.ab import (
+    CONFIG_OPTION,
+    MDE_OPTION,
+    SEQUENTIAL_OPTION,
+    WEIGHTS_HELP,
+    CorrectionChoice,
+    _named_weights,
+    _plan,
+    _plan_value,
+)
 from graphkit.cli.common import emit, handles_errors, pulls_subgraph, stderr, uses_store, utc
 from graphkit.cli.engagement import RuleChoice, SinceOption, UntilOption
 from graphkit.config import Settings
@@ -124,26 +133,50 @@ def experiment_command(
         float, typer.Option("--churn-days", help="Days without any event that count as churn.")
     ] = DEFAULT_CHURN_DAYS,
     seed: Annotated[int, typer.Option(help="Seed of Louvain (communities, influencers).")] = 0,
+    config: CONFIG_OPTION = None,
+    weights: Annotated[str | None, typer.Option("--weights", help=WEIGHTS_HELP)] = None,
+    mde: MDE_OPTION = None,
+    sequential: SEQUENTIAL_OPTION = None,
 ) -> None:
-    """The A/B report: SRM, metrics with CIs, CUPED, graph segments, survival, summary.
+    """The A/B report: verdict cards, SRM, metrics with CIs, CUPED, graph segments,
+    survival, summary.
 
-    Segments: degree deciles and influencers vs others, with Cochran's Q.
+    Segments: degree deciles and influencers vs others, with Cochran's Q and a trend test.
 
     Survival: Kaplan–Meier time to churn per arm and the log-rank test.
     """
     check_outputs(out)
+    plan = _plan(config)
+    if plan is not None and plan.experiment:
+        _plan_value(plan, name, None, "experiment")  # the file and NAME must agree
+    from graphkit.workflows.experiments import resolve_analysis
+
+    given = {
+        "control": control if control != "control" else None,
+        "correction": correction.value if correction is not CorrectionChoice.holm else None,
+        "alpha": alpha if alpha != 0.05 else None,
+    }
+    analysis = resolve_analysis(
+        plan,
+        **given,
+        weights=_named_weights(weights),
+        mde=mde,
+        sequential=sequential,
+        seed=seed if plan is None else None,
+    )
     report = report_workflows.experiment_report(
         settings,
         name,
-        metrics=metric or DEFAULT_METRICS,
-        control=control,
-        post_days=post_days,
-        pre_days=pre_days,
-        correction=correction.value,
-        alpha=alpha,
+        metrics=metric or (list(plan.metrics) if plan is not None else DEFAULT_METRICS),
+        control=analysis.control,
+        post_days=plan.post_days if plan is not None else post_days,
+        pre_days=plan.pre_days if plan is not None else pre_days,
+        correction=analysis.correction,
+        alpha=analysis.alpha,
         churn_days=churn_days,
         spec=spec,
         seed=seed,
+        analysis=analysis,
     )
     deliver(report, out)
 

@@ -51,17 +51,21 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 
 from graphkit.errors import ConfigError, DataError, InsufficientData
-from graphkit.experiments.corrections import Correction, adjust_p_values
+from graphkit.experiments.corrections import METHOD_NAMES, Correction, adjust_p_values
+from graphkit.experiments.inference import Estimate
 from graphkit.experiments.means import MeanTest, compare_means
 from graphkit.experiments.metrics import Metric, MetricKind, require_columns
 from graphkit.experiments.proportions import compare_proportions
+from graphkit.experiments.ratio import compare_ratios, ratio_arm
+from graphkit.experiments.settings import AnalysisSettings, CountTest
 from graphkit.experiments.srm import SRM_THRESHOLD, check_srm
+from graphkit.experiments.verdict import Verdict, build_verdict, verdict_sentence, with_adjusted
 
 if TYPE_CHECKING:
     from graphkit.experiments.counts import CountModel
@@ -69,8 +73,9 @@ if TYPE_CHECKING:
 # Count models and CUPED/regression adjustment need statsmodels, whose import takes
 # seconds: they are imported where used, so `graphkit --help` stays quick.
 
-CountTest = Literal["negative-binomial", "poisson", "welch"]
-KINDS: tuple[MetricKind, ...] = ("mean", "count", "conversion")
+__all__ = ["AnalysisSettings", "CountTest", "analyze_experiment", "compare_metric"]
+
+KINDS: tuple[MetricKind, ...] = ("mean", "count", "conversion", "ratio")
 
 # Graph covariates that are labels, not quantities: they enter a regression as dummies.
 CATEGORICAL_COVARIATES = frozenset({"community", "influencer"})
@@ -175,6 +180,13 @@ class Comparison:
         Present when the metric has a pre-period covariate.
     regression : RegressionSummary or None
         Present when covariates to adjust for were given.
+    capped_at : float or None
+        The value the metric was winsorized at (``cap`` quantile of all users).
+    verdict : Verdict or None
+        What the comparison concludes, from one model (see
+        :mod:`graphkit.experiments.verdict`).
+    sentence : str
+        The verdict in words.
     notes : tuple of str
         Why a number is missing, and anything else a reader should know.
     """
@@ -206,7 +218,13 @@ class Comparison:
     chi2: float | None = None
     cuped: CupedSummary | None = None
     regression: RegressionSummary | None = None
+    capped_at: float | None = None
+    verdict: Verdict | None = None
+    sentence: str = ""
     notes: tuple[str, ...] = ()
+    estimate: Estimate | None = None
+    cuped_estimate: Estimate | None = None
+    regression_estimate: Estimate | None = None
 
 
 @dataclass(frozen=True)
@@ -222,6 +240,59 @@ class ExperimentAnalysis:
     correction: str
     n_users: int
     notes: tuple[str, ...]
+    settings: AnalysisSettings | None = None
+
+    @property
+    def verdict_tests(self) -> int:
+        """How many verdicts the correction was applied across."""
+        return sum(
+            1
+            for c in self.comparisons
+            if c.verdict is not None
+            and c.verdict.role != "guardrail"
+            and c.verdict.p_value is not None
+        )
+
+    def guardrail_summary(self) -> str | None:
+        """The guardrail line of the summary: no guardrail harmed, or which one was."""
+        checks = [
+            (c.metric, c.treatment, c.verdict.guardrail)
+            for c in self.comparisons
+            if c.verdict is not None and c.verdict.guardrail is not None
+        ]
+        if not checks:
+            return None
+        harmed = [f"{m} ({t})" for m, t, g in checks if g.status == "harmed"]
+        open_ = [f"{m} ({t})" for m, t, g in checks if g.status == "inconclusive"]
+        text = f"guardrail harmed: {', '.join(harmed)}" if harmed else "no guardrail harmed"
+        if open_:
+            text += f"; harm beyond the margin not ruled out for {', '.join(open_)}"
+        return text
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per comparison: the verdict's numbers (the table of ``ab analyze``)."""
+        rows = []
+        for c in self.comparisons:
+            v = c.verdict
+            rows.append(
+                {
+                    "metric": c.metric,
+                    "treatment": c.treatment,
+                    "role": v.role if v else None,
+                    "adjustment": v.adjustment if v else None,
+                    "estimate": v.estimate if v else c.diff,
+                    "ci_low": v.ci[0] if v and v.ci else None,
+                    "ci_high": v.ci[1] if v and v.ci else None,
+                    "relative": v.relative if v else c.rel_diff,
+                    "p_value": v.p_value if v else c.p_value,
+                    "p_adjusted": v.p_adjusted if v else c.p_adjusted,
+                    "significant": bool(v.significant) if v else False,
+                    "mde_relative": v.mde_relative if v else None,
+                    "chance_to_win": v.bayes.chance_to_win if v and v.bayes else None,
+                    "guardrail": v.guardrail.status if v and v.guardrail else None,
+                }
+            )
+        return pd.DataFrame(rows)
 
     def comparison(self, metric: str, treatment: str | None = None) -> Comparison:
         """The comparison of ``metric`` (for ``treatment``, if several arms)."""
@@ -242,6 +313,8 @@ class ExperimentAnalysis:
             "notes": list(self.notes),
             "srm": srm_to_dict(self.srm),
             "comparisons": [comparison_to_dict(item) for item in self.comparisons],
+            "guardrails": self.guardrail_summary(),
+            "settings": None if self.settings is None else self.settings.to_dict(),
         }
 
 
@@ -314,6 +387,9 @@ def comparison_to_dict(item: Comparison) -> dict[str, Any]:
         "chi2": item.chi2,
         "cuped": cuped_block,
         "regression_adjustment": regression_block,
+        "capped_at": item.capped_at,
+        "verdict": None if item.verdict is None else item.verdict.to_dict(),
+        "sentence": item.sentence,
         "notes": list(item.notes),
     }
 
@@ -322,7 +398,8 @@ def comparison_to_dict(item: Comparison) -> dict[str, Any]:
 
 
 def parse_table_metric(text: str, frame: pd.DataFrame) -> Metric:
-    """A metric of a user-supplied table: ``COLUMN`` or ``COLUMN:KIND``.
+    """A metric of a user-supplied table: ``COLUMN``, ``COLUMN:KIND`` or
+    ``NAME=ratio:NUMERATOR/DENOMINATOR`` (two columns, delta method).
 
     Without a kind, a column whose values are all 0 or 1 (or booleans) is a conversion
     and any other numeric column a mean; counts must be declared (``sessions:count``).
@@ -331,13 +408,36 @@ def parse_table_metric(text: str, frame: pd.DataFrame) -> Metric:
     ------
     ConfigError
         If the column is not in the table or the kind is unknown.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"clicks": [1, 0], "views": [3, 2]})
+    >>> parse_table_metric("ctr=ratio:clicks/views", frame)
+    Metric(column='clicks', kind='ratio', covariate=None, denominator='views', name='ctr')
     """
+    name, equals, spec = text.partition("=")
+    if equals:
+        kind, _, columns = spec.partition(":")
+        numerator, slash, denominator = columns.partition("/")
+        if kind.strip() != "ratio" or not slash or not numerator.strip() or not denominator.strip():
+            raise ConfigError(
+                f"cannot read metric {text!r}",
+                hint="write NAME=ratio:NUMERATOR/DENOMINATOR with two columns of the table",
+            )
+        require_columns(frame, [numerator.strip(), denominator.strip()], what="metric")
+        return Metric(
+            column=numerator.strip(),
+            kind="ratio",
+            denominator=denominator.strip(),
+            name=name.strip(),
+        )
     column, _, kind = text.rpartition(":") if ":" in text else (text, "", "")
     column, kind = column.strip(), kind.strip()
-    if kind and kind not in KINDS:
+    if (kind and kind not in KINDS) or kind == "ratio":
         raise ConfigError(
             f"unknown metric kind {kind!r} in {text!r}",
-            hint=f"write COLUMN or COLUMN:KIND with KIND one of {', '.join(KINDS)}",
+            hint="write COLUMN or COLUMN:KIND with KIND one of mean, count, conversion, "
+            "or NAME=ratio:NUMERATOR/DENOMINATOR",
         )
     require_columns(frame, [column], what="metric")
     if not kind:
@@ -385,17 +485,6 @@ def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
 # ------------------------------------------------------------------------- comparisons
 
 
-@dataclass(frozen=True)
-class _Options:
-    test: MeanTest
-    count_model: CountTest
-    yates: bool
-    alpha: float
-    bootstrap: int | None
-    seed: int | None
-    adjust_for: tuple[str, ...]
-
-
 def _arm_values(
     frame: pd.DataFrame, variants: pd.Series, metric: Metric, arm: str
 ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -408,16 +497,35 @@ def _arm_values(
 def _check_kind(metric: Metric, values: np.ndarray) -> None:
     if metric.kind == "conversion" and not np.isin(values, (0.0, 1.0)).all():
         raise DataError(
-            f"metric {metric.column!r} is a conversion but has values other than 0 and 1",
+            f"metric {metric.label!r} is a conversion but has values other than 0 and 1",
             expected="0 or 1 per user",
             hint=f"declare it as {metric.column}:mean or {metric.column}:count",
         )
     if metric.kind == "count" and (np.any(values < 0) or np.any(values != np.round(values))):
         raise DataError(
-            f"metric {metric.column!r} is a count but has negative or fractional values",
+            f"metric {metric.label!r} is a count but has negative or fractional values",
             expected="whole numbers >= 0",
             hint=f"declare it as {metric.column}:mean",
         )
+
+
+def _t_estimate(
+    diff: float | None,
+    ci: Interval | None,
+    df: float | None,
+    alpha: float,
+    model: str,
+    baseline: float | None,
+) -> Estimate | None:
+    """The Estimate behind a t interval: se = half-width / t quantile (exactly its model)."""
+    from scipy import stats
+
+    if diff is None or ci is None or df is None or not math.isfinite(df):
+        return None
+    stderr = (ci[1] - ci[0]) / (2 * float(stats.t.isf(alpha / 2, df)))
+    if not stderr > 0:
+        return None
+    return Estimate(diff, stderr, model, df=df, baseline=baseline)
 
 
 def compare_metric(
@@ -434,15 +542,40 @@ def compare_metric(
     bootstrap: int | None = None,
     seed: int | None = 0,
     adjust_for: Sequence[str] = (),
+    settings: AnalysisSettings | None = None,
 ) -> Comparison:
     """Compare one metric between two arms of ``frame`` (rows labelled by ``variants``).
 
+    Every number of the row (``diff``, ``diff_ci``, ``statistic``, ``p_value``) comes
+    from one model, so ``diff_ci`` excludes zero exactly when ``p_value < alpha``:
+    Welch (or Student) t for means; the count model's Wald z of the log rate ratio for
+    counts (``diff_ci`` is the control mean × (rate-ratio CI − 1)); the unpooled
+    two-proportion z-test for conversions (with ``yates``, the continuity-corrected
+    interval and statistic of R ``prop.test``); the delta method for ratios. A
+    Mann–Whitney test has no interval of the mean difference: ``diff_ci`` is None.
+
     Rows with a missing metric (or covariate) value are left out with a note. An arm
-    without values gives a comparison of nulls with a note, not an error.
+    without values gives a comparison of nulls with a note, not an error. ``settings``,
+    when given, replaces the keyword options.
     """
-    options = _Options(test, count_model, yates, alpha, bootstrap, seed, tuple(adjust_for))
+    if settings is None:
+        settings = AnalysisSettings(
+            control=control,
+            test=test,
+            count_model=count_model,
+            yates=yates,
+            alpha=alpha,
+            bootstrap=bootstrap,
+            seed=seed,
+            adjust_for=tuple(adjust_for),
+        )
+    alpha = settings.alpha
     notes: list[str] = []
-    needed = [metric.column, *([metric.covariate] if metric.covariate else [])]
+    needed = [
+        metric.column,
+        *([metric.covariate] if metric.covariate else []),
+        *([metric.denominator] if metric.denominator else []),
+    ]
     in_pair = variants.isin([control, treatment])
     missing = frame[needed].isna().any(axis=1) & in_pair
     if missing.any():
@@ -452,7 +585,7 @@ def compare_metric(
     control_y, control_x = _arm_values(usable, labels, metric, control)
     treatment_y, treatment_x = _arm_values(usable, labels, metric, treatment)
     base = Comparison(
-        metric=metric.column,
+        metric=metric.label,
         kind=metric.kind,
         control=control,
         treatment=treatment,
@@ -463,15 +596,17 @@ def compare_metric(
     if empty:
         arms = " and ".join(map(repr, empty))
         return replace(base, notes=(*notes, f"arm {arms} has no users with a value: no comparison"))
+    if metric.kind == "ratio":
+        return _as_ratio(base, usable, labels, metric, notes, alpha)
     _check_kind(metric, np.concatenate([control_y, treatment_y]))
 
     means = compare_means(
         control_y,
         treatment_y,
-        test="welch" if metric.kind != "mean" else options.test,
+        test="welch" if metric.kind != "mean" else settings.test,
         alpha=alpha,
-        bootstrap_resamples=bootstrap,
-        seed=seed,
+        bootstrap_resamples=settings.bootstrap,
+        seed=settings.seed,
     )
     if metric.kind == "conversion":
         # Welch's notes concern a test, an sd-based effect size and a lift CI that a
@@ -501,29 +636,93 @@ def compare_metric(
             else None
         ),
     )
+    if metric.kind == "mean" and settings.test == "mann-whitney":
+        notes.append(
+            "Mann–Whitney tests whether treatment values tend to exceed control values, "
+            "not the means: no CI of the mean difference is shown beside its p-value"
+        )
+        result = replace(result, diff_ci=None, rel_ci=None)
+    else:
+        result = replace(
+            result,
+            estimate=_t_estimate(
+                result.diff, result.diff_ci, result.df, alpha, means.test, result.mean_control
+            ),
+        )
     if metric.kind == "conversion":
-        result = _as_proportions(result, control_y, treatment_y, options, notes)
-    elif metric.kind == "count" and count_model != "welch":
-        result = _as_counts(result, control_y, treatment_y, options, notes)
+        result = _as_proportions(result, control_y, treatment_y, settings, notes)
+    elif metric.kind == "count" and settings.count_model != "welch":
+        result = _as_counts(result, control_y, treatment_y, settings, notes)
     if metric.covariate:
         assert control_x is not None and treatment_x is not None
-        result = replace(
-            result,
-            cuped=_cuped(metric.covariate, control_y, control_x, treatment_y, treatment_x, alpha),
+        summary, cuped_estimate = _cuped(
+            metric.covariate,
+            control_y,
+            control_x,
+            treatment_y,
+            treatment_x,
+            alpha,
+            result.mean_control,
         )
-    if adjust_for:
-        result = replace(
-            result,
-            regression=_regression(usable, labels, metric, control, treatment, options),
+        result = replace(result, cuped=summary, cuped_estimate=cuped_estimate)
+    if settings.adjust_for:
+        summary_r, regression_estimate = _regression(
+            usable, labels, metric, control, treatment, settings, result.mean_control
         )
+        result = replace(result, regression=summary_r, regression_estimate=regression_estimate)
     return replace(result, notes=tuple(dict.fromkeys(notes)))
+
+
+def _as_ratio(
+    base: Comparison,
+    usable: pd.DataFrame,
+    labels: pd.Series,
+    metric: Metric,
+    notes: list[str],
+    alpha: float,
+) -> Comparison:
+    assert metric.denominator is not None
+    arms = []
+    for arm in (base.control, base.treatment):
+        rows = usable[labels == arm]
+        try:
+            arms.append(ratio_arm(rows[metric.column], rows[metric.denominator], name=arm))
+        except InsufficientData as exc:
+            return replace(base, notes=(*notes, exc.message))
+    control, treatment = arms
+    estimate = compare_ratios(control, treatment)
+    if estimate is None:
+        return replace(
+            base,
+            mean_control=control.ratio,
+            mean_treatment=treatment.ratio,
+            diff=treatment.ratio - control.ratio,
+            notes=(*notes, "the ratios have no variance: no test"),
+        )
+    relative = estimate.ci(alpha)
+    return replace(
+        base,
+        mean_control=control.ratio,
+        mean_treatment=treatment.ratio,
+        diff=estimate.value,
+        diff_ci=estimate.ci(alpha),
+        rel_ci=(relative[0] / control.ratio, relative[1] / control.ratio)
+        if control.ratio
+        else None,
+        test=estimate.model,
+        statistic=estimate.statistic(),
+        p_value=estimate.p_value(),
+        rel_diff=estimate.relative(estimate.value),
+        estimate=estimate,
+        notes=tuple(dict.fromkeys(notes)),
+    )
 
 
 def _as_proportions(
     result: Comparison,
     control_y: np.ndarray,
     treatment_y: np.ndarray,
-    options: _Options,
+    settings: AnalysisSettings,
     notes: list[str],
 ) -> Comparison:
     proportions = compare_proportions(
@@ -531,23 +730,39 @@ def _as_proportions(
         control_y.size,
         int(treatment_y.sum()),
         treatment_y.size,
-        correction=options.yates,
-        alpha=options.alpha,
+        correction=settings.yates,
+        alpha=settings.alpha,
     )
     notes.extend(proportions.notes)
+    p_c, p_t = proportions.control.proportion, proportions.treatment.proportion
+    n_c, n_t = control_y.size, treatment_y.size
+    stderr = math.sqrt(p_c * (1 - p_c) / n_c + p_t * (1 - p_t) / n_t)
+    # R prop.test's continuity term, on the difference's scale.
+    continuity = min(0.5 * (1 / n_c + 1 / n_t), abs(p_t - p_c)) if settings.yates else 0.0
+    test = (
+        "two-proportion z-test (unpooled, continuity-corrected)"
+        if settings.yates
+        else "two-proportion z-test (unpooled)"
+    )
+    estimate = (
+        Estimate(p_t - p_c, stderr, test, continuity=continuity, baseline=p_c)
+        if stderr > 0
+        else None
+    )
     return replace(
         result,
         diff=finite_or_none(proportions.diff),
-        diff_ci=interval_or_none(proportions.ci_low, proportions.ci_high),
+        diff_ci=None if estimate is None else estimate.ci(settings.alpha),
         rel_diff=finite_or_none(proportions.relative_lift),
         rel_ci=interval_or_none(proportions.relative_ci_low, proportions.relative_ci_high),
-        test=proportions.test,
-        statistic=finite_or_none(proportions.statistic),
+        test=test,
+        statistic=None if estimate is None else estimate.statistic(),
         df=None,
-        p_value=finite_or_none(proportions.p_value),
+        p_value=None if estimate is None else estimate.p_value(),
         chi2=finite_or_none(proportions.chi2),
         effect_size=finite_or_none(proportions.cohens_h),
         effect_size_name="cohens_h",
+        estimate=estimate,
     )
 
 
@@ -555,16 +770,40 @@ def _as_counts(
     result: Comparison,
     control_y: np.ndarray,
     treatment_y: np.ndarray,
-    options: _Options,
+    settings: AnalysisSettings,
     notes: list[str],
 ) -> Comparison:
     from graphkit.experiments.counts import compare_counts
 
     # _as_counts only runs for the two count models, never for "welch".
-    model = cast("CountModel", options.count_model)
-    counts = compare_counts(control_y, treatment_y, model=model, alpha=options.alpha)
+    model = cast("CountModel", settings.count_model)
+    counts = compare_counts(control_y, treatment_y, model=model, alpha=settings.alpha)
     notes.extend(counts.notes)
     rate_ratio_ci = interval_or_none(counts.ci_low, counts.ci_high)
+    estimate = None
+    if counts.rate_ratio is not None and rate_ratio_ci is not None:
+        from scipy import stats
+
+        # se of log(RR) from the model's own Wald interval: exactly its test's se.
+        stderr = (math.log(rate_ratio_ci[1]) - math.log(rate_ratio_ci[0])) / (
+            2 * float(stats.norm.isf(settings.alpha / 2))
+        )
+        if stderr > 0:
+            estimate = Estimate(
+                math.log(counts.rate_ratio),
+                stderr,
+                counts.model,
+                scale="log",
+                baseline=result.mean_control,
+            )
+    # The absolute CI follows the model's rate-ratio CI (the control mean taken as
+    # known), so it excludes zero exactly when the model's p-value is below alpha.
+    diff_ci = None
+    if rate_ratio_ci is not None and result.mean_control is not None:
+        diff_ci = (
+            result.mean_control * (rate_ratio_ci[0] - 1),
+            result.mean_control * (rate_ratio_ci[1] - 1),
+        )
     return replace(
         result,
         test=counts.model,
@@ -574,6 +813,8 @@ def _as_counts(
         rate_ratio=finite_or_none(counts.rate_ratio),
         rate_ratio_ci=rate_ratio_ci,
         rel_ci=None if rate_ratio_ci is None else (rate_ratio_ci[0] - 1, rate_ratio_ci[1] - 1),
+        diff_ci=diff_ci,
+        estimate=estimate,
     )
 
 
@@ -584,14 +825,15 @@ def _cuped(
     treatment_y: np.ndarray,
     treatment_x: np.ndarray,
     alpha: float,
-) -> CupedSummary:
+    baseline: float | None,
+) -> tuple[CupedSummary, Estimate | None]:
     from graphkit.experiments.cuped import cuped
 
     adjusted = cuped(control_y, control_x, treatment_y, treatment_x, alpha=alpha)
     if adjusted.theta is None:
-        return CupedSummary(covariate, None, None, None, None, None, None, adjusted.notes)
+        return CupedSummary(covariate, None, None, None, None, None, None, adjusted.notes), None
     comparison = adjusted.adjusted
-    return CupedSummary(
+    summary = CupedSummary(
         covariate=covariate,
         theta=finite_or_none(adjusted.theta),
         correlation=finite_or_none(adjusted.correlation),
@@ -601,6 +843,10 @@ def _cuped(
         variance_reduction=finite_or_none(adjusted.variance_reduction),
         notes=tuple(dict.fromkeys((*adjusted.notes, *comparison.notes))),
     )
+    estimate = _t_estimate(
+        summary.diff, summary.diff_ci, comparison.df, alpha, "Welch t-test", baseline
+    )
+    return summary, estimate
 
 
 def _regression(
@@ -609,11 +855,12 @@ def _regression(
     metric: Metric,
     control: str,
     treatment: str,
-    options: _Options,
-) -> RegressionSummary:
+    settings: AnalysisSettings,
+    baseline: float | None,
+) -> tuple[RegressionSummary, Estimate | None]:
     from graphkit.experiments.cuped import regression_adjustment
 
-    columns = list(options.adjust_for)
+    columns = list(settings.adjust_for)
     rows = frame.loc[variants.isin([control, treatment]), [metric.column, *columns]].copy()
     rows["__arm__"] = variants[rows.index]
     for column in columns:
@@ -627,13 +874,14 @@ def _regression(
             control=control,
             treatment=treatment,
             covariates=columns,
-            alpha=options.alpha,
+            alpha=settings.alpha,
         )
     except InsufficientData as exc:
-        return RegressionSummary(
+        summary = RegressionSummary(
             "OLS regression adjustment", tuple(columns), None, None, None, None, (exc.message,)
         )
-    return RegressionSummary(
+        return summary, None
+    summary = RegressionSummary(
         method=fit.method,
         covariates=fit.covariates,
         estimate=finite_or_none(fit.estimate),
@@ -642,6 +890,10 @@ def _regression(
         r_squared=finite_or_none(fit.r_squared),
         notes=fit.notes,
     )
+    estimate = None
+    if fit.stderr is not None and fit.stderr > 0 and math.isfinite(fit.estimate):
+        estimate = Estimate(fit.estimate, fit.stderr, fit.method, df=fit.df, baseline=baseline)
+    return summary, estimate
 
 
 # ------------------------------------------------------------------------- the analysis
@@ -728,6 +980,7 @@ def analyze_experiment(
     adjust_for: Sequence[str] = (),
     weights: Mapping[str, float] | None = None,
     srm_threshold: float = SRM_THRESHOLD,
+    settings: AnalysisSettings | None = None,
 ) -> ExperimentAnalysis:
     """Analyse every metric for every treatment arm against control.
 
@@ -741,39 +994,22 @@ def analyze_experiment(
         (CUPED).
     variant_col : str
         Column naming each user's arm; values are compared as text.
-    control : str
-        The control arm.
-    treatments : sequence of str, optional
-        Arms to compare with control; default every other variant in the data.
     experiment : str, optional
         Name shown in the result.
-    test : {"welch", "student", "mann-whitney"}
-        Test for ``mean`` metrics.
-    count_model : {"negative-binomial", "poisson", "welch"}
-        Test for ``count`` metrics.
-    yates : bool
-        Yates' continuity correction for conversions (R ``prop.test``'s default;
-        conservative). Off by default: the z-test equals the uncorrected chi-square.
-    correction : {"holm", "bh"}
-        Multiple-testing correction across all comparisons (metrics × treatments).
-    alpha : float
-        Significance level; every CI is ``1 - alpha``.
-    bootstrap : int, optional
-        Number of resamples for a percentile bootstrap CI of each difference.
-    seed : int, optional
-        Seed of the bootstrap.
-    adjust_for : sequence of str
-        Covariate columns (e.g. ``degree``, ``pagerank``, ``community``) for an OLS
-        regression adjustment with HC2 standard errors, reported beside the main test.
-        ``community`` and ``influencer`` enter as dummies.
-    weights : mapping, optional
-        Planned share per variant for the SRM check; equal shares if omitted.
-    srm_threshold : float
-        SRM p-value below which the split is flagged.
+    settings : AnalysisSettings, optional
+        Every analysis choice (see :class:`~graphkit.experiments.settings.
+        AnalysisSettings`). When omitted it is built from the keyword options below,
+        which keep their older meaning.
+    control, treatments, test, count_model, yates, correction, alpha : optional
+        The fields of the same names of :class:`AnalysisSettings`.
+    bootstrap, seed, adjust_for, weights, srm_threshold : optional
+        The fields of the same names of :class:`AnalysisSettings`.
 
     Returns
     -------
     ExperimentAnalysis
+        The SRM check and one comparison per metric × treatment, each with its
+        :class:`~graphkit.experiments.verdict.Verdict` and the verdict in words.
 
     Raises
     ------
@@ -794,73 +1030,191 @@ def analyze_experiment(
     >>> result = analyze_experiment(frame, [Metric("minutes")])
     >>> result.srm.flag, round(result.comparisons[0].diff, 3)
     (False, 0.625)
+    >>> result.comparisons[0].verdict.significant
+    True
     """
-    if not 0 < alpha < 1:
-        raise ConfigError(f"alpha must be between 0 and 1, got {alpha}")
-    if bootstrap is not None and bootstrap < 1:
-        raise ConfigError(f"the bootstrap needs at least 1 resample, got {bootstrap}")
-    if count_model not in ("negative-binomial", "poisson", "welch"):
-        raise ConfigError(
-            f"unknown count model {count_model!r}",
-            hint="choose negative-binomial, poisson or welch",
+    if settings is None:
+        settings = AnalysisSettings(
+            control=control,
+            treatments=None if treatments is None else tuple(treatments),
+            test=test,
+            count_model=count_model,
+            yates=yates,
+            correction=correction,
+            alpha=alpha,
+            bootstrap=bootstrap,
+            seed=seed,
+            adjust_for=tuple(adjust_for),
+            weights=weights,
+            srm_threshold=srm_threshold,
         )
+    control, alpha = settings.control, settings.alpha
     if not metrics:
-        raise ConfigError("no metric to analyse", hint="give at least one --metric")
-    names = [metric.column for metric in metrics]
+        raise ConfigError("no metric to analyse", hint="give at least one metric")
+    names = [metric.label for metric in metrics]
     if len(set(names)) != len(names):
         raise ConfigError(f"a metric is listed twice: {', '.join(names)}")
+    settings.check_metrics(names)
     require_columns(frame, [variant_col], what="variant")
-    require_columns(frame, names, what="metric")
+    columns = [metric.column for metric in metrics]
+    denominators = [metric.denominator for metric in metrics if metric.denominator]
+    require_columns(frame, [*columns, *denominators], what="metric")
     covariates = [metric.covariate for metric in metrics if metric.covariate]
     require_columns(frame, covariates, what="covariate")
-    require_columns(frame, list(adjust_for), what="adjustment covariate")
+    require_columns(frame, list(settings.adjust_for), what="adjustment covariate")
 
     notes: list[str] = []
     labelled = frame[frame[variant_col].notna()]
     if len(labelled) < len(frame):
         notes.append(f"{len(frame) - len(labelled)} row(s) without a variant left out")
     data = labelled.copy()
-    for column in dict.fromkeys([*names, *covariates]):
+    for column in dict.fromkeys([*columns, *denominators, *covariates]):
         data[column] = _numeric(data, column)
+    caps: dict[str, float] = {}
+    if settings.cap is not None:
+        data, caps = winsorize(data, metrics, settings.cap)
     variants = data[variant_col].astype(str)
-    split = check_split(variants, control, treatments, weights=weights, srm_threshold=srm_threshold)
+    split = check_split(
+        variants,
+        control,
+        settings.treatments,
+        weights=settings.weights,
+        srm_threshold=settings.srm_threshold,
+    )
     notes.extend(split.notes)
-    arms, srm = split.treatments, split.srm
 
-    comparisons = [
-        compare_metric(
-            data,
-            variants,
-            metric,
-            control,
-            arm,
-            test=test,
-            count_model=count_model,
-            yates=yates,
-            alpha=alpha,
-            bootstrap=bootstrap,
-            seed=seed,
-            adjust_for=adjust_for,
-        )
-        for metric in metrics
-        for arm in arms
-    ]
+    comparisons = []
+    for metric in metrics:
+        for arm in split.treatments:
+            item = compare_metric(data, variants, metric, control, arm, settings=settings)
+            if metric.column in caps:
+                item = replace(
+                    item,
+                    capped_at=caps[metric.column],
+                    notes=(
+                        f"winsorized at {caps[metric.column]:.4g} (the {settings.cap:g} "
+                        "quantile of all users)",
+                        *item.notes,
+                    ),
+                )
+            comparisons.append(_with_verdict(item, settings, names))
     tested = [i for i, item in enumerate(comparisons) if item.p_value is not None]
     adjusted = adjust_p_values(
         [comparisons[i].p_value for i in tested],  # type: ignore[misc]
-        method=correction,
+        method=settings.correction,
         alpha=alpha,
     )
     for i, p_adjusted in zip(tested, adjusted.adjusted, strict=True):
         comparisons[i] = replace(comparisons[i], p_adjusted=p_adjusted)
+    # The verdicts are corrected on their own p-values (which may be CUPED-adjusted or
+    # always valid), across primary and secondary metrics; guardrails test one-sided.
+    decided = [
+        i
+        for i, item in enumerate(comparisons)
+        if item.verdict is not None
+        and item.verdict.role != "guardrail"
+        and item.verdict.p_value is not None
+    ]
+    verdict_adjusted = adjust_p_values(
+        [comparisons[i].verdict.p_value for i in decided],  # type: ignore[union-attr,misc]
+        method=settings.correction,
+        alpha=alpha,
+    )
+    for i, p_adjusted in zip(decided, verdict_adjusted.adjusted, strict=True):
+        verdict = comparisons[i].verdict
+        assert verdict is not None
+        comparisons[i] = replace(comparisons[i], verdict=with_adjusted(verdict, p_adjusted, alpha))
+    method = METHOD_NAMES[settings.correction]
+    comparisons = [
+        replace(
+            item,
+            sentence=verdict_sentence(
+                item.metric,
+                item.treatment,
+                item.control,
+                item.verdict,
+                alpha=alpha,
+                correction=method,
+                n_tests=len(decided),
+            )
+            if item.verdict is not None
+            else "",
+        )
+        for item in comparisons
+    ]
     return ExperimentAnalysis(
         experiment=experiment,
         control=control,
         variants=split.variants,
-        srm=srm,
+        srm=split.srm,
         comparisons=tuple(comparisons),
         alpha=alpha,
-        correction=adjusted.method,
+        correction=method,
         n_users=len(data),
         notes=tuple(notes),
+        settings=settings,
     )
+
+
+def _with_verdict(
+    item: Comparison, settings: AnalysisSettings, metrics: Sequence[str]
+) -> Comparison:
+    """Attach the verdict: regression-adjusted when asked, else CUPED when on and
+    available, else the row's own model."""
+    if item.mean_control is None:
+        return item
+    role = settings.role(item.metric, metrics)
+    higher = item.metric not in settings.lower_is_better
+    n = item.n_control + item.n_treatment
+    choice: tuple[Estimate | None, str]
+    if settings.adjust_for and item.regression_estimate is not None:
+        choice = (item.regression_estimate, "regression")
+    elif settings.cuped and item.cuped_estimate is not None:
+        choice = (item.cuped_estimate, "CUPED")
+    else:
+        choice = (item.estimate, "none")
+    estimate, adjustment = choice
+    verdict = build_verdict(
+        estimate,
+        n=n,
+        settings=settings,
+        role=role,
+        adjustment=adjustment,
+        higher_is_better=higher,
+        metric=item.metric,
+        fallback_p=item.p_value,
+        fallback_model=item.test,
+        fallback_estimate=item.diff,
+    )
+    return replace(item, verdict=verdict)
+
+
+def winsorize(
+    frame: pd.DataFrame, metrics: Sequence[Metric], cap: float
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Cap each mean or count metric (and its covariate) at its ``cap`` quantile.
+
+    The quantile is taken over all users of every arm (treatment cannot move the cap
+    differently per arm), with ``method="higher"`` so the cap is an observed value and
+    counts stay whole. Conversions and ratio metrics are left as they are.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0, 100.0]})
+    >>> capped, caps = winsorize(frame, [Metric("y")], 0.75)
+    >>> capped["y"].tolist(), caps
+    ([1.0, 2.0, 3.0, 4.0, 4.0], {'y': 4.0})
+    """
+    capped = frame.copy()
+    caps: dict[str, float] = {}
+    for metric in metrics:
+        if metric.kind not in ("mean", "count"):
+            continue
+        for column in (metric.column, metric.covariate):
+            if column is None or column in caps:
+                continue
+            values = capped[column]
+            if values.notna().any():
+                caps[column] = float(np.nanquantile(values, cap, method="higher"))
+                capped[column] = values.clip(upper=caps[column])
+    return capped, caps

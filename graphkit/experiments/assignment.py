@@ -130,3 +130,73 @@ def assign(
         name="variant",
         dtype=object,
     )
+
+
+def assign_stratified(
+    user_ids: Iterable[Hashable],
+    strata: Iterable[Hashable],
+    experiment: str,
+    *,
+    salt: str = "",
+    variants: Sequence[str] = DEFAULT_VARIANTS,
+    weights: Sequence[float] | None = None,
+) -> pd.Series:
+    """Variants balanced within each stratum, still reproducible from the salted hash.
+
+    Within a stratum (e.g. one country × OS) users are ordered by their salted hash
+    (:func:`hash_to_unit`); the user at rank ``r`` of ``n`` gets the variant whose
+    cumulative-weight interval holds ``(r + h) / n mod 1``, with ``h`` the stratum's own
+    hash offset. Every stratum is then split as planned up to one user per arm (a
+    permuted-block design whose permutation is the hash order), and the same users,
+    strata, experiment, salt and weights always give the same split. Unlike
+    :func:`assign`, a user's variant depends on who else is in the stratum: assign a
+    fixed population once, not users one by one as they arrive.
+
+    Parameters
+    ----------
+    user_ids : iterable of hashable
+    strata : iterable of hashable
+        One stratum label per user (e.g. ``"DE|ios"``); missing labels form their own
+        stratum.
+    experiment, salt, variants, weights
+        As for :func:`assign`.
+
+    Returns
+    -------
+    pandas.Series
+        Named ``"variant"``, indexed by ``user_id`` in input order.
+
+    Raises
+    ------
+    ConfigError
+        If ``strata`` does not have one label per user, or the weights are invalid.
+
+    Examples
+    --------
+    >>> ids = [f"u{i}" for i in range(8)]
+    >>> split = assign_stratified(ids, ["a"] * 4 + ["b"] * 4, "exp")
+    >>> split.groupby(["a"] * 4 + ["b"] * 4).value_counts().tolist()
+    [2, 2, 2, 2]
+    """
+    ids = list(user_ids)
+    labels = ["" if label is None else str(label) for label in strata]
+    if len(labels) != len(ids):
+        raise ConfigError(f"strata has {len(labels)} labels for {len(ids)} users")
+    cumulative = _cumulative_shares(variants, weights)
+    positions = np.fromiter(
+        (hash_to_unit(user_id, experiment, salt) for user_id in ids), dtype=float, count=len(ids)
+    )
+    frame = pd.DataFrame({"stratum": labels, "position": positions})
+    rank = frame.groupby("stratum")["position"].rank(method="first").to_numpy() - 1
+    size = frame.groupby("stratum")["position"].transform("size").to_numpy()
+    offset = frame["stratum"].map(
+        {label: hash_to_unit(label, experiment, f"{salt}:stratum") for label in set(labels)}
+    )
+    quantile = np.mod((rank + offset.to_numpy()) / size, 1.0)
+    buckets = np.searchsorted(cumulative, quantile, side="right")
+    return pd.Series(
+        np.asarray(variants, dtype=object)[buckets],
+        index=pd.Index(ids, name="user_id"),
+        name="variant",
+        dtype=object,
+    )

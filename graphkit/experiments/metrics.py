@@ -16,6 +16,8 @@ aggregate      value per user                          analysed as
 ``sum``        sum of ``value`` (empty value: 0)       a mean (Welch t-test)
 ``count``      number of events                        a count (count regression)
 ``conversion`` 1 if at least one event, else 0         a proportion (z-test)
+``ratio``      NUM events and DEN events (2 columns)   Σ NUM / Σ DEN per arm (delta
+                                                       method), no pre period
 =============  ======================================  =============================
 
 Users with no event in a window get 0, so every assigned user is counted: dropping
@@ -23,7 +25,9 @@ inactive users would bias the comparison whenever the treatment changes who is a
 
 Metrics are written ``NAME=AGGREGATE[:EVENT]``: ``time_spent=sum:session``,
 ``sessions=count:session``, ``messaged=conversion:message``, ``events=count`` (any
-event). The names in :data:`BUILTIN_METRICS` may be given alone.
+event), ``ctr=ratio:click/view`` (clicks per view, per arm; the table gets ``ctr`` with
+the numerator and ``ctr_den`` with the denominator per user). The names in
+:data:`BUILTIN_METRICS` may be given alone.
 """
 
 from __future__ import annotations
@@ -38,14 +42,16 @@ import pandas as pd
 
 from graphkit.errors import ConfigError, DataError, InsufficientData
 
-MetricKind = Literal["mean", "count", "conversion"]
-Aggregate = Literal["sum", "count", "conversion"]
+MetricKind = Literal["mean", "count", "conversion", "ratio"]
+Aggregate = Literal["sum", "count", "conversion", "ratio"]
 
 AGGREGATE_KINDS: dict[str, MetricKind] = {
     "sum": "mean",
     "count": "count",
     "conversion": "conversion",
+    "ratio": "ratio",
 }
+DENOMINATOR_SUFFIX = "_den"
 
 BUILTIN_METRICS: dict[str, str] = {
     "time_spent": "time_spent=sum:session",
@@ -78,11 +84,23 @@ class Metric:
         compared with a count regression; ``conversion``: 0/1, compared as proportions.
     covariate : str or None
         Column with the pre-period value, used for CUPED when present.
+    denominator : str or None
+        For ``kind="ratio"``: the column of the denominator; ``column`` is the numerator
+        and the metric is ``Σ column / Σ denominator`` per arm (delta method).
+    name : str or None
+        Name shown in results when it differs from ``column`` (ratio metrics).
     """
 
     column: str
     kind: MetricKind = "mean"
     covariate: str | None = None
+    denominator: str | None = None
+    name: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The metric's name in results: ``name`` when given, else the column."""
+        return self.name or self.column
 
 
 @dataclass(frozen=True)
@@ -92,6 +110,7 @@ class EventMetric:
     name: str
     aggregate: Aggregate
     event: str | None = None
+    denominator: str | None = None
 
     @property
     def kind(self) -> MetricKind:
@@ -99,6 +118,8 @@ class EventMetric:
 
     def describe(self) -> str:
         """The spec this metric was written as, e.g. ``sessions=count:session``."""
+        if self.aggregate == "ratio":
+            return f"{self.name}=ratio:{self.event}/{self.denominator}"
         return f"{self.name}={self.aggregate}" + (f":{self.event}" if self.event else "")
 
 
@@ -147,7 +168,7 @@ def parse_event_metric(text: str) -> EventMetric:
     Examples
     --------
     >>> parse_event_metric("messaged=conversion:message")
-    EventMetric(name='messaged', aggregate='conversion', event='message')
+    EventMetric(name='messaged', aggregate='conversion', event='message', denominator=None)
     >>> parse_event_metric("sessions").describe()
     'sessions=count:session'
     """
@@ -158,11 +179,17 @@ def parse_event_metric(text: str) -> EventMetric:
     hint = (
         "write NAME=AGGREGATE[:EVENT] with AGGREGATE one of sum, count, conversion, e.g. "
         "time_spent=sum:session, sessions=count:session, messaged=conversion:message, "
-        f"events=count; or one of {', '.join(BUILTIN_METRICS)}"
+        "events=count; NAME=ratio:NUM_EVENT/DEN_EVENT (e.g. ctr=ratio:click/view); "
+        f"or one of {', '.join(BUILTIN_METRICS)}"
     )
     if not equals or aggregate not in AGGREGATE_KINDS:
         raise ConfigError(f"cannot read metric {text!r}", hint=hint)
     _check_name(name, hint=hint)
+    if aggregate == "ratio":
+        numerator, slash, denominator = event.partition("/")
+        if not slash or not numerator.strip() or not denominator.strip():
+            raise ConfigError(f"metric {text!r}: a ratio needs NUM_EVENT/DEN_EVENT", hint=hint)
+        return EventMetric(name, "ratio", numerator.strip(), denominator.strip())
     if aggregate == "conversion" and not event:
         raise ConfigError(
             f"metric {text!r}: a conversion needs an event (did the user do EVENT?)", hint=hint
@@ -171,7 +198,11 @@ def parse_event_metric(text: str) -> EventMetric:
 
 
 def _check_name(name: str, *, hint: str | None = None) -> None:
-    if not _NAME.match(name) or name in RESERVED_COLUMNS or name.endswith(PRE_SUFFIX):
+    if (
+        not _NAME.match(name)
+        or name in RESERVED_COLUMNS
+        or name.endswith((PRE_SUFFIX, DENOMINATOR_SUFFIX))
+    ):
         raise ConfigError(
             f"metric name {name!r} is not allowed",
             hint=hint
@@ -284,6 +315,15 @@ def experiment_metrics(
 
     columns: dict[str, np.ndarray] = {}
     for metric in parsed:
+        if metric.aggregate == "ratio":
+            # Numerator and denominator event counts in the post window; no covariate.
+            for column, event in (
+                (metric.name, metric.event),
+                (metric.name + DENOMINATOR_SUFFIX, metric.denominator),
+            ):
+                rows = (names_of_events == event) & windows[""]
+                columns[column] = np.bincount(position[rows], minlength=n_users).astype(float)
+            continue
         chosen = np.ones(position.size, dtype=bool)
         if metric.event is not None:
             chosen = names_of_events == metric.event
@@ -311,12 +351,19 @@ def experiment_metrics(
                 "their metrics may cover a shorter period"
             )
     for metric in parsed:
-        if metric.event is not None and not (names_of_events == metric.event).any():
-            notes.append(f"metric {metric.name}: no {metric.event!r} event of an assigned user")
+        for event in (metric.event, metric.denominator):
+            if event is not None and not (names_of_events == event).any():
+                notes.append(f"metric {metric.name}: no {event!r} event of an assigned user")
     covariate = (lambda name: name + PRE_SUFFIX) if pre_days > 0 else (lambda name: None)
+
+    def as_metric(m: EventMetric) -> Metric:
+        if m.aggregate == "ratio":
+            return Metric(m.name, "ratio", denominator=m.name + DENOMINATOR_SUFFIX)
+        return Metric(m.name, m.kind, covariate(m.name))
+
     return MetricTable(
         table=table,
-        metrics=tuple(Metric(m.name, m.kind, covariate(m.name)) for m in parsed),
+        metrics=tuple(as_metric(m) for m in parsed),
         event_metrics=tuple(parsed),
         post_days=float(post_days),
         pre_days=float(pre_days),

@@ -17,6 +17,19 @@ the same in every segment"; and ``I² = max(0, (Q − df)/Q)`` (Higgins & Thomps
 "Quantifying heterogeneity in a meta-analysis", Stat. Med. 21:1539–1558), the share of
 the spread across segments beyond chance. Segments without a standard error (an arm
 with fewer than two users, or no variance) are left out of Q with a note.
+
+Trend (ordered segments such as degree deciles): Q spends k − 1 degrees of freedom on
+any pattern; when the effect grows or shrinks along the order, the 1-df test for a
+linear trend concentrates them (the meta-regression test of a trend, Borenstein et al.
+2009, *Introduction to Meta-Analysis*, ch. 20; the same statistic as the Cochran–
+Armitage idea for proportions): with scores ``x_s = 0..k−1`` and ``w_s = 1/se_s²``,
+``b = Σ w(x − x̄_w)(d − d̄_w) / Σ w(x − x̄_w)²``, ``se_b² = 1 / Σ w(x − x̄_w)²`` and
+``z² = b²/se_b²`` ~ χ²(1). On a planted 0 → 2× gradient over ten deciles at which Q
+flags 27%, the trend test flags about 59% (see the tests).
+
+Power: a segment is **underpowered** when its two-sided test at ``alpha`` has less
+than 80% power to detect the overall effect, ``Φ(|d|/se_s − z_{1−α/2}) < 0.8``; a
+reader should not read "no evidence" there as "no effect".
 """
 
 from __future__ import annotations
@@ -54,6 +67,7 @@ __all__ = [
     "analyze_segments",
     "cochran_q",
     "segment_labels",
+    "trend_test",
 ]
 
 
@@ -72,6 +86,16 @@ class SegmentEstimate:
     p_value: float | None
     p_adjusted: float | None
     notes: tuple[str, ...]
+    power: float | None = None
+
+    @property
+    def underpowered(self) -> bool:
+        """Less than 80% power to detect the overall effect in this segment."""
+        return self.power is not None and self.power < UNDERPOWERED
+
+
+UNDERPOWERED = 0.8
+ORDERED_SEGMENTATIONS = frozenset({"degree", "pagerank"})
 
 
 @dataclass(frozen=True)
@@ -103,6 +127,12 @@ class SegmentAnalysis:
     correction: str
     alpha: float
     notes: tuple[str, ...]
+    trend: Heterogeneity | None = None
+
+    @property
+    def underpowered(self) -> int:
+        """How many segments have less than 80% power for the overall effect."""
+        return sum(item.underpowered for item in self.segments)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -124,6 +154,16 @@ class SegmentAnalysis:
                 "segments_used": self.heterogeneity.segments_used,
                 "notes": list(self.heterogeneity.notes),
             },
+            "trend": None
+            if self.trend is None
+            else {
+                "test": self.trend.test,
+                "chi2": self.trend.q,
+                "df": self.trend.df,
+                "p_value": self.trend.p_value,
+                "notes": list(self.trend.notes),
+            },
+            "underpowered_segments": self.underpowered,
             "correction": self.correction,
             "alpha": self.alpha,
             "notes": list(self.notes),
@@ -142,6 +182,7 @@ def _estimate_dict(item: SegmentEstimate) -> dict[str, Any]:
         "stderr": item.stderr,
         "p_value": item.p_value,
         "p_adjusted": item.p_adjusted,
+        "power": item.power,
         "notes": list(item.notes),
     }
 
@@ -210,6 +251,45 @@ def cochran_q(estimates: np.ndarray, stderrs: np.ndarray) -> Heterogeneity:
     df = k - 1
     i2 = max(0.0, (q - df) / q) if q > 0 else 0.0
     return Heterogeneity(test, q, df, float(stats.chi2.sf(q, df)), i2, k, tuple(notes))
+
+
+def trend_test(estimates: np.ndarray, stderrs: np.ndarray) -> Heterogeneity:
+    """1-df test for a linear trend of the effect across ordered segments.
+
+    ``q`` holds the χ² statistic (z²) of the weighted slope on scores 0..k−1.
+
+    Examples
+    --------
+    >>> t = trend_test(np.array([0.0, 0.5, 1.0]), np.array([0.25, 0.25, 0.25]))
+    >>> round(t.q, 4), t.df, round(t.p_value, 5)
+    (8.0, 1, 0.00468)
+    """
+    test = "trend (1 df)"
+    scores = np.arange(estimates.size, dtype=float)
+    usable = np.isfinite(estimates) & np.isfinite(stderrs) & (stderrs > 0)
+    notes = []
+    if not usable.all():
+        notes.append(f"{int((~usable).sum())} segment(s) without a standard error left out")
+    k = int(usable.sum())
+    if k < 3:
+        notes.append("fewer than three ordered segments with a standard error: no trend test")
+        return Heterogeneity(test, None, None, None, None, k, tuple(notes))
+    weights = 1 / stderrs[usable] ** 2
+    x, d = scores[usable], estimates[usable]
+    x_bar = np.sum(weights * x) / np.sum(weights)
+    d_bar = np.sum(weights * d) / np.sum(weights)
+    spread = float(np.sum(weights * (x - x_bar) ** 2))
+    slope = float(np.sum(weights * (x - x_bar) * (d - d_bar)) / spread)
+    chi2 = slope**2 * spread
+    return Heterogeneity(test, chi2, 1, float(stats.chi2.sf(chi2, 1)), None, k, tuple(notes))
+
+
+def _with_power(item: SegmentEstimate, effect: float | None, alpha: float) -> SegmentEstimate:
+    if effect is None or item.stderr is None or item.stderr <= 0:
+        return item
+    q = float(stats.norm.isf(alpha / 2))
+    shift = abs(effect) / item.stderr
+    return replace(item, power=float(stats.norm.sf(q - shift) + stats.norm.cdf(-q - shift)))
 
 
 def analyze_segments(
@@ -315,10 +395,11 @@ def analyze_segments(
     for i, p_adjusted in zip(tested, adjusted.adjusted, strict=True):
         item = estimates[i]
         estimates[i] = replace(item, p_adjusted=p_adjusted)
-    heterogeneity = cochran_q(
-        np.array([np.nan if e.diff is None else e.diff for e in estimates], dtype=float),
-        np.array([np.nan if e.stderr is None else e.stderr for e in estimates], dtype=float),
-    )
+    diffs = np.array([np.nan if e.diff is None else e.diff for e in estimates], dtype=float)
+    stderrs = np.array([np.nan if e.stderr is None else e.stderr for e in estimates], dtype=float)
+    heterogeneity = cochran_q(diffs, stderrs)
+    trend = trend_test(diffs, stderrs) if by in ORDERED_SEGMENTATIONS else None
+    estimates = [_with_power(item, overall.diff, alpha) for item in estimates]
     return SegmentAnalysis(
         metric=metric.column,
         control=control,
@@ -332,4 +413,5 @@ def analyze_segments(
         correction=adjusted.method,
         alpha=alpha,
         notes=tuple(notes),
+        trend=trend,
     )

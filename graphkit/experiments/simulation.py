@@ -41,8 +41,12 @@ windows are cut at signup (nobody acts before joining), which leaves CUPED unbia
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -283,6 +287,42 @@ def _draw_window(
     }
 
 
+def default_salt(seed: int) -> str:
+    """The assignment salt of a simulated experiment whose salt is not given.
+
+    Examples
+    --------
+    >>> default_salt(3)
+    'seed-3'
+    """
+    return f"seed-{seed}"
+
+
+def write_truth(result: SimulatedExperiment, folder: str | Path) -> list[Path]:
+    """Save the truth of a simulated experiment under ``folder/truth/``.
+
+    ``experiment_<name>.csv`` (true effect per treatment × metric), ``experiment_<name>
+    _users.csv`` (each user's expected control value and effect) and ``experiment_<name>
+    .json`` (the resolved parameters: seed, salt, weights, effects...). The loader reads
+    only the top-level tables, so the truth never enters the store.
+    """
+    truth = Path(folder) / "truth"
+    truth.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", result.params.experiment)
+    paths = [
+        truth / f"experiment_{name}.csv",
+        truth / f"experiment_{name}_users.csv",
+        truth / f"experiment_{name}.json",
+    ]
+    result.truth.to_csv(paths[0], index=False, lineterminator="\n")
+    result.per_user.to_csv(paths[1], index=False, lineterminator="\n")
+    paths[2].write_text(
+        json.dumps(dataclasses.asdict(result.params), indent=2, sort_keys=True) + "\n",
+        encoding="utf-8",
+    )
+    return paths
+
+
 def simulate_experiment(
     sim: SimulatedNetwork,
     *,
@@ -290,7 +330,7 @@ def simulate_experiment(
     seed: int | None = None,
     variants: Sequence[str] = ("control", "treatment"),
     weights: Sequence[float] | None = None,
-    salt: str = "",
+    salt: str | None = None,
     effects: Mapping[str, float] | Mapping[str, Mapping[str, float]] | None = None,
     degree_effect: float = 0.0,
     pre_days: float = 14.0,
@@ -316,8 +356,12 @@ def simulate_experiment(
         Arm names, control first.
     weights : sequence of float, optional
         Planned split (equal if omitted), as ``graphkit ab assign --weights``.
-    salt : str
+    salt : str, optional
         Assignment salt: the split is ``assign(user_ids, experiment, salt=salt)``.
+        Default :func:`default_salt` of the seed, so a new seed also draws a new split
+        (user ids are numbered in signup order: with one salt for every seed, every
+        simulated experiment would reuse nearly the same split). Give a salt to keep
+        the split fixed across seeds.
     effects : mapping, optional
         Relative lifts of ``sessions``, ``time_spent`` and ``messaged`` (the message
         rate) applied to every treatment arm, e.g. ``{"sessions": 0.05}``; or one such
@@ -379,6 +423,7 @@ def simulate_experiment(
     treatments = variants[1:]
     lifts = _resolve_effects(effects, treatments, degree_effect)
     seed = sim.params.seed if seed is None else int(seed)
+    salt = default_salt(seed) if salt is None else salt
     if seed < 0:
         raise ConfigError(f"seed must be non-negative, got {seed}")
     try:

@@ -4,6 +4,8 @@
   views analysts start with); :func:`metric_overview` puts both side by side;
 * :func:`cuped_comparison`: each metric's effect with and without CUPED, as a share of
   the control mean, so the narrower interval shows what the pre-period bought;
+* :func:`lift_chart`: every verdict's relative effect with its CI (or confidence
+  sequence) and the ± minimum detectable effect as a shaded band;
 * :func:`forest_plot`: the effect per graph segment with its CI, beside the overall;
 * :func:`survival_curves`: Kaplan–Meier curves per arm with pointwise CIs.
 
@@ -195,6 +197,60 @@ def cuped_comparison(
     ax.set_title(title, loc="left", fontsize=11)
     if labels:
         ax.legend(frameon=False, loc="best")
+    ax.grid(True, axis="x", alpha=0.3)
+    return figure
+
+
+SIGNIFICANT_COLOR = "#2f6fb0"
+GUARDRAIL_COLOR = "#c0392b"
+
+
+def lift_chart(
+    comparisons: Sequence[Comparison], *, ax: Axes | None = None
+) -> matplotlib.figure.Figure:
+    """Each verdict's relative effect (% of control) with its interval and MDE band.
+
+    The grey band around 0 is ± the minimum detectable effect at the verdict's power:
+    an interval inside it means the test could not have told such effects from none.
+    Significant verdicts are blue, guardrails red, the rest grey.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from graphkit.experiments.analysis import analyze_experiment
+    >>> from graphkit.experiments.metrics import Metric
+    >>> frame = pd.DataFrame({"variant": ["control", "treatment"] * 20,
+    ...                       "y": np.arange(40.0) % 7 + np.tile([0, 1], 20)})
+    >>> figure = lift_chart(analyze_experiment(frame, [Metric("y")]).comparisons)
+    >>> figure.axes[0].get_xlabel()
+    'treatment − control, % of the control mean (verdict model)'
+    """
+    shown = [c for c in comparisons if c.verdict is not None and c.verdict.relative is not None]
+    figure, ax = _axes(ax, (8, 1.2 + 0.7 * max(len(shown), 1)))
+    labels = []
+    for row, item in enumerate(shown):
+        verdict = item.verdict
+        assert verdict is not None and verdict.relative is not None
+        color = (
+            GUARDRAIL_COLOR
+            if verdict.role == "guardrail"
+            else SIGNIFICANT_COLOR
+            if verdict.significant
+            else RAW_COLOR
+        )
+        if verdict.mde_relative is not None:
+            mde = 100 * abs(verdict.mde_relative)
+            ax.fill_betweenx([row - 0.35, row + 0.35], -mde, mde, color="#dddddd", zorder=0)
+        if verdict.relative_ci is not None:
+            low, high = verdict.relative_ci
+            ax.plot([100 * low, 100 * high], [row, row], color=color, linewidth=2.5)
+        ax.plot(100 * verdict.relative, row, "o", color=color)
+        labels.append(f"{item.metric} ({verdict.role})\n{item.treatment} vs {item.control}")
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.invert_yaxis()
+    ax.set_xlabel("treatment − control, % of the control mean (verdict model)")
+    ax.set_title("Lift with CIs; grey band: ± MDE at 80% power", loc="left", fontsize=11)
     ax.grid(True, axis="x", alpha=0.3)
     return figure
 

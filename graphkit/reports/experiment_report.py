@@ -8,14 +8,23 @@ the summary sentences:
 * **SRM** first: the split is "as planned" when the χ² goodness-of-fit p-value is at or
   above the threshold (0.001 by default), otherwise the report warns that no comparison
   should be trusted until the cause is found.
-* A metric **moved** when its p-value, adjusted across every metric × treatment with the
-  chosen correction (Holm by default), is below alpha. Both moved and unmoved metrics
-  are stated with the relative change and the CI of the difference.
-* **CUPED** (the pre-period value of each metric as covariate) is reported beside the
-  unadjusted result, with its variance reduction; its p-value is not corrected.
+* A metric **moved** when its *verdict* is significant: the verdict's p-value, adjusted
+  across the primary and secondary verdicts with the chosen correction (Holm by
+  default), is below alpha. The verdict uses one model for its estimate, CI and p-value
+  — the CUPED-adjusted one when CUPED is on and a pre-period exists (the sentence says
+  so) — and its sentence is written by :func:`graphkit.experiments.verdict.
+  verdict_sentence`: a non-significant verdict says what effect the test could have
+  detected (MDE at 80% power), and whether the ``mde`` that matters was within reach.
+* **Verdict cards** (one per primary metric × treatment): estimate, CI (or confidence
+  sequence when sequential), chance to beat control, sequential status, guardrails.
+* **Guardrails**: "no guardrail harmed", or the guardrails that were.
+* **CUPED** (the pre-period value of each metric as covariate) is also shown beside the
+  unadjusted result, with its variance reduction.
 * The effect **differs by graph position** when Cochran's Q test across the segments
-  (degree deciles, influencers vs others) has p < alpha; segments without a standard
-  error are left out of Q (the workflow notes say which).
+  (degree deciles, influencers vs others), or for ordered segments (degree deciles) the
+  1-df trend test, has p < alpha; segments without a standard error are left out (the
+  workflow notes say which). A segmentation none of whose segments has 80% power for
+  the overall effect is called underpowered, not "no evidence".
 * **Survival**: Kaplan–Meier time to churn (no event for ``churn_days`` days) per arm and
   the log-rank test; "the arms differ" when its p < alpha.
 """
@@ -52,7 +61,8 @@ class ExperimentResults:
     """What the experiment report shows, as the workflows returned it.
 
     ``survival`` is None when time to churn could not be compared; ``survival_note``
-    then says why.
+    then says why. ``extra_sections`` are placed after the graph segments (e.g. a
+    "Network effects" section built from other analyses).
     """
 
     data: ExperimentData
@@ -61,6 +71,7 @@ class ExperimentResults:
     survival: SurvivalComparison | None
     churn_days: float
     survival_note: str | None = None
+    extra_sections: tuple[Section, ...] = ()
 
 
 # ------------------------------------------------------------------------------ words
@@ -85,7 +96,8 @@ def p_text(value: float | None) -> str:
 
 
 def significant(item: Comparison, alpha: float) -> bool:
-    return item.p_adjusted is not None and item.p_adjusted < alpha
+    """The verdict's decision (one model, corrected across verdicts)."""
+    return item.verdict is not None and item.verdict.significant
 
 
 def srm_sentence(analysis: ExperimentAnalysis) -> str:
@@ -104,39 +116,19 @@ def srm_sentence(analysis: ExperimentAnalysis) -> str:
 
 
 def metric_sentence(item: Comparison, analysis: ExperimentAnalysis) -> str:
-    level = f"{1 - analysis.alpha:.0%}"
-    change = (
-        f"{100 * item.rel_diff:+.1f}%"
-        if item.rel_diff is not None and math.isfinite(item.rel_diff)
-        else "n/a"
-    )
-    interval = (
-        f"{level} CI {number(item.diff_ci[0])} to {number(item.diff_ci[1])}"
-        if item.diff_ci is not None
-        else "no CI"
-    )
-    verdict = (
-        "significant" if significant(item, analysis.alpha) else "not significant"
-    ) + f" after {analysis.correction} correction (adjusted p = {p_text(item.p_adjusted)})"
-    sentence = (
-        f"{item.metric}: {item.treatment} {change} against {item.control} "
-        f"({number(item.diff)} per user, {interval}); {verdict}."
-    )
-    cuped = item.cuped
-    if cuped is not None and cuped.diff is not None:
-        reduction = (
-            f", variance reduced by {cuped.variance_reduction:.0%}"
-            if cuped.variance_reduction is not None
-            else ""
-        )
-        sentence += f" With CUPED: {number(cuped.diff)} (p = {p_text(cuped.p_value)}{reduction})."
-    return sentence
+    """The verdict in words (written by the library from the verdict's numbers)."""
+    return item.sentence or f"{item.metric} ({item.treatment}): no comparison."
 
 
 def heterogeneity_sentence(by: str, analyses: Sequence[SegmentAnalysis], alpha: float) -> str:
-    """One sentence per segmentation: for which metrics the effect differs."""
+    """One sentence per segmentation: for which metrics the effect differs.
+
+    Cochran's Q (and, for ordered segments, the 1-df trend test) decide "differs"; a
+    metric whose test finds nothing while some segments have less than 80% power for the
+    overall effect is called underpowered, not "no evidence".
+    """
     words = SEGMENT_WORDS.get(by, by)
-    differs, same, untested = [], [], []
+    differs, same, untested, weak = [], [], [], []
     for item in analyses:
         label = (
             item.metric
@@ -144,17 +136,34 @@ def heterogeneity_sentence(by: str, analyses: Sequence[SegmentAnalysis], alpha: 
             else (f"{item.metric} ({item.treatment})")
         )
         p = item.heterogeneity.p_value
-        if p is None:
+        trend_p = item.trend.p_value if item.trend is not None else None
+        if p is None and trend_p is None:
             untested.append(label)
-        elif p < alpha:
+        elif trend_p is not None and trend_p < alpha:
+            differs.append(f"{label} (trend test p = {p_text(trend_p)})")
+        elif p is not None and p < alpha:
             differs.append(f"{label} (Cochran's Q p = {p_text(p)})")
+        elif item.underpowered:
+            weak.append(
+                f"{label} ({item.underpowered} of {len(item.segments)} segments have less than "
+                "80% power for the overall effect"
+                + (f"; Q p = {p_text(p)}" if p is not None else "")
+                + (f", trend p = {p_text(trend_p)}" if trend_p is not None else "")
+                + ")"
+            )
         else:
-            same.append(f"{label} (p = {p_text(p)})")
+            same.append(
+                f"{label} (p = {p_text(p)}"
+                + (f", trend p = {p_text(trend_p)}" if trend_p is not None else "")
+                + ")"
+            )
     parts = []
     if differs:
         parts.append(f"the effect differs by {words} for {', '.join(differs)}")
     if same:
         parts.append(f"no evidence that it differs for {', '.join(same)}")
+    if weak:
+        parts.append(f"underpowered, so no conclusion, for {', '.join(weak)}")
     if untested:
         parts.append(
             f"no heterogeneity test for {', '.join(untested)} (fewer than two segments "
@@ -190,12 +199,16 @@ def summary(results: ExperimentResults) -> list[str]:
     """Plain sentences, every number taken from the results."""
     analysis = results.analysis
     moved = [c for c in analysis.comparisons if significant(c, analysis.alpha)]
+    decided = analysis.verdict_tests
     headline = (
-        f"{len(moved)} of {len(analysis.comparisons)} metric comparisons moved significantly "
+        f"{len(moved)} of {decided} metric comparisons moved significantly "
         f"after {analysis.correction} correction (alpha {analysis.alpha:g})"
         + (f": {', '.join(c.metric for c in moved)}." if moved else ".")
     )
     sentences = [srm_sentence(analysis), headline]
+    guardrails = analysis.guardrail_summary()
+    if guardrails:
+        sentences.append(guardrails[0].upper() + guardrails[1:] + ".")
     sentences += [metric_sentence(item, analysis) for item in analysis.comparisons]
     by_names = list(dict.fromkeys(a.by for a in results.segments.analyses))
     sentences += [
@@ -236,6 +249,13 @@ def srm_table(analysis: ExperimentAnalysis) -> pd.DataFrame:
 
 
 def metrics_table(analysis: ExperimentAnalysis) -> pd.DataFrame:
+    frame = _metric_rows(analysis)
+    if any(c.capped_at is not None for c in analysis.comparisons):
+        frame["capped_at"] = [c.capped_at for c in analysis.comparisons]
+    return frame
+
+
+def _metric_rows(analysis: ExperimentAnalysis) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
@@ -252,12 +272,73 @@ def metrics_table(analysis: ExperimentAnalysis) -> pd.DataFrame:
                 "rel_diff": c.rel_diff,
                 "p_value": c.p_value,
                 "p_adjusted": c.p_adjusted,
-                "significant": significant(c, analysis.alpha),
                 "test": c.test,
             }
             for c in analysis.comparisons
         ]
     )
+
+
+def verdicts_table(analysis: ExperimentAnalysis) -> pd.DataFrame:
+    """One row per verdict (the library's layout, ``ExperimentAnalysis.to_frame``)."""
+    return analysis.to_frame()
+
+
+def verdict_cards(analysis: ExperimentAnalysis) -> list[Bullets]:
+    """One card per primary metric × treatment: what a decision-maker reads first."""
+    level = f"{1 - analysis.alpha:.0%}"
+    cards = []
+    for item in analysis.comparisons:
+        verdict = item.verdict
+        if verdict is None or verdict.role != "primary":
+            continue
+        interval = "confidence sequence" if verdict.sequential is not None else "CI"
+        lines = [
+            f"{item.metric}, {item.treatment} vs {item.control}: "
+            + ("significant" if verdict.significant else "not significant")
+            + f" ({verdict.model}"
+            + (f", {verdict.adjustment}-adjusted" if verdict.adjustment != "none" else "")
+            + ")",
+            f"estimate {_signed_pct(verdict.relative)} ({number(verdict.estimate)} per user), "
+            f"{level} {interval} "
+            + (
+                f"{_signed_pct(verdict.relative_ci[0])} to {_signed_pct(verdict.relative_ci[1])}"
+                if verdict.relative_ci is not None
+                else "n/a"
+            )
+            + f"; p = {p_text(verdict.p_value)}, adjusted {p_text(verdict.p_adjusted)}",
+            "minimum detectable effect at "
+            f"{verdict.power:.0%} power: "
+            + (f"±{abs(verdict.mde_relative):.1%}" if verdict.mde_relative is not None else "n/a")
+            + (
+                f"; power for the {verdict.target_mde:.1%} that matters: "
+                f"{verdict.power_at_target:.0%}"
+                if verdict.target_mde is not None and verdict.power_at_target is not None
+                else ""
+            ),
+        ]
+        if verdict.bayes is not None:
+            lines.append(
+                f"chance to beat {item.control}: {verdict.bayes.chance_to_win:.1%}, expected "
+                f"loss {verdict.bayes.expected_loss:.2%} ({verdict.bayes.prior})"
+            )
+        lines.append(
+            "sequential: "
+            + (
+                f"always-valid p = {p_text(verdict.sequential.p_value)} (tuning N* = "
+                f"{verdict.sequential.tuning:,}); "
+                + ("safe to stop" if verdict.sequential.p_value < analysis.alpha else "keep going")
+                if verdict.sequential is not None
+                else "off (fixed horizon: read the result once, at the planned end)"
+            )
+        )
+        lines.append("guardrails: " + (analysis.guardrail_summary() or "none defined"))
+        cards.append(Bullets(lines))
+    return cards
+
+
+def _signed_pct(value: float | None) -> str:
+    return "n/a" if value is None or not math.isfinite(value) else f"{100 * value:+.1f}%"
 
 
 def cuped_table(analysis: ExperimentAnalysis) -> pd.DataFrame:
@@ -307,6 +388,7 @@ def segments_table(report: SegmentReport) -> pd.DataFrame:
                 "ci_high": _high(s.diff_ci),
                 "p_value": s.p_value,
                 "p_adjusted": s.p_adjusted,
+                "power": s.power,
             }
             for a in report.analyses
             for s in (a.overall, *a.segments)
@@ -327,6 +409,9 @@ def heterogeneity_table(report: SegmentReport) -> pd.DataFrame:
                 "p_value": a.heterogeneity.p_value,
                 "i2": a.heterogeneity.i2,
                 "segments_used": a.heterogeneity.segments_used,
+                "trend_chi2": a.trend.q if a.trend is not None else None,
+                "trend_p_value": a.trend.p_value if a.trend is not None else None,
+                "underpowered_segments": a.underpowered,
             }
             for a in report.analyses
         ]
@@ -376,6 +461,7 @@ def metric_figures(results: ExperimentResults) -> list[Figure]:
             alt=f"Histogram and box plot of {metric.column} per arm.",
         )
         for metric in data.metrics
+        if metric.kind != "ratio"  # a ratio's per-user column is only its numerator
     ]
 
 
@@ -412,6 +498,7 @@ def experiment_document(
         groups.setdefault((item.metric, item.treatment), []).append(item)
     many_arms = len({c.treatment for c in analysis.comparisons}) > 1
 
+    verdicts = verdicts_table(analysis)
     sections = [
         Section("Summary", [Bullets(summary(results))]),
         Section(
@@ -428,14 +515,49 @@ def experiment_document(
             ],
         ),
         Section(
+            "Verdicts",
+            [
+                Paragraph(
+                    "One model per verdict: its estimate, interval and p-value agree (the "
+                    "interval excludes zero exactly when p < alpha). The verdict uses the "
+                    "CUPED-adjusted estimate when CUPED is on and a pre-period exists. "
+                    f"p_adjusted: {analysis.correction} correction across "
+                    f"{analysis.verdict_tests} primary and secondary verdicts; "
+                    "mde_relative: the effect detectable with 80% power for these users and "
+                    "variances; chance_to_win: posterior probability that treatment is better "
+                    "(normal approximation); guardrail: non-inferiority status."
+                ),
+                *verdict_cards(analysis),
+                Table(
+                    "verdicts",
+                    verdicts,
+                    caption="Verdicts",
+                    formats={
+                        "relative": "+.1%",
+                        "mde_relative": ".1%",
+                        "chance_to_win": ".1%",
+                    },
+                ),
+                Figure(
+                    "lift",
+                    experiment_plots.lift_chart(analysis.comparisons),
+                    caption="Each verdict's effect as % of the control mean with its interval; "
+                    "the grey band is ± the minimum detectable effect (80% power).",
+                    alt="Lift chart of every metric with confidence intervals and MDE bands.",
+                ),
+            ],
+        ),
+        Section(
             "Metrics",
             [
                 Paragraph(
                     f"diff is treatment − control per user, with its {level} CI (ci_low, "
-                    "ci_high); rel_diff is diff ÷ the control mean. Means use Welch's t-test, "
-                    "counts a negative-binomial regression, conversions a two-proportion "
-                    f"z-test. p_adjusted: {analysis.correction} correction across all "
-                    f"comparisons; significant means p_adjusted < {analysis.alpha:g}." + windows
+                    "ci_high) from the same model as the p-value; rel_diff is diff ÷ the "
+                    "control mean. Means use Welch's t-test, counts a negative-binomial "
+                    "regression (the CI is the control mean × the rate-ratio CI − 1), "
+                    "conversions the unpooled two-proportion z-test, ratios the delta method. "
+                    f"p_adjusted: {analysis.correction} correction across all rows; the "
+                    "decision is the verdict's (above)." + windows
                 ),
                 Table(
                     "metrics",
@@ -471,8 +593,10 @@ def experiment_document(
                     "The effect within each degree decile and for influencers vs other users "
                     "(with CUPED when a pre-period exists). Cochran's Q tests whether the "
                     "segment effects differ more than chance allows (I² = the share of the "
-                    "spread that is real). Segment p-values are Holm-adjusted within each "
-                    "segmentation. "
+                    "spread that is real); for ordered segments (degree deciles) a 1-df test "
+                    "for a linear trend in the effect across the segments is more powerful. "
+                    f"Segment p-values are {_segment_correction(results.segments)}-adjusted "
+                    "within each segmentation. "
                     + " ".join(
                         heterogeneity_sentence(
                             by, [a for a in results.segments.analyses if a.by == by], analysis.alpha
@@ -499,13 +623,14 @@ def experiment_document(
                 ],
             ],
         ),
+        *results.extra_sections,
         survival_section(results),
     ]
     notes = [*analysis.notes, *results.segments.notes]
     notes += [f"{c.metric} ({c.treatment}): {n}" for c in analysis.comparisons for n in c.notes]
     if notes:
         sections.append(Section("Notes", [Bullets(list(dict.fromkeys(notes)))]))
-    moved = int(metrics["significant"].sum()) if len(metrics) else 0
+    moved = sum(significant(c, analysis.alpha) for c in analysis.comparisons)
     facts = [
         Fact("users", "users in the experiment", analysis.n_users, ","),
         Fact("srm_p_value", "SRM p-value", analysis.srm.p_value, ".3g"),
@@ -527,6 +652,12 @@ def experiment_document(
         parameters=parameters,
         main_table="metrics",
     )
+
+
+def _segment_correction(report: SegmentReport) -> str:
+    """The correction the segment analyses used (read from them, never assumed)."""
+    methods = sorted({a.correction for a in report.analyses})
+    return " / ".join(methods) if methods else "not"
 
 
 def survival_section(results: ExperimentResults) -> Section:

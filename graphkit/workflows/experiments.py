@@ -14,11 +14,12 @@ over these names, so a notebook can do the same::
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -27,14 +28,13 @@ from graphkit.config import Settings
 from graphkit.errors import ConfigError, DataError, InsufficientData, Location, StoreUnavailable
 from graphkit.experiments.aa_simulation import AASimulation, simulate_aa
 from graphkit.experiments.analysis import (
-    CountTest,
     ExperimentAnalysis,
     SrmSummary,
     analyze_experiment,
     check_split,
     parse_table_metric,
 )
-from graphkit.experiments.assignment import assign
+from graphkit.experiments.assignment import assign, assign_stratified
 from graphkit.experiments.corrections import Correction
 from graphkit.experiments.means import MeanTest
 from graphkit.experiments.metrics import (
@@ -49,6 +49,8 @@ from graphkit.experiments.metrics import (
     require_columns,
     time_to_churn,
 )
+from graphkit.experiments.monitor import MonitorResult, replay
+from graphkit.experiments.plan import ExperimentPlan
 from graphkit.experiments.power import PowerResult, power_prop_test, power_t_test
 from graphkit.experiments.segmentation import (
     DEFAULT_DECILES,
@@ -57,6 +59,7 @@ from graphkit.experiments.segmentation import (
     SEGMENTATIONS,
 )
 from graphkit.experiments.segments import SegmentAnalysis, analyze_segments
+from graphkit.experiments.settings import AnalysisSettings, CountTest
 from graphkit.experiments.srm import SRM_THRESHOLD
 from graphkit.graph.centrality import pagerank
 from graphkit.graph.communities import detect_communities
@@ -218,7 +221,8 @@ def experiment_from_table(
     parsed = [parse_table_metric(text, frame) for text in metrics]
     chosen = _parse_covariates(covariates, parsed)
     parsed = [replace(m, covariate=chosen.get(m.column)) for m in parsed]
-    numeric = [m.column for m in parsed] + [m.covariate for m in parsed if m.covariate]
+    numeric = [m.column for m in parsed] + [m.denominator for m in parsed if m.denominator]
+    numeric += [m.covariate for m in parsed if m.covariate]
     require_columns(frame, numeric, what="covariate")
     _check_numbers(frame, list(dict.fromkeys(numeric)), source)
     notes: list[str] = []
@@ -396,6 +400,71 @@ def experiment_from_store(
     )
 
 
+def monitor(
+    settings: Settings,
+    experiment: str,
+    *,
+    analysis: AnalysisSettings,
+    metrics: Sequence[str | EventMetric] = DEFAULT_METRICS,
+    every_days: float = 1.0,
+    post_days: float = DEFAULT_POST_DAYS,
+    pre_days: float = DEFAULT_PRE_DAYS,
+) -> MonitorResult:
+    """Replay a stored experiment look by look (see :mod:`graphkit.experiments.monitor`).
+
+    Look k sees the users assigned before ``first assignment + k·every_days`` and the
+    events recorded before then (post windows still growing are cut there), and runs
+    the fixed-horizon analysis of ``analysis``; the always-valid numbers are added.
+    Looks run until every post window has ended.
+
+    Raises
+    ------
+    ConfigError
+        If ``every_days`` is not positive or the experiment is not stored.
+    """
+    if not (np.isfinite(every_days) and every_days > 0):
+        raise ConfigError(f"every_days must be a positive number of days, got {every_days}")
+    parsed = [m if isinstance(m, EventMetric) else parse_event_metric(m) for m in metrics]
+    assignments = _experiment_assignments(settings, experiment)
+    start = assignments["assigned_at"].min()
+    end = assignments["assigned_at"].max() + pd.Timedelta(days=post_days)
+    events = _events_between(settings, start - pd.Timedelta(days=pre_days), end)
+    fixed = replace(analysis, sequential=False)
+    step = pd.Timedelta(days=every_days)
+    looks: list[tuple[str, ExperimentAnalysis]] = []
+    notes: list[str] = []
+    cutoff = start + step
+    while True:
+        seen = assignments[assignments["assigned_at"] < cutoff]
+        arms = seen["variant"].astype(str).unique()
+        if analysis.control in arms and len(arms) > 1:
+            derived = experiment_metrics(
+                seen, events[events["at"] < cutoff], parsed, post_days=post_days, pre_days=pre_days
+            )
+            try:
+                result = analyze_experiment(
+                    derived.table, derived.metrics, experiment=experiment, settings=fixed
+                )
+            except InsufficientData as exc:
+                notes.append(f"look at {cutoff.isoformat()}: {exc.message}")
+            else:
+                looks.append((cutoff.isoformat(), result))
+        if cutoff >= end:
+            break
+        cutoff = min(cutoff + step, end)
+    if not looks:
+        raise InsufficientData(
+            "no look had users in both arms", hint="check the experiment's assignments"
+        )
+    return replay(
+        looks,
+        tuning=analysis.sequential_tuning,
+        every_days=every_days,
+        experiment=experiment,
+        notes=notes,
+    )
+
+
 # ------------------------------------------------------------------------- analysis
 
 
@@ -414,36 +483,78 @@ def analyze(
     adjust_for: Sequence[str] = (),
     weights: Mapping[str, float] | None = None,
     srm_threshold: float | None = None,
+    settings: AnalysisSettings | None = None,
 ) -> ExperimentAnalysis:
-    """Analyse every metric × treatment of ``data`` (see :func:`analyze_experiment`);
-    ``srm_threshold`` None means the default, :data:`~graphkit.experiments.srm.SRM_THRESHOLD`."""
-    if adjust_for:
-        missing = [c for c in adjust_for if c not in data.table.columns]
+    """Analyse every metric × treatment of ``data`` (see :func:`analyze_experiment`).
+
+    ``settings`` (an :class:`~graphkit.experiments.settings.AnalysisSettings`, e.g. from
+    an experiment definition file) replaces the keyword options; without it they build
+    one. ``srm_threshold`` None means the default,
+    :data:`~graphkit.experiments.srm.SRM_THRESHOLD`."""
+    if settings is None:
+        settings = AnalysisSettings(
+            control=control,
+            treatments=None if treatments is None else tuple(treatments),
+            test=test,
+            count_model=count_model,
+            yates=yates,
+            correction=correction,
+            alpha=alpha,
+            bootstrap=bootstrap,
+            seed=seed,
+            adjust_for=tuple(adjust_for),
+            weights=weights,
+            srm_threshold=SRM_THRESHOLD if srm_threshold is None else srm_threshold,
+        )
+    if settings.adjust_for:
+        missing = [c for c in settings.adjust_for if c not in data.table.columns]
         if missing:
             raise ConfigError(
                 f"adjustment covariate(s) not available: {', '.join(missing)}",
-                hint="graph covariates come from the store's graph or --features FILE; "
-                "table covariates must be columns of --table",
+                hint="graph covariates come from the store's graph or a features table; "
+                "table covariates must be columns of the table",
             )
     result = analyze_experiment(
         data.table,
         data.metrics,
         variant_col=data.variant_col,
-        control=control,
-        treatments=treatments,
         experiment=data.experiment,
-        test=test,
-        count_model=count_model,
-        yates=yates,
-        correction=correction,
-        alpha=alpha,
-        bootstrap=bootstrap,
-        seed=seed,
-        adjust_for=adjust_for,
-        weights=weights,
-        srm_threshold=SRM_THRESHOLD if srm_threshold is None else srm_threshold,
+        settings=settings,
     )
     return replace(result, notes=(*data.notes, *result.notes))
+
+
+def resolve_analysis(plan: ExperimentPlan | None = None, **options: Any) -> AnalysisSettings:
+    """The analysis settings from a definition file and/or the caller's options.
+
+    ``options`` are :class:`AnalysisSettings` fields; None means "not given". Without a
+    plan they build the settings. With one, the plan decides and an option that
+    contradicts it is an error (the file is the single place the plan lives), so a
+    report and an analysis of the same file cannot disagree.
+
+    Raises
+    ------
+    ConfigError
+        If an option differs from the plan's value, or a value is invalid.
+    """
+    given = {key: value for key, value in options.items() if value is not None}
+    if plan is None:
+        return AnalysisSettings(**given)
+    chosen = plan.analysis
+    for key, value in given.items():
+        planned = getattr(chosen, key)
+        same = (
+            dict(planned) == dict(value)
+            if isinstance(planned, Mapping) and isinstance(value, Mapping)
+            else planned == (tuple(value) if isinstance(value, list) else value)
+        )
+        if not same:
+            raise ConfigError(
+                f"{key} is {planned!r} in {plan.source} but {value!r} was given",
+                hint="keep the experiment's plan in one place: change the definition file "
+                "or drop the option",
+            )
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -491,6 +602,9 @@ def segments(
         weights=weights,
         srm_threshold=srm_threshold,
     )
+    # A segment estimate is a Welch comparison of per-user values; a ratio metric's
+    # per-user numerator is not the metric, so ratios are not segmented.
+    ratios = [metric.label for metric in data.metrics if metric.kind == "ratio"]
     analyses = tuple(
         analyze_segments(
             data.table,
@@ -505,10 +619,14 @@ def segments(
             alpha=alpha,
         )
         for metric in data.metrics
+        if metric.kind != "ratio"
         for arm in split.treatments
         for name in by
     )
-    return SegmentReport(data.experiment, split.srm, analyses, (*data.notes, *split.notes))
+    notes = [*data.notes, *split.notes]
+    if ratios:
+        notes.append(f"ratio metric(s) {', '.join(ratios)} are not segmented")
+    return SegmentReport(data.experiment, split.srm, analyses, tuple(notes))
 
 
 # ------------------------------------------------------------------------- A/A
@@ -677,6 +795,53 @@ def users_to_assign(settings: Settings | None, users_file: str | Path | None) ->
         return store.user_ids()
 
 
+DEGREE_BUCKET = "degree_bucket"
+"""A stratum name that is not a users column: the user's degree decile in the graph."""
+
+
+def stratum_labels(
+    settings: Settings | None,
+    users_file: str | Path | None,
+    user_ids: Sequence[str],
+    columns: Sequence[str],
+    *,
+    spec: SubgraphSpec | None = None,
+) -> list[str]:
+    """One stratum label per user: the values of ``columns`` joined with ``|``.
+
+    Columns come from the users file (or the store's users table); ``degree_bucket``
+    is the user's degree decile in the stored graph.
+
+    Raises
+    ------
+    ConfigError
+        If a column is neither a users column nor ``degree_bucket``.
+    """
+    if not columns:
+        raise ConfigError("strata must name at least one column")
+    if users_file is not None:
+        table = read_user_table(users_file)
+    elif settings is not None:
+        with opened_store(settings) as store:
+            table = store.users_table()
+    else:
+        raise ConfigError("strata need a users file or a store holding users")
+    table = table.assign(user_id=table["user_id"].astype(str)).drop_duplicates("user_id")
+    table = table.set_index("user_id")
+    if DEGREE_BUCKET in columns:
+        if settings is None:
+            raise ConfigError(
+                f"{DEGREE_BUCKET} needs the stored graph", hint="assign the store's users"
+            )
+        degree = position_features(settings, spec).table.set_index("user_id")["degree"]
+        ranks = degree.rank(method="first", pct=True)
+        deciles = (ranks * 10).map(math.ceil).clip(1, 10)
+        table[DEGREE_BUCKET] = deciles.reindex(table.index).astype("Int64")
+    require_columns(table.reset_index(), list(columns), what="strata")
+    values = table.reindex([str(u) for u in user_ids])[list(columns)].astype(str)
+    return values.agg("|".join, axis=1).tolist()
+
+
 def assign_users(
     user_ids: Sequence[str],
     experiment: str,
@@ -685,11 +850,19 @@ def assign_users(
     weights: Sequence[float] | None = None,
     salt: str = "",
     assigned_at: datetime | pd.Timestamp,
+    strata: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """The rows of assignments.csv for ``user_ids`` (deterministic salted hashing)."""
+    """The rows of assignments.csv for ``user_ids`` (deterministic salted hashing;
+    balanced within each stratum when ``strata`` labels are given, see
+    :func:`~graphkit.experiments.assignment.assign_stratified`)."""
     if not experiment.strip():
         raise ConfigError("the experiment name is empty")
-    variant = assign(user_ids, experiment, salt=salt, variants=variants, weights=weights)
+    if strata is not None:
+        variant = assign_stratified(
+            user_ids, strata, experiment, salt=salt, variants=variants, weights=weights
+        )
+    else:
+        variant = assign(user_ids, experiment, salt=salt, variants=variants, weights=weights)
     stamp = pd.Timestamp(assigned_at)
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
     return pd.DataFrame(

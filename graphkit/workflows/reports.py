@@ -22,6 +22,7 @@ from graphkit.experiments.metrics import (
     DEFAULT_PRE_DAYS,
 )
 from graphkit.experiments.segmentation import FEATURE_OF
+from graphkit.experiments.settings import AnalysisSettings
 from graphkit.graph.pull import SubgraphSpec, pull_graph
 from graphkit.reports.document import Report
 from graphkit.reports.engagement_report import EngagementResults, engagement_document
@@ -100,9 +101,16 @@ def analyze_experiment_report(
     churn_days: float = DEFAULT_CHURN_DAYS,
     spec: SubgraphSpec | None = None,
     seed: int = 0,
+    analysis: AnalysisSettings | None = None,
 ) -> ExperimentResults:
     """Run the experiment workflows the report shows: ``analyze``, ``segments`` (degree
-    deciles and influencers) and ``survival_from_store`` (time to churn)."""
+    deciles and influencers) and ``survival_from_store`` (time to churn).
+
+    ``analysis`` (e.g. from an experiment definition file, with the planned weights)
+    replaces ``control``, ``correction`` and ``alpha``."""
+    if analysis is None:
+        analysis = AnalysisSettings(control=control, correction=correction, alpha=alpha, seed=seed)
+    control, alpha = analysis.control, analysis.alpha
     data = ab.experiment_from_store(
         settings,
         experiment,
@@ -113,8 +121,15 @@ def analyze_experiment_report(
         spec=spec,
         seed=seed,
     )
-    analysis = ab.analyze(data, control=control, correction=correction, alpha=alpha, seed=seed)
-    segments = ab.segments(data, by=REPORT_SEGMENTS, control=control, alpha=alpha)
+    result = ab.analyze(data, settings=analysis)
+    segments = ab.segments(
+        data,
+        by=REPORT_SEGMENTS,
+        control=control,
+        alpha=alpha,
+        weights=analysis.weights,
+        srm_threshold=analysis.srm_threshold,
+    )
     survival, note = None, None
     try:
         survival, _ = ab.survival_from_store(
@@ -122,7 +137,7 @@ def analyze_experiment_report(
         )
     except InsufficientData as exc:  # the rest of the report still stands
         note = exc.message
-    return ExperimentResults(data, analysis, segments, survival, churn_days, note)
+    return ExperimentResults(data, result, segments, survival, churn_days, note)
 
 
 def experiment_report(
@@ -138,6 +153,7 @@ def experiment_report(
     churn_days: float = DEFAULT_CHURN_DAYS,
     spec: SubgraphSpec | None = None,
     seed: int = 0,
+    analysis: AnalysisSettings | None = None,
 ) -> Report:
     """The A/B report of a stored experiment (see :mod:`graphkit.reports.experiment_report`).
 
@@ -159,20 +175,24 @@ def experiment_report(
         churn_days=churn_days,
         spec=spec,
         seed=seed,
+        analysis=analysis,
     )
+    chosen = results.analysis.settings
     parameters = {
         "experiment": experiment,
         "metrics": list(metrics),
-        "control": control,
+        "control": results.analysis.control,
         "post_days": post_days,
         "pre_days": pre_days,
-        "correction": correction,
-        "alpha": alpha,
+        "correction": chosen.correction if chosen else correction,
+        "alpha": results.analysis.alpha,
         "churn_days": churn_days,
         "segments": list(REPORT_SEGMENTS),
         "seed": seed,
         **spec_parameters(spec),
     }
+    if chosen is not None and analysis is not None:
+        parameters["analysis"] = chosen.to_dict()
     return experiment_document(results, parameters=parameters)
 
 

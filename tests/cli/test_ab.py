@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import shutil
 from pathlib import Path
 from typing import Any
@@ -202,8 +203,18 @@ def test_table_conversions_match_r_prop_test(reference, tmp_path: Path, flag, ke
     result = ok("ab", "analyze", "--table", str(table), *args)
     item = json.loads(result.stdout)["comparisons"][0]
     assert item["kind"] == "conversion"
+    # chi2 is R prop.test's X-squared (pooled); the verdict's p-value and CI come from one
+    # model, the unpooled z whose interval is R prop.test's conf.int (with Yates: both
+    # shifted by the continuity term 0.5·(1/n1 + 1/n2)), computed here by hand.
     assert item["chi2"] == pytest.approx(oracle[key]["chi2"], rel=RELATIVE)
-    assert item["p_value"] == pytest.approx(oracle[key]["p_value"], rel=RELATIVE)
+    (s1, s2), (n1, n2) = oracle["successes"], oracle["trials"]
+    p1, p2 = s1 / n1, s2 / n2
+    se = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+    cc = 0.5 * (1 / n1 + 1 / n2) if flag == "--yates" else 0.0
+    z = (abs(p2 - p1) - cc) / se
+    assert item["p_value"] == pytest.approx(math.erfc(z / math.sqrt(2)), rel=RELATIVE)
+    half = 1.959963984540054 * se + cc
+    assert item["diff_ci"] == pytest.approx([p2 - p1 - half, p2 - p1 + half], rel=RELATIVE)
 
 
 def test_table_with_covariate_and_bad_values(tmp_path: Path):
@@ -458,3 +469,176 @@ def test_analyze_is_identical_on_both_stores(store_kind, empty_store, dataset_di
         "--by", "community", "-f", "json",
     ).stdout  # fmt: skip
     assert survival.stdout == ok("ab", "survival", "onboarding", *local, "-f", "json").stdout
+
+
+# ------------------------------------------------------------------ plans, weights, monitor
+
+THREE_WAY_PLAN = """\
+experiment = "threeway"
+control = "control"
+alpha = 0.05
+mde = 0.05
+
+[weights]
+control = 50
+a = 25
+b = 25
+
+[windows]
+post_days = 14
+pre_days = 14
+
+[metrics]
+primary = ["sessions"]
+secondary = ["time_spent"]
+guardrail = ["events"]
+
+[guardrails]
+events = 0.2
+"""
+
+
+@pytest.fixture(scope="module")
+def three_way_store(tmp_path_factory) -> Path:
+    """A 50/25/25 split, simulated with the planned weights and loaded."""
+    folder = tmp_path_factory.mktemp("threeway") / "data"
+    network = simulate_network(1200, seed=4)
+    experiment = simulate_experiment(
+        network,
+        experiment="threeway",
+        seed=4,
+        variants=["control", "a", "b"],
+        weights=[50, 25, 25],
+        effects={"sessions": 0.2},
+    )
+    write_dataset(network, folder)
+    write_dataset(experiment, folder)
+    store = tmp_path_factory.mktemp("threeway") / "store"
+    ok("load", str(folder), "--store", str(store))
+    return store
+
+
+def report_summary(path: Path) -> list[str]:
+    report = json.loads(path.read_text())
+    (summary,) = [s for s in report["sections"] if s["title"] == "Summary"]
+    return summary["blocks"][0]["items"]
+
+
+def test_a_planned_50_25_25_split_is_reported_as_planned(three_way_store: Path, tmp_path: Path):
+    store = ["--store", str(three_way_store)]
+    plain = tmp_path / "plain.json"
+    ok("report", "experiment", "threeway", *store, "-m", "sessions", "--out", str(plain))
+    # without the plan, equal shares are expected and the correct split looks broken
+    assert report_summary(plain)[0].startswith("Sample ratio mismatch")
+    weighted = tmp_path / "weighted.json"
+    ok(
+        "report", "experiment", "threeway", *store, "-m", "sessions",
+        "--weights", "control=50,a=25,b=25", "--out", str(weighted),
+    )  # fmt: skip
+    assert report_summary(weighted)[0].startswith("The split is as planned")
+    plan = write_csv(tmp_path / "experiment.toml", THREE_WAY_PLAN)
+    planned = tmp_path / "planned.json"
+    ok("report", "experiment", "threeway", *store, "--config", str(plan), "--out", str(planned))
+    sentences = report_summary(planned)
+    assert sentences[0].startswith("The split is as planned")
+    assert any(s.startswith("sessions (primary, a vs control)") for s in sentences)
+    assert any("guardrail" in s for s in sentences)
+    # the analysis of the same file reports the same SRM p-value
+    analysis = json.loads(ok("ab", "analyze", "--config", str(plan), *store, "-f", "json").stdout)
+    report = json.loads(planned.read_text())
+    assert analysis["srm"]["p_value"] == pytest.approx(report["facts"]["srm_p_value"])
+    assert analysis["srm"]["flag"] is False
+    roles = {(c["metric"], c["treatment"]): c["verdict"]["role"] for c in analysis["comparisons"]}
+    assert roles[("events", "a")] == "guardrail" and roles[("sessions", "b")] == "primary"
+    assert analysis["settings"]["weights"] == {"control": 50.0, "a": 25.0, "b": 25.0}
+    # an option contradicting the file is refused, naming both
+    clash = run("ab", "analyze", "--config", str(plan), *store, "--alpha", "0.1")
+    assert clash.exit_code != 0 and "alpha is 0.05 in" in clash.stderr
+
+
+def test_a_bad_definition_file_names_its_line(tmp_path: Path):
+    plan = write_csv(tmp_path / "bad.toml", THREE_WAY_PLAN.replace("alpha = 0.05", "alpha = 2"))
+    result = run("ab", "analyze", "--config", str(plan), "--store", str(tmp_path / "none"))
+    assert result.exit_code == 2
+    assert "bad.toml, line 3, column 'alpha'" in result.stderr
+    typo = write_csv(
+        tmp_path / "typo.toml", THREE_WAY_PLAN.replace("post_days = 14", "post_dyas = 14")
+    )
+    result = run("ab", "analyze", "--config", str(typo), "--store", str(tmp_path / "none"))
+    assert "typo.toml, line 12, column 'windows.post_dyas'" in result.stderr
+    assert "unknown key" in result.stderr
+
+
+def test_monitor_replays_day_by_day(store: Path):
+    result = ok(
+        "ab", "monitor", "onboarding", "--store", str(store), "--every", "7d",
+        "-m", "sessions", "-f", "json",
+    )  # fmt: skip
+    data = json.loads(result.stdout)
+    looks = data["looks"]
+    assert [look["look"] for look in looks] == list(range(1, len(looks) + 1))
+    assert len(looks) >= 3
+    assert data["sequential_tuning"] == 5000
+    for look in looks:
+        if look["cs_low"] is not None:
+            # the confidence sequence always contains the fixed-horizon interval
+            assert look["cs_low"] <= look["ci_low"] and look["cs_high"] >= look["ci_high"]
+    valid = [look["always_valid_p"] for look in looks if look["always_valid_p"] is not None]
+    assert valid == sorted(valid, reverse=True)  # a running minimum
+    assert [look["n"] for look in looks] == sorted(look["n"] for look in looks)
+
+
+def test_analyze_sequential_mde_and_capping_flags(store: Path):
+    result = ok(
+        "ab", "analyze", "onboarding", "--store", str(store), "--sequential", "--mde", "0.1",
+        "--cap", "0.99", "--guardrail", "events=0.5", "-f", "json",
+    )  # fmt: skip
+    data = json.loads(result.stdout)
+    by_metric = {c["metric"]: c for c in data["comparisons"]}
+    for item in data["comparisons"]:
+        verdict = item["verdict"]
+        assert verdict["sequential"]["tuning"] == 5000
+        assert verdict["p_value"] == pytest.approx(verdict["sequential"]["p_value"])
+        assert verdict["target_mde"] == 0.1 and 0 <= verdict["power_at_target"] <= 1
+        assert item["capped_at"] is not None
+    assert by_metric["events"]["verdict"]["role"] == "guardrail"
+    assert by_metric["events"]["verdict"]["guardrail"]["margin"] == 0.5
+    assert data["guardrails"] is not None
+
+
+def test_assign_with_strata_balances_each_stratum(tmp_path: Path, store: Path):
+    lines = "".join(
+        f"u{i},{['US', 'DE', 'FR'][i % 3]},{['ios', 'android'][i % 2]}\n" for i in range(120)
+    )
+    users = write_csv(tmp_path / "users.csv", "user_id,country,os\n" + lines)
+    args = ["ab", "assign", "exp", "--users", str(users), "--assigned-at", "2026-01-01"]
+    result = ok(*args, "--strata", "country,os", "--out", "-")
+    rows = pd.read_csv(io.StringIO(result.stdout)).merge(pd.read_csv(users), on="user_id")
+    counts = rows.groupby(["country", "os"])["variant"].value_counts().unstack()
+    assert (counts["control"] == counts["treatment"]).all()  # 20 per stratum: 10 and 10
+    assert ok(*args, "--strata", "country,os", "--out", "-").stdout == result.stdout
+    missing = run(*args, "--strata", "city", "--out", "-")
+    assert missing.exit_code == 2 and "city" in missing.stderr
+    by_degree = ok(
+        "ab", "assign", "exp", "--store", str(store), "--strata", "degree_bucket",
+        "--assigned-at", "2026-01-01", "--out", "-",
+    )  # fmt: skip
+    assert len(pd.read_csv(io.StringIO(by_degree.stdout))) == 400
+
+
+def test_ratio_metric_from_events(store: Path):
+    args = ["ab", "analyze", "onboarding", "--store", str(store), "-f", "json"]
+    ratio = json.loads(ok(*args, "-m", "vps=ratio:view/session").stdout)["comparisons"][0]
+    counts = json.loads(ok(*args, "-m", "views=count:view", "-m", "visits=count:session").stdout)[
+        "comparisons"
+    ]
+    views, visits = counts
+    assert ratio["metric"] == "vps" and ratio["kind"] == "ratio"
+    assert ratio["test"] == "ratio z-test (delta method)"
+    # Σ views / Σ sessions per arm = the ratio of the two per-user means (same users)
+    for arm in ("control", "treatment"):
+        expected = views[f"mean_{arm}"] / visits[f"mean_{arm}"]
+        assert ratio[f"mean_{arm}"] == pytest.approx(expected)
+    excludes = ratio["diff_ci"][0] > 0 or ratio["diff_ci"][1] < 0
+    assert excludes == (ratio["p_value"] < 0.05)
+    assert ratio["cuped"] is None and ratio["verdict"]["adjustment"] == "none"

@@ -203,13 +203,18 @@ def test_simulate_an_experiment_then_load_and_analyze(tmp_path: Path):
         "sessions=0.3",
     )
     assert result.exit_code == 0, result.output
-    assert "true effects (ground truth)" in result.stderr
+    assert "true effects (ground truth" in result.stderr
     assert {p.name for p in folder.iterdir()} == {
         "users.csv",
         "interactions.csv",
         "events.csv",
         "assignments.csv",
+        "truth",
     }
+    truth = pd.read_csv(folder / "truth" / "experiment_feed.csv")
+    assert truth.loc[truth["metric"] == "sessions", "lift"].tolist() == [0.3]
+    params = json.loads((folder / "truth" / "experiment_feed.json").read_text())
+    assert params["seed"] == 2 and params["salt"] == "seed-2"
     loaded = run("load", str(folder), "--store", str(store))
     assert loaded.exit_code == 0, loaded.output
     assert "events" in loaded.stderr and "assignments" in loaded.stderr

@@ -95,9 +95,12 @@ def test_json_contract_and_conventions(experiment):
     # the count model's relative CI is the rate-ratio CI minus one
     assert sessions["rel_ci"] == pytest.approx([x - 1 for x in sessions["rate_ratio_ci"]])
     assert sessions["rate_ratio"] == pytest.approx(1 + sessions["rel_diff"])
-    assert converted["test"] == "two-proportion z-test (pooled)"
+    assert converted["test"] == "two-proportion z-test (unpooled)"
     assert converted["effect_size_name"] == "cohens_h"
-    assert converted["chi2"] == pytest.approx(converted["statistic"] ** 2)
+    # one model per row: the CI excludes zero exactly when p < alpha
+    for item in data["comparisons"]:
+        excludes = item["diff_ci"][0] > 0 or item["diff_ci"][1] < 0
+        assert excludes == (item["p_value"] < data["alpha"])
 
 
 def test_p_values_are_holm_adjusted_across_all_comparisons(experiment):
@@ -137,7 +140,8 @@ def test_other_tests_on_request(experiment):
     minutes, sessions, converted = result.comparisons
     assert minutes.test == "Mann–Whitney U test"
     assert sessions.test == "Poisson regression"
-    assert converted.test == "chi-square test with Yates' continuity correction"
+    assert converted.test == "two-proportion z-test (unpooled, continuity-corrected)"
+    assert minutes.diff_ci is None  # a rank test has no interval of the mean difference
     assert minutes.bootstrap_ci is not None
     assert minutes.bootstrap_ci[0] < minutes.diff < minutes.bootstrap_ci[1]
     again = analyze_experiment(experiment, METRICS, bootstrap=300, seed=3)
@@ -272,7 +276,7 @@ def test_table_metric_kinds():
     assert parse_table_metric("c", frame).kind == "conversion"
     assert parse_table_metric("a:count", frame).kind == "count"
     with pytest.raises(ConfigError, match="unknown metric kind"):
-        parse_table_metric("a:ratio", frame)
+        parse_table_metric("a:median", frame)
 
 
 # ------------------------------------------------------------------ properties

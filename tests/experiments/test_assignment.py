@@ -8,13 +8,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graphkit.errors import ConfigError
-from graphkit.experiments.assignment import assign, assign_variant, hash_to_unit
+from graphkit.experiments.assignment import (
+    assign,
+    assign_stratified,
+    assign_variant,
+    hash_to_unit,
+)
 from graphkit.experiments.proportions import chi_square_independence
 
 REPO = Path(__file__).resolve().parents[2]
@@ -105,3 +111,48 @@ def test_shares_match_the_weights(weights, salt):
         expected = weight / sum(weights)
         stderr = math.sqrt(expected * (1 - expected) / len(USERS))
         assert abs(shares.get(variant, 0.0) - expected) < 5 * stderr
+
+
+# ------------------------------------------------------------------ stratified
+
+
+def test_stratified_split_is_balanced_in_every_stratum_and_reproducible():
+    rng = np.random.default_rng(0)
+    ids = [f"user{i}" for i in range(3000)]
+    countries = rng.choice(["DE", "FR", "US"], 3000)
+    systems = rng.choice(["ios", "android"], 3000)
+    strata = [f"{c}|{o}" for c, o in zip(countries, systems, strict=True)]
+    split = assign_stratified(ids, strata, "exp", salt="s", weights=[50, 25, 25],
+                              variants=["control", "a", "b"])  # fmt: skip
+    table = pd.DataFrame({"stratum": strata, "variant": split.to_numpy()})
+    for _, group in table.groupby("stratum"):
+        counts = group["variant"].value_counts()
+        n = len(group)
+        planned = {"control": n / 2, "a": n / 4, "b": n / 4}
+        for arm, expected in planned.items():
+            assert abs(counts.get(arm, 0) - expected) <= 1  # exact up to rounding
+    again = assign_stratified(ids, strata, "exp", salt="s", weights=[50, 25, 25],
+                              variants=["control", "a", "b"])  # fmt: skip
+    assert again.tolist() == split.tolist()
+    # input order does not matter: the hash order decides within a stratum
+    shuffled = rng.permutation(3000)
+    reordered = assign_stratified([ids[i] for i in shuffled], [strata[i] for i in shuffled],
+                                  "exp", salt="s", weights=[50, 25, 25],
+                                  variants=["control", "a", "b"])  # fmt: skip
+    assert reordered.loc[ids].tolist() == split.tolist()
+    # another salt reshuffles
+    other = assign_stratified(ids, strata, "exp", salt="t", weights=[50, 25, 25],
+                              variants=["control", "a", "b"])  # fmt: skip
+    assert (other.to_numpy() != split.to_numpy()).mean() > 0.3
+
+
+def test_stratified_split_is_closer_to_plan_than_the_plain_hash():
+    ids = [f"u{i}" for i in range(400)]
+    strata = [f"s{i % 40}" for i in range(400)]  # 40 small strata of 10
+    plain = pd.DataFrame({"s": strata, "v": assign(ids, "exp").to_numpy()})
+    balanced = pd.DataFrame({"s": strata, "v": assign_stratified(ids, strata, "exp").to_numpy()})
+
+    def worst(frame):
+        return max(abs((g["v"] == "control").sum() - len(g) / 2) for _, g in frame.groupby("s"))
+
+    assert worst(balanced) == 0 < worst(plain)

@@ -7,6 +7,7 @@ of an effect planted for well-connected users through the whole store pipeline.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,12 @@ from graphkit.errors import ConfigError
 from graphkit.experiments.analysis import analyze_experiment
 from graphkit.experiments.assignment import assign
 from graphkit.experiments.metrics import experiment_metrics
-from graphkit.experiments.simulation import SIMULATED_METRICS, simulate_experiment
+from graphkit.experiments.simulation import (
+    SIMULATED_METRICS,
+    default_salt,
+    simulate_experiment,
+    write_truth,
+)
 from graphkit.simulate import simulate_network, write_dataset
 from graphkit.store.local_store import LocalStore
 from graphkit.workflows import experiments as workflow
@@ -46,6 +52,27 @@ def test_split_is_the_salted_hash(network):
     expected = assign(result.assignments["user_id"], "exp1", salt="s", weights=[1, 3])
     assert result.assignments["variant"].tolist() == expected.tolist()
     assert (result.assignments["experiment"] == "exp1").all()
+
+
+def test_a_new_seed_draws_a_new_split_unless_the_salt_is_given(network, tmp_path: Path):
+    first = simulate_experiment(network, seed=5).assignments.set_index("user_id")["variant"]
+    second = simulate_experiment(network, seed=6).assignments.set_index("user_id")["variant"]
+    shared = first.index.intersection(second.index)
+    same = (first[shared] == second[shared]).mean()
+    # two independent 50/50 splits agree on about half the users (binomial sd ≈ 2%)
+    assert 0.4 < same < 0.6
+    fixed = [simulate_experiment(network, seed=seed, salt="keep").assignments for seed in (5, 6)]
+    kept = [f.set_index("user_id")["variant"] for f in fixed]
+    both = kept[0].index.intersection(kept[1].index)
+    assert (kept[0][both] == kept[1][both]).all()
+    # the truth is saved beside the dataset
+    result = simulate_experiment(network, experiment="feed", seed=5, effects={"sessions": 0.1})
+    paths = write_truth(result, tmp_path)
+    assert [p.name for p in paths] == [
+        "experiment_feed.csv", "experiment_feed_users.csv", "experiment_feed.json"
+    ]  # fmt: skip
+    pd.testing.assert_frame_equal(pd.read_csv(paths[0]), result.truth, check_dtype=False)
+    assert json.loads(paths[2].read_text())["salt"] == default_salt(5)
 
 
 def test_files_pass_the_dataset_validation(network, tmp_path: Path):

@@ -69,8 +69,14 @@ def test_metrics_table_carries_every_comparison_with_its_ci(data: dict, expected
         assert row["diff"] == pytest.approx(item.diff, **APPROX)
         assert [row["ci_low"], row["ci_high"]] == pytest.approx(list(item.diff_ci), **APPROX)
         assert row["p_adjusted"] == pytest.approx(item.p_adjusted, **APPROX)
-        assert row["significant"] is (item.p_adjusted < analysis.alpha)
-    assert data["facts"]["significant"] == sum(r["significant"] for r in table)
+    verdicts = rows(data, "verdicts")
+    for row, item in zip(verdicts, analysis.comparisons, strict=True):
+        assert row["significant"] is item.verdict.significant
+        assert row["significant"] is (item.verdict.p_adjusted < analysis.alpha)
+        assert [row["ci_low"], row["ci_high"]] == pytest.approx(list(item.verdict.ci), **APPROX)
+        # one model: the verdict's interval excludes zero exactly when its p < alpha
+        assert (row["ci_low"] > 0 or row["ci_high"] < 0) is (row["p_value"] < analysis.alpha)
+    assert data["facts"]["significant"] == sum(r["significant"] for r in verdicts)
 
 
 def test_cuped_table_matches_the_workflow(data: dict, expected: dict):
@@ -111,6 +117,7 @@ def test_every_figure_is_there(experiment_doc: Report, expected: dict):
     assert {f.name for f in experiment_doc.figures()} == {
         *(f"distribution_{slug(m)}" for m in metrics),
         "cuped",
+        "lift",
         *(f"segments_{slug(m)}" for m in metrics),
         "survival",
     }
@@ -122,13 +129,18 @@ def test_summary_is_computed_from_the_numbers(experiment_doc: Report, expected: 
     assert isinstance(bullets, Bullets)
     text = list(bullets.items)
     assert ("as planned" in text[0]) is not analysis.srm.flag
-    moved = sum(c.p_adjusted < analysis.alpha for c in analysis.comparisons)
+    moved = sum(c.verdict.significant for c in analysis.comparisons)
     assert text[1].startswith(f"{moved} of {len(analysis.comparisons)} metric comparisons")
     for item in analysis.comparisons:
-        (sentence,) = [s for s in text if s.startswith(f"{item.metric}:")]
-        verdict = "not significant" if item.p_adjusted >= analysis.alpha else "significant"
-        assert f"; {verdict} after {analysis.correction} correction" in sentence
-        assert f"{100 * item.rel_diff:+.1f}%" in sentence
+        (sentence,) = [s for s in text if s.startswith(f"{item.metric} (")]
+        verdict = item.verdict
+        words = "significant" if verdict.significant else "not significant"
+        assert f"; {words} after {analysis.correction} correction" in sentence
+        assert f"{100 * verdict.relative:+.1f}%" in sentence
+        # CUPED is on and the experiment has a pre-period: the verdict says it used it
+        assert verdict.adjustment == "CUPED" and "CUPED-adjusted" in sentence
+        if not verdict.significant:
+            assert "detects ±" in sentence and "80% power" in sentence
     assert any(s.startswith("By degree decile:") for s in text)
     assert any(s.startswith("By influencer status:") for s in text)
     assert f"log-rank p = {expected['survival'].p_value:.3g}" in text[-1]
