@@ -329,6 +329,70 @@ def _normal(
     return se, ci, p, notes
 
 
+def _inside(values: FloatArray, trim: float) -> npt.NDArray[np.bool_]:
+    """Probabilities inside (trim, 1 − trim); with trim 0, every positive one."""
+    return (values > trim) & ((values < 1 - trim) if trim > 0 else (values <= 1))
+
+
+def _contrast(
+    codes: npt.NDArray[np.int8],
+    y: FloatArray,
+    probs: ExposureProbabilities,
+    measured: npt.NDArray[np.bool_],
+    k: int,
+    m: int,
+    trim: float,
+    alpha: float,
+) -> list[Effect]:
+    """Hájek and HT estimates of condition k minus condition m.
+
+    The population of a contrast is fixed by the design, not by the draw: the measured
+    users whose probabilities of *both* conditions are inside ``(trim, 1 − trim)``. Its
+    size N is the HT denominator, so the HT effect is unbiased for the average effect
+    over those users."""
+    names = probs.conditions
+    pi = probs.individual
+    label = f"{names[k]} - {names[m]}"
+    member = measured & _inside(pi[:, k], trim) & _inside(pi[:, m], trim)
+    size = int(member.sum())
+    population = _Population(np.where(member, codes, -1).astype(np.int8), pi)
+    in_k, in_m = population.codes == k, population.codes == m
+    empty = [names[c] for c, where in ((k, in_k), (m, in_m)) if not where.any()]
+    if size == 0:
+        note = (f"no user can be in both {names[k]} and {names[m]}",)
+        return [
+            Effect(label, names[k], names[m], e, None, None, None, None, note) for e in ESTIMATORS
+        ]
+    totals = [float(np.sum(y[w] / pi[w, c])) for c, w in ((k, in_k), (m, in_m))]
+    weights = [float(np.sum(1 / pi[w, c])) for c, w in ((k, in_k), (m, in_m))]
+    means = [t / w if w > 0 else 0.0 for t, w in zip(totals, weights, strict=True)]
+    fitted = np.where(in_k, means[0], np.where(in_m, means[1], 0.0))
+    residual = np.where(in_k | in_m, y - fitted, 0.0)
+    values = np.where(in_k | in_m, y, 0.0)
+    sums_ht, sums_hajek = _pair_sums(probs, population, [values, residual])
+    effects = []
+    for estimator, sums in (("hajek", sums_hajek), ("ht", sums_ht)):
+        notes: tuple[str, ...] = (f"{size} users can be in both conditions",)
+        if empty and estimator == "hajek":
+            notes = (*notes, f"no user is in {', '.join(empty)}")
+            effects.append(
+                Effect(label, names[k], names[m], estimator, None, None, None, None, notes)
+            )
+            continue
+        var_k = sums[(k, k)][0] + sums[(k, k)][1]
+        var_m = sums[(m, m)][0] + sums[(m, m)][1]
+        cov = sums[(k, m)][0] - sums[(k, m)][1]
+        variance = (var_k + var_m - 2 * cov) / size**2
+        hajek = means[0] - means[1]
+        estimate = hajek if estimator == "hajek" else (totals[0] - totals[1]) / size
+        se, ci, p, extra = _normal(estimate, variance, alpha)
+        notes = (*notes, *extra)
+        if empty:  # HT still estimates: an empty condition's total is 0
+            notes = (*notes, f"no user is in {', '.join(empty)}")
+        effects.append(Effect(label, names[k], names[m], estimator, estimate, se, ci, p, notes))
+    return effects
+
+
 def estimate_effects(
     codes: npt.ArrayLike,
     outcome: npt.ArrayLike,
@@ -354,7 +418,9 @@ def estimate_effects(
         Own arm per user, for the naive difference in means beside the estimates.
     trim : float
         Users whose probability of their observed condition is outside
-        ``(trim, 1 − trim)`` are left out (0 keeps every user with a positive one).
+        ``(trim, 1 − trim)`` are left out of the condition table (``trimmed`` counts
+        them); each contrast keeps the users whose probabilities of both its conditions
+        are inside (0 keeps every user with positive ones).
     alpha : float
         CIs are ``1 − alpha``.
     include : array of bool, optional
@@ -395,83 +461,36 @@ def estimate_effects(
     pi = probs.individual
     observed = pi[np.arange(n), codes_arr]
     measured = np.ones(n, dtype=bool) if include is None else np.asarray(include, dtype=bool)
-    low_ok = observed > trim
-    high_ok = observed < 1 - trim if trim > 0 else observed <= 1
-    keep = measured & low_ok & high_ok
+    keep = measured & _inside(observed, trim)
     trimmed = int(np.sum(measured & ~keep))
     if not keep.any():
         raise InsufficientData(
             "no user is left after trimming by exposure probability",
             hint="lower trim, or use a design in which more users can reach each condition",
         )
-    population = _Population(np.where(keep, codes_arr, -1).astype(np.int8), pi)
-    n_kept = int(keep.sum())
     names = probs.conditions
     index = {name: k for k, name in enumerate(names)}
-
-    totals, weights, means = [], [], []
     summaries = []
     for k, name in enumerate(names):
-        in_k = population.codes == k
+        in_k = keep & (codes_arr == k)
         total = float(np.sum(y[in_k] / pi[in_k, k]))
         weight = float(np.sum(1 / pi[in_k, k]))
-        mean = total / weight if weight > 0 else None
-        totals.append(total)
-        weights.append(weight)
-        means.append(mean)
         summaries.append(
             ConditionSummary(
                 condition=name,
                 n=int(in_k.sum()),
-                mean_hajek=mean,
+                mean_hajek=total / weight if weight > 0 else None,
                 total_ht=total if in_k.any() else None,
                 mean_observed=float(y[in_k].mean()) if in_k.any() else None,
             )
         )
-    fitted = np.array(
-        [means[c] if c >= 0 and means[c] is not None else 0.0 for c in population.codes]
-    )
-    residual = np.where(keep, y - fitted, 0.0)
-    sums_ht, sums_hajek = _pair_sums(probs, population, [y, residual])
-
     effects: list[Effect] = []
     for condition, reference in contrasts:
-        k, m = index[condition], index[reference]
-        label = f"{condition} - {reference}"
-        empty = [name for name, c in ((condition, k), (reference, m)) if summaries[c].n == 0]
-        for estimator, sums in (("hajek", sums_hajek), ("ht", sums_ht)):
-            if empty and estimator == "hajek":
-                effects.append(
-                    Effect(
-                        label,
-                        condition,
-                        reference,
-                        estimator,
-                        None,
-                        None,
-                        None,
-                        None,
-                        (f"no user is in {', '.join(empty)}",),
-                    )
-                )
-                continue
-            var_k = sums[(k, k)][0] + sums[(k, k)][1]
-            var_l = sums[(m, m)][0] + sums[(m, m)][1]
-            cov = sums[(k, m)][0] - sums[(k, m)][1]
-            variance = (var_k + var_l - 2 * cov) / n_kept**2
-            if estimator == "hajek":
-                mean_k, mean_l = means[k], means[m]
-                assert mean_k is not None and mean_l is not None
-                estimate = mean_k - mean_l
-            else:
-                estimate = (totals[k] - totals[m]) / n_kept
-            se, ci, p, notes = _normal(estimate, variance, alpha)
-            if empty:  # HT still estimates: an empty condition's total is 0
-                notes = (*notes, f"no user is in {', '.join(empty)}")
-            effects.append(
-                Effect(label, condition, reference, estimator, estimate, se, ci, p, notes)
+        effects.extend(
+            _contrast(
+                codes_arr, y, probs, measured, index[condition], index[reference], trim, alpha
             )
-
+        )
     naive = None
     if treated is not None:
         naive = naive_difference(y[measured], np.asarray(treated, dtype=bool)[measured], alpha)
@@ -485,7 +504,7 @@ def estimate_effects(
         conditions=tuple(summaries),
         effects=tuple(effects),
         naive=naive,
-        n_users=n_kept,
+        n_users=int(keep.sum()),
         trimmed=trimmed,
         trim=trim,
         alpha=alpha,

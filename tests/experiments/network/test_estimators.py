@@ -170,12 +170,10 @@ def test_ht_is_unbiased_and_its_variance_conservative(design: Randomization) -> 
         weights.append(weight)
     w = np.array(weights)
     est = np.array(estimates)
-    # HT estimates the total over the users who can be in a condition (the isolate can
-    # never be in ind1): Σ_{π_i(k) > 0} Y_i(k).
-    truth = (
-        float(np.sum(reachable[:, 2] * (base + effect_of[2])))
-        - float(np.sum(reachable[:, 3] * (base + effect_of[3])))
-    ) / N
+    # The contrast's population: users who can be in both conditions (not the isolate,
+    # who is never in ind1); each of them gains exactly effect_of[2] - effect_of[3].
+    assert reachable[:, 2].sum() == N - 1
+    truth = effect_of[2] - effect_of[3]
     assert np.sum(w * est) == pytest.approx(truth, abs=1e-12)
     true_variance = float(np.sum(w * (est - truth) ** 2))
     assert float(np.sum(w * np.array(variances))) >= true_variance - 1e-12
