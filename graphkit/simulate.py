@@ -43,7 +43,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -1341,6 +1341,8 @@ class SimulatedSpillover:
     truth: pd.DataFrame
     per_user: pd.DataFrame
     design: str
+    plan: Any
+    """The :class:`~graphkit.experiments.network.design.NetworkDesign` behind the split."""
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {"assignments": self.assignments, "events": self.events}
@@ -1471,4 +1473,4 @@ def simulate_spillover(
             "expected": expected,
         }
     )
-    return SimulatedSpillover(assignments, events, truth, per_user, design)
+    return SimulatedSpillover(assignments, events, truth, per_user, design, planned)

@@ -1209,3 +1209,8 @@ def survival_command(
         _print_tables([render_table(frame, f"Survival ({time_label})", caption)], out)
     if plot is not None:
         _save(_plots().survival_curves(result, time_label=time_label), plot)
+
+
+from graphkit.cli import ab_network  # noqa: E402  (design, spillover: their own module)
+
+ab_network.register(app)
