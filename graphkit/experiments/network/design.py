@@ -125,6 +125,39 @@ def design_effect(cluster_size: float, icc: float) -> float:
     return 1.0 + (cluster_size - 1.0) * icc
 
 
+def cluster_design_effect(cluster_size: float | None, icc: float | None) -> float:
+    """DEFF of ``ab power --cluster-size M --icc R``: 1 when no cluster size is given.
+
+    Examples
+    --------
+    >>> cluster_design_effect(None, None), cluster_design_effect(21, 0.02)
+    (1.0, 1.4)
+    """
+    if cluster_size is None:
+        if icc is not None:
+            raise ConfigError("icc needs cluster_size", hint="give --cluster-size M with --icc")
+        return 1.0
+    if icc is None:
+        raise ConfigError("cluster_size needs icc", hint="give --icc R with --cluster-size")
+    return design_effect(cluster_size, icc)
+
+
+def with_design_effect(result: Any, deff: float) -> Any:
+    """A power result for cluster randomization: users per arm multiplied by ``deff``.
+
+    ``result`` was planned with ``n / deff`` users (when n was given) or solved for the
+    users an individually randomized test needs; either way the clustered design needs
+    ``deff`` times as many (Donner & Klar 2000).
+    """
+    import dataclasses
+
+    if deff == 1.0:
+        return result
+    n = result.n_per_group * deff
+    note = f"users per arm multiplied by the design effect {deff:.4g} (cluster randomization)"
+    return dataclasses.replace(result, n_per_group=n, notes=(*result.notes, note))
+
+
 # ----------------------------------------------------------------------- clusters
 
 
