@@ -198,7 +198,7 @@ class SpilloverReport:
     estimate: SpilloverEstimate
     exposures: pd.DataFrame
     """One row per user: ``user_id, variant, treated, degree, treated_neighbours,
-    condition, probability`` (of the observed condition)."""
+    condition, probability`` (of the observed condition), ``outcome``."""
     notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -336,6 +336,7 @@ def estimate_spillover(
         include=include,
     )
     table = _exposure_table(exposure, frame["variant"].astype(str).to_numpy(), probs)
+    table["outcome"] = frame[metric].to_numpy(dtype=float)
     return SpilloverReport(
         experiment=experiment,
         metric=metric,
