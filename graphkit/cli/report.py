@@ -124,6 +124,12 @@ def experiment_command(
         float, typer.Option("--churn-days", help="Days without any event that count as churn.")
     ] = DEFAULT_CHURN_DAYS,
     seed: Annotated[int, typer.Option(help="Seed of Louvain (communities, influencers).")] = 0,
+    network: Annotated[
+        bool, typer.Option("--network-effects", help="Add spillover estimates (ab spillover).")
+    ] = False,
+    design_file: Annotated[
+        Path | None, typer.Option("--design-file", help="--network-effects: the ab design record.")
+    ] = None,
 ) -> None:
     """The A/B report: SRM, metrics with CIs, CUPED, graph segments, survival, summary.
 
@@ -132,6 +138,13 @@ def experiment_command(
     Survival: Kaplan–Meier time to churn per arm and the log-rank test.
     """
     check_outputs(out)
+    from graphkit.workflows.network_experiments import network_effects
+
+    effects = (
+        network_effects(settings, name, metric or DEFAULT_METRICS, design_file=design_file)
+        if network
+        else None
+    )
     report = report_workflows.experiment_report(
         settings,
         name,
@@ -144,6 +157,7 @@ def experiment_command(
         churn_days=churn_days,
         spec=spec,
         seed=seed,
+        network=effects,
     )
     deliver(report, out)
 

@@ -33,6 +33,7 @@ import pandas as pd
 
 from graphkit.reports import experiment_plots
 from graphkit.reports.document import Bullets, Fact, Figure, Paragraph, Report, Section, Table
+from graphkit.reports.network_effects import NetworkEffects, network_effects_section
 
 if TYPE_CHECKING:  # only read: importing lifelines is slow
     from graphkit.experiments.analysis import Comparison, ExperimentAnalysis
@@ -61,6 +62,8 @@ class ExperimentResults:
     survival: SurvivalComparison | None
     churn_days: float
     survival_note: str | None = None
+    network: NetworkEffects | None = None
+    """Spillover results for the "Network effects" section (None: no section)."""
 
 
 # ------------------------------------------------------------------------------ words
@@ -501,6 +504,8 @@ def experiment_document(
         ),
         survival_section(results),
     ]
+    if results.network is not None:
+        sections.append(network_effects_section(results.network))
     notes = [*analysis.notes, *results.segments.notes]
     notes += [f"{c.metric} ({c.treatment}): {n}" for c in analysis.comparisons for n in c.notes]
     if notes:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -44,6 +44,9 @@ from graphkit.experiments.network.randomization import DESIGNS, Randomization
 from graphkit.graph.pull import SubgraphSpec, pull_graph
 from graphkit.store.base import EdgeFilter, GraphStore
 from graphkit.workflows.network import opened_store
+
+if TYPE_CHECKING:
+    from graphkit.reports.network_effects import NetworkEffects
 
 DESIGN_SUFFIX = ".design.json"
 
@@ -519,3 +522,34 @@ def write_spillover_simulation(
         f"true effects on sessions per user (ground truth in {truth_dir / SPILLOVER_TRUTH_FILE}):",
         result.truth[["quantity", "effect", "relative"]].to_string(index=False),
     ]
+
+
+def network_effects(
+    settings: Settings,
+    experiment: str,
+    metrics: Sequence[str],
+    spillover: SpilloverSettings | None = None,
+    *,
+    post_days: float | None = None,
+    design_file: str | Path | None = None,
+) -> NetworkEffects:
+    """Spillover of every metric of a stored experiment, for the experiment report's
+    "Network effects" section (``experiment_report(..., network=...)``)."""
+    from graphkit.reports.network_effects import NetworkEffects
+
+    spillover = spillover or SpilloverSettings()
+    reports = [
+        spillover_from_store(
+            settings, experiment, metric, spillover, post_days=post_days, design_file=design_file
+        )
+        for metric in metrics
+    ]
+    record = read_design(design_file) if design_file else None
+    return NetworkEffects(
+        estimates={r.metric: r.estimate for r in reports},
+        exposure=spillover.mapping.name,
+        direction=spillover.direction,
+        design=reports[0].design if reports else {"kind": "complete"},
+        diagnostics=record.get("diagnostics") if record else None,
+        notes=tuple(n for r in reports for n in r.notes),
+    )

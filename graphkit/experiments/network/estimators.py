@@ -201,10 +201,30 @@ class _Population:
     """n × K individual probabilities."""
 
 
+def _joint_given_observed(
+    probs: ExposureProbabilities,
+    codes: npt.NDArray[np.int8],
+    m: int,
+    cache: dict[int, FloatArray] | None,
+) -> FloatArray:
+    """``π_ij(k_i, m)`` for every stored pair, k_i the row user's observed condition.
+
+    Users left out of a population have code −1, but their stored value is the same
+    for every population, so the cache (one array per m) serves every contrast."""
+    if cache is not None and m in cache:
+        return cache[m]
+    observed = np.maximum(codes, 0).astype(np.int8)
+    joint = probs.pair_joint(observed[probs.rows], m)
+    if cache is not None:
+        cache[m] = joint
+    return joint
+
+
 def _pair_sums(
     probs: ExposureProbabilities,
     population: _Population,
     values: list[FloatArray],
+    cache: dict[int, FloatArray] | None = None,
 ) -> list[dict[tuple[int, int], tuple[float, float]]]:
     """For every pair of conditions (k, m): (positive-probability sum, zero-probability
     sum) of the variance formulas, once per vector of ``values`` (Y or residuals)."""
@@ -219,7 +239,8 @@ def _pair_sums(
     zero_partners = np.zeros((k_count, codes.size))
     pos: list[dict[tuple[int, int], float]] = [{} for _ in values]
     for m in range(k_count):
-        joint = probs.pair_joint(first, m)
+        joint = _joint_given_observed(probs, codes, m, cache)
+        joint = np.where(first >= 0, joint, 0.0)
         in_l = codes[cols] == m
         counted = (first >= 0) & (joint <= 0) & (pi[cols, m] > 0)
         zero_partners[m] = np.bincount(rows[counted], minlength=codes.size)
@@ -343,6 +364,7 @@ def _contrast(
     m: int,
     trim: float,
     alpha: float,
+    cache: dict[int, FloatArray],
 ) -> list[Effect]:
     """Hájek and HT estimates of condition k minus condition m.
 
@@ -369,7 +391,7 @@ def _contrast(
     fitted = np.where(in_k, means[0], np.where(in_m, means[1], 0.0))
     residual = np.where(in_k | in_m, y - fitted, 0.0)
     values = np.where(in_k | in_m, y, 0.0)
-    sums_ht, sums_hajek = _pair_sums(probs, population, [values, residual])
+    sums_ht, sums_hajek = _pair_sums(probs, population, [values, residual], cache)
     effects = []
     for estimator, sums in (("hajek", sums_hajek), ("ht", sums_ht)):
         notes: tuple[str, ...] = (f"{size} users can be in both conditions",)
@@ -485,10 +507,19 @@ def estimate_effects(
             )
         )
     effects: list[Effect] = []
+    cache: dict[int, FloatArray] = {}  # joint probabilities, shared by the contrasts
     for condition, reference in contrasts:
         effects.extend(
             _contrast(
-                codes_arr, y, probs, measured, index[condition], index[reference], trim, alpha
+                codes_arr,
+                y,
+                probs,
+                measured,
+                index[condition],
+                index[reference],
+                trim,
+                alpha,
+                cache,
             )
         )
     naive = None

@@ -97,8 +97,8 @@ class ExposureProbabilities:
 
     conditions: tuple[str, ...]
     individual: FloatArray
-    rows: IntArray
-    cols: IntArray
+    pattern: Callable[[], tuple[IntArray, IntArray]]
+    """Builds (once) the stored pairs: ``(rows, cols)``."""
     pair_joint: Callable[[npt.NDArray[np.int8], int], FloatArray]
     """``pair_joint(first, m)``: ``π_{rows,cols}(first, m)`` for every stored pair, where
     ``first`` is a condition index per pair (pairs with ``first < 0`` get 0)."""
@@ -110,6 +110,14 @@ class ExposureProbabilities:
     @property
     def n(self) -> int:
         return int(self.individual.shape[0])
+
+    @property
+    def rows(self) -> IntArray:
+        return self.pattern()[0]
+
+    @property
+    def cols(self) -> IntArray:
+        return self.pattern()[1]
 
     @property
     def pairs(self) -> int:
@@ -191,18 +199,33 @@ class _BlockSets:
         }
         # Is the user's own block among the blocks touching their neighbours?
         self.own_in_touching = np.asarray(touching[np.arange(n), blocks]).ravel().astype(bool)
-        pattern = (either @ either.T).tocsr()
-        pattern.sort_indices()
-        self.pattern = pattern
-        coo = pattern.tocoo()
-        self.rows = coo.row.astype(np.int64)
-        self.cols = coo.col.astype(np.int64)
-        self._cache: dict[tuple[str, str], IntArray] = {("S", "S"): pattern.data.astype(np.int64)}
+        self._cache: dict[tuple[str, str], IntArray] = {}
+        self._pattern: sp.csr_matrix | None = None
+
+    @property
+    def pattern(self) -> sp.csr_matrix:
+        """Pairs whose S sets overlap, with |S_i ∩ S_j| (built on first use: the
+        individual probabilities do not need it)."""
+        if self._pattern is None:
+            either = self.incidence["S"]
+            pattern = (either @ either.T).tocsr()
+            pattern.sort_indices()
+            coo = pattern.tocoo()
+            self.rows = coo.row.astype(np.int64)
+            self.cols = coo.col.astype(np.int64)
+            self._cache[("S", "S")] = pattern.data.astype(np.int64)
+            self._pattern = pattern
+        return self._pattern
+
+    def pairs(self) -> tuple[IntArray, IntArray]:
+        _ = self.pattern
+        return self.rows, self.cols
 
     def inter(self, x: str, y: str) -> IntArray:
         """|X_i ∩ Y_j| for every stored pair (i, j)."""
+        rows, _ = self.pairs()
         if not x or not y:
-            return np.zeros(self.rows.size, dtype=np.int64)
+            return np.zeros(rows.size, dtype=np.int64)
         key = (x, y)
         if key not in self._cache:
             product = (self.incidence[x] @ self.incidence[y].T).tocsr()
@@ -268,9 +291,8 @@ def exact_probabilities(
             individual[:, k] += sign * np.where(sets.self_conflict(a, b), 0.0, value)
     individual = _clean(individual)
 
-    rows, cols = sets.rows, sets.cols
-
     def pair_joint(first: npt.NDArray[np.int8], m: int) -> FloatArray:
+        rows, cols = sets.pairs()
         out = np.zeros(rows.size)
         for k in range(k_count):
             chosen = np.flatnonzero(first == k)
@@ -298,8 +320,7 @@ def exact_probabilities(
     return ExposureProbabilities(
         conditions=mapping.conditions,
         individual=individual,
-        rows=rows,
-        cols=cols,
+        pattern=sets.pairs,
         pair_joint=pair_joint,
         method="exact",
         disjoint=disjoint,
@@ -412,8 +433,7 @@ def monte_carlo_probabilities(
     return ExposureProbabilities(
         conditions=mapping.conditions,
         individual=individual,
-        rows=rows,
-        cols=cols,
+        pattern=lambda: (rows, cols),
         pair_joint=pair_joint,
         method="monte-carlo",
         replications=replications,
@@ -455,8 +475,7 @@ def explicit_probabilities(
     return ExposureProbabilities(
         conditions=tuple(conditions),
         individual=individual,
-        rows=rows,
-        cols=cols,
+        pattern=lambda: (rows, cols),
         pair_joint=pair_joint,
         method="explicit",
     )
