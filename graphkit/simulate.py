@@ -1308,8 +1308,9 @@ def spillover_outcomes(
 
     Examples
     --------
-    >>> spillover_outcomes(np.array([10.0, 10.0]), np.array([True, False]),
-    ...                    np.array([0.5, 1.0]), direct=0.1, spillover=0.2).tolist()
+    >>> y = spillover_outcomes(np.array([10.0, 10.0]), np.array([True, False]),
+    ...                        np.array([0.5, 1.0]), direct=0.1, spillover=0.2)
+    >>> np.round(y, 6).tolist()
     [12.0, 12.0]
     """
     z = np.asarray(treated, dtype=float)
@@ -1374,7 +1375,7 @@ def simulate_spillover(
     --------
     >>> net = simulate_network(200, seed=1)
     >>> out = simulate_spillover(net, experiment="x", spillover=0.2)
-    >>> out.truth.set_index("quantity").loc["total", "relative"]
+    >>> float(out.truth.set_index("quantity").loc["total", "relative"])
     0.25
     """
     from graphkit.experiments.network.design import DesignSettings, design_experiment
