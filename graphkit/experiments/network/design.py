@@ -161,15 +161,9 @@ def with_design_effect(result: Any, deff: float) -> Any:
 # ----------------------------------------------------------------------- clusters
 
 
-def three_net(graph: nx.Graph, *, seed: int = 0) -> dict[str, int]:
-    """Ugander et al.'s 3-net clustering: centres ≥ 3 hops apart, users to the nearest.
-
-    Examples
-    --------
-    >>> clusters = three_net(nx.path_graph(7), seed=1)
-    >>> len(set(clusters.values())) >= 2
-    True
-    """
+def three_net_centres(graph: nx.Graph, *, seed: int = 0) -> list[Any]:
+    """Centres of Ugander et al.'s 3-net: users in seeded random order, each taken unless
+    an earlier centre is within 2 hops (so centres are at least 3 hops apart)."""
     undirected = graph.to_undirected(as_view=True) if graph.is_directed() else graph
     nodes = sorted(undirected.nodes, key=str)
     order = np.random.default_rng(seed).permutation(len(nodes))
@@ -180,8 +174,21 @@ def three_net(graph: nx.Graph, *, seed: int = 0) -> dict[str, int]:
         if node in blocked:
             continue
         centres.append(node)
-        near = nx.single_source_shortest_path_length(undirected, node, cutoff=2)
-        blocked.update(near)
+        blocked.update(nx.single_source_shortest_path_length(undirected, node, cutoff=2))
+    return centres
+
+
+def three_net(graph: nx.Graph, *, seed: int = 0) -> dict[str, int]:
+    """Ugander et al.'s 3-net clustering: centres ≥ 3 hops apart, users to the nearest.
+
+    Examples
+    --------
+    >>> clusters = three_net(nx.path_graph(7), seed=1)
+    >>> len(set(clusters.values())) >= 2
+    True
+    """
+    undirected = graph.to_undirected(as_view=True) if graph.is_directed() else graph
+    centres = three_net_centres(undirected, seed=seed)
     # Multi-source breadth-first search: each user joins the first centre to reach them.
     label: dict[Any, int] = {centre: i for i, centre in enumerate(centres)}
     queue = deque(centres)
@@ -191,7 +198,7 @@ def three_net(graph: nx.Graph, *, seed: int = 0) -> dict[str, int]:
             if neighbour not in label:
                 label[neighbour] = label[node]
                 queue.append(neighbour)
-    return {str(node): label[node] for node in nodes}
+    return {str(node): label[node] for node in undirected.nodes}
 
 
 def leiden(graph: nx.Graph, *, seed: int = 0) -> dict[str, int]:
