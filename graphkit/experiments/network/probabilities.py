@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -247,6 +248,30 @@ class _BlockSets:
         return self.size[a] > 0  # the other combinations share O or Nb entirely
 
 
+class _Gathered:
+    """Set sizes and intersections of the chosen pairs, each gathered once: several pairs
+    of terms use the same arrays. The empty set gives a scalar 0."""
+
+    def __init__(self, sets: _BlockSets, chosen: IntArray, rows: IntArray, cols: IntArray) -> None:
+        self.sets, self.chosen = sets, chosen
+        self.at = {"i": rows, "j": cols}
+        self.cache: dict[tuple[str, str], Any] = {}
+
+    def inter(self, x: str, y: str) -> Any:
+        if not x or not y:
+            return 0
+        if (x, y) not in self.cache:
+            self.cache[(x, y)] = self.sets.inter(x, y)[self.chosen]
+        return self.cache[(x, y)]
+
+    def size(self, x: str, side: str) -> Any:
+        if not x:
+            return 0
+        if (side, x) not in self.cache:
+            self.cache[(side, x)] = self.sets.size[x][self.at[side]]
+        return self.cache[(side, x)]
+
+
 def exact_probabilities(
     matrix: sp.csr_matrix, design: Randomization, mapping: ExposureMapping
 ) -> ExposureProbabilities:
@@ -299,18 +324,20 @@ def exact_probabilities(
             if chosen.size == 0:
                 continue
             r, c = rows[chosen], cols[chosen]
+            gather = _Gathered(sets, chosen, r, c)
             total = np.zeros(chosen.size)
             for sign_i, a_i, b_i in terms[k]:
                 bad_i = sets.self_conflict(a_i, b_i)[r]
                 for sign_j, a_j, b_j in terms[m]:
-                    a = sets.size[a_i][r] + sets.size[a_j][c] - sets.inter(a_i, a_j)[chosen]
-                    b = sets.size[b_i][r] + sets.size[b_j][c] - sets.inter(b_i, b_j)[chosen]
+                    a = gather.size(a_i, "i") + gather.size(a_j, "j") - gather.inter(a_i, a_j)
+                    b = gather.size(b_i, "i") + gather.size(b_j, "j") - gather.inter(b_i, b_j)
                     clash = (
-                        (sets.inter(a_i, b_j)[chosen] + sets.inter(b_i, a_j)[chosen] > 0)
+                        (np.asarray(gather.inter(a_i, b_j) + gather.inter(b_i, a_j)) > 0)
                         | bad_i
                         | sets.self_conflict(a_j, b_j)[c]
                     )
-                    total += sign_i * sign_j * np.where(clash, 0.0, f(a, b))
+                    value = f(np.broadcast_to(a, r.shape), np.broadcast_to(b, r.shape))
+                    total += sign_i * sign_j * np.where(clash, 0.0, value)
             out[chosen] = total
         return _clean(out)
 
