@@ -185,6 +185,14 @@ def test_cli_design_then_spillover(dataset: Path, tmp_path: Path) -> None:
     ]
     assert (written["role"] == "ego").sum() == 5
     assert (out.parent / "next.design.json").exists()
+    # The design's assignments.csv (with unit and role) loads like any other.
+    folder = tmp_path / "designed"
+    folder.mkdir()
+    for name in ("users.csv", "interactions.csv"):
+        (folder / name).write_bytes((dataset / name).read_bytes())
+    (folder / "assignments.csv").write_bytes(out.read_bytes())
+    loaded = runner.invoke(app, ["load", str(folder), "--store", str(tmp_path / "designed-store")])
+    assert loaded.exit_code == 0, loaded.output
 
     result = runner.invoke(
         app,
