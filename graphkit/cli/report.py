@@ -1,5 +1,6 @@
 """`graphkit report ...`: reports people read, written as HTML, Markdown, JSON or CSV."""
 
+import functools
 from pathlib import Path
 from typing import Annotated
 
@@ -138,14 +139,15 @@ def experiment_command(
     Survival: Kaplan–Meier time to churn per arm and the log-rank test.
     """
     check_outputs(out)
-    from graphkit.workflows.network_experiments import network_effects
+    build = report_workflows.experiment_report
+    if network:
+        from graphkit.workflows import network_experiments as net
 
-    effects = (
-        network_effects(settings, name, metric or DEFAULT_METRICS, design_file=design_file)
-        if network
-        else None
-    )
-    report = report_workflows.experiment_report(
+        effects = net.network_effects(
+            settings, name, metric or DEFAULT_METRICS, design_file=design_file
+        )
+        build = functools.partial(net.experiment_report_with_network_effects, network=effects)
+    report = build(
         settings,
         name,
         metrics=metric or DEFAULT_METRICS,
@@ -157,7 +159,6 @@ def experiment_command(
         churn_days=churn_days,
         spec=spec,
         seed=seed,
-        network=effects,
     )
     deliver(report, out)
 

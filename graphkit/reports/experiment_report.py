@@ -33,7 +33,6 @@ import pandas as pd
 
 from graphkit.reports import experiment_plots
 from graphkit.reports.document import Bullets, Fact, Figure, Paragraph, Report, Section, Table
-from graphkit.reports.network_effects import NetworkEffects, network_effects_section
 
 if TYPE_CHECKING:  # only read: importing lifelines is slow
     from graphkit.experiments.analysis import Comparison, ExperimentAnalysis
@@ -53,7 +52,8 @@ class ExperimentResults:
     """What the experiment report shows, as the workflows returned it.
 
     ``survival`` is None when time to churn could not be compared; ``survival_note``
-    then says why.
+    then says why. ``extra_sections`` are placed after the graph segments (e.g. a
+    "Network effects" section built from other analyses).
     """
 
     data: ExperimentData
@@ -62,8 +62,7 @@ class ExperimentResults:
     survival: SurvivalComparison | None
     churn_days: float
     survival_note: str | None = None
-    network: NetworkEffects | None = None
-    """Spillover results for the "Network effects" section (None: no section)."""
+    extra_sections: tuple[Section, ...] = ()
 
 
 # ------------------------------------------------------------------------------ words
@@ -502,10 +501,9 @@ def experiment_document(
                 ],
             ],
         ),
+        *results.extra_sections,
         survival_section(results),
     ]
-    if results.network is not None:
-        sections.append(network_effects_section(results.network))
     notes = [*analysis.notes, *results.segments.notes]
     notes += [f"{c.metric} ({c.treatment}): {n}" for c in analysis.comparisons for n in c.notes]
     if notes:

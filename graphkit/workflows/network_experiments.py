@@ -10,6 +10,7 @@ stored graph and return a :class:`SpilloverReport`. Nothing here prints.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ from graphkit.store.base import EdgeFilter, GraphStore
 from graphkit.workflows.network import opened_store
 
 if TYPE_CHECKING:
+    from graphkit.reports.document import Report
     from graphkit.reports.network_effects import NetworkEffects
 
 DESIGN_SUFFIX = ".design.json"
@@ -553,3 +555,31 @@ def network_effects(
         diagnostics=record.get("diagnostics") if record else None,
         notes=tuple(n for r in reports for n in r.notes),
     )
+
+
+def experiment_report_with_network_effects(
+    settings: Settings,
+    experiment: str,
+    network: NetworkEffects,
+    **options: Any,
+) -> Report:
+    """The experiment report (``graphkit.workflows.reports.experiment_report``'s
+    ``options``) with the "Network effects" section after the graph segments."""
+    from graphkit.reports.experiment_report import experiment_document
+    from graphkit.reports.network_effects import network_effects_section
+    from graphkit.workflows.reports import REPORT_SEGMENTS, analyze_experiment_report
+
+    results = analyze_experiment_report(settings, experiment, **options)
+    results = dataclasses.replace(results, extra_sections=(network_effects_section(network),))
+    parameters = {
+        "experiment": experiment,
+        **{k: v for k, v in options.items() if k != "spec"},
+        "segments": list(REPORT_SEGMENTS),
+        "network_effects": {
+            "exposure": network.exposure,
+            "direction": network.direction,
+            "design": dict(network.design),
+        },
+    }
+    parameters["metrics"] = list(parameters.get("metrics", ()))
+    return experiment_document(results, parameters=parameters)

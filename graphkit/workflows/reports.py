@@ -31,7 +31,6 @@ from graphkit.reports.influencers import (
     influencer_analysis,
     influencer_document,
 )
-from graphkit.reports.network_effects import NetworkEffects
 from graphkit.workflows import engagement as eg
 from graphkit.workflows import experiments as ab
 from graphkit.workflows.network import opened_store
@@ -139,12 +138,8 @@ def experiment_report(
     churn_days: float = DEFAULT_CHURN_DAYS,
     spec: SubgraphSpec | None = None,
     seed: int = 0,
-    network: NetworkEffects | None = None,
 ) -> Report:
     """The A/B report of a stored experiment (see :mod:`graphkit.reports.experiment_report`).
-
-    ``network`` (from :func:`graphkit.workflows.network_experiments.network_effects`) adds
-    the "Network effects" section.
 
     Example::
 
@@ -165,7 +160,6 @@ def experiment_report(
         spec=spec,
         seed=seed,
     )
-    results = dataclasses.replace(results, network=network)
     parameters = {
         "experiment": experiment,
         "metrics": list(metrics),
