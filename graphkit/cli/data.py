@@ -135,6 +135,19 @@ def simulate_command(
         f"wrote {len(sim.users)} users and {len(sim.interactions)} interactions: "
         + ", ".join(str(p) for p in paths)
     )
+    if spillover is not None:  # a network experiment: its own assignments and events
+        from graphkit.workflows.network_experiments import write_spillover_simulation
+
+        if experiment is None:
+            raise ConfigError("--spillover needs --experiment NAME")
+        effects = parse_effects(effect or [])
+        for line in write_spillover_simulation(
+            sim, out_dir, experiment=experiment, design=design, spillover=spillover,
+            direct=effects.get("sessions", 0.05), seed=seed, salt=salt, pre_days=pre_days,
+            post_days=post_days, fmt=fmt, force=force,
+        ):  # fmt: skip
+            stderr.print(line, markup=False)
+        return
     write_events = events if events is not None else experiment is None
     if write_events:
         activity = simulate_events(
@@ -154,19 +167,7 @@ def simulate_command(
             f"wrote {len(activity.events)} events: {', '.join(str(p) for p in paths)} "
             f"(ground truth in {truth})"
         )
-    if spillover is not None:
-        from graphkit.workflows.network_experiments import write_spillover_simulation
-
-        if experiment is None:
-            raise ConfigError("--spillover needs --experiment NAME")
-        effects = parse_effects(effect or [])
-        for line in write_spillover_simulation(
-            sim, out_dir, experiment=experiment, design=design, spillover=spillover,
-            direct=effects.get("sessions", 0.05), seed=seed, salt=salt, pre_days=pre_days,
-            post_days=post_days, fmt=fmt, force=force,
-        ):
-            stderr.print(line, markup=False)
-    elif experiment is not None:
+    if experiment is not None:
         from graphkit.experiments.simulation import simulate_experiment
 
         result = simulate_experiment(

@@ -488,13 +488,16 @@ def write_spillover_simulation(
     spillover: float,
     direct: float,
     seed: int,
-    salt: str = "",
+    salt: str | None = "",
     pre_days: float = 14.0,
     post_days: float = 14.0,
     fmt: Literal["csv", "parquet"] = "csv",
     force: bool = False,
 ) -> list[str]:
-    """Simulate a spillover experiment into ``out_dir``; return what was written."""
+    """Simulate a spillover experiment into ``out_dir``; return what was written.
+
+    ``salt=None`` means ``seed-SEED`` (a new seed draws a new split)."""
+    salt = f"seed-{seed}" if salt is None else salt
     from graphkit.simulate import SPILLOVER_TRUTH_FILE, simulate_spillover, write_dataset
 
     result = simulate_spillover(
