@@ -1,6 +1,5 @@
 """`graphkit report ...`: reports people read, written as HTML, Markdown, JSON or CSV."""
 
-import functools
 from pathlib import Path
 from typing import Annotated
 
@@ -124,13 +123,13 @@ def experiment_command(
     churn_days: Annotated[
         float, typer.Option("--churn-days", help="Days without any event that count as churn.")
     ] = DEFAULT_CHURN_DAYS,
-    seed: Annotated[int, typer.Option(help="Seed of Louvain (communities, influencers).")] = 0,
     network: Annotated[
         bool, typer.Option("--network-effects", help="Add spillover estimates (ab spillover).")
     ] = False,
     design_file: Annotated[
         Path | None, typer.Option("--design-file", help="--network-effects: the ab design record.")
     ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of Louvain (communities, influencers).")] = 0,
 ) -> None:
     """The A/B report: SRM, metrics with CIs, CUPED, graph segments, survival, summary.
 
@@ -139,15 +138,7 @@ def experiment_command(
     Survival: Kaplan–Meier time to churn per arm and the log-rank test.
     """
     check_outputs(out)
-    build = report_workflows.experiment_report
-    if network:
-        from graphkit.workflows import network_experiments as net
-
-        effects = net.network_effects(
-            settings, name, metric or DEFAULT_METRICS, design_file=design_file
-        )
-        build = functools.partial(net.experiment_report_with_network_effects, network=effects)
-    report = build(
+    report = report_workflows.experiment_report(
         settings,
         name,
         metrics=metric or DEFAULT_METRICS,
@@ -160,6 +151,12 @@ def experiment_command(
         spec=spec,
         seed=seed,
     )
+    if network:  # the "Network effects" section, from `ab spillover` on every metric
+        from graphkit.workflows import network_experiments as net
+
+        report = net.with_network_effects(
+            report, settings, name, metric or DEFAULT_METRICS, design_file=design_file
+        )
     deliver(report, out)
 
 

@@ -52,8 +52,7 @@ class ExperimentResults:
     """What the experiment report shows, as the workflows returned it.
 
     ``survival`` is None when time to churn could not be compared; ``survival_note``
-    then says why. ``extra_sections`` are placed after the graph segments (e.g. a
-    "Network effects" section built from other analyses).
+    then says why.
     """
 
     data: ExperimentData
@@ -62,7 +61,6 @@ class ExperimentResults:
     survival: SurvivalComparison | None
     churn_days: float
     survival_note: str | None = None
-    extra_sections: tuple[Section, ...] = ()
 
 
 # ------------------------------------------------------------------------------ words
@@ -501,7 +499,6 @@ def experiment_document(
                 ],
             ],
         ),
-        *results.extra_sections,
         survival_section(results),
     ]
     notes = [*analysis.notes, *results.segments.notes]

@@ -560,29 +560,29 @@ def network_effects(
     )
 
 
-def experiment_report_with_network_effects(
+def with_network_effects(
+    report: Report,
     settings: Settings,
     experiment: str,
-    network: NetworkEffects,
-    **options: Any,
+    metrics: Sequence[str],
+    *,
+    design_file: str | Path | None = None,
+    spillover: SpilloverSettings | None = None,
 ) -> Report:
-    """The experiment report (``graphkit.workflows.reports.experiment_report``'s
-    ``options``) with the "Network effects" section after the graph segments."""
-    from graphkit.reports.experiment_report import experiment_document
+    """The experiment report with a "Network effects" section before "Survival"."""
     from graphkit.reports.network_effects import network_effects_section
-    from graphkit.workflows.reports import REPORT_SEGMENTS, analyze_experiment_report
 
-    results = analyze_experiment_report(settings, experiment, **options)
-    results = dataclasses.replace(results, extra_sections=(network_effects_section(network),))
-    parameters = {
-        "experiment": experiment,
-        **{k: v for k, v in options.items() if k != "spec"},
-        "segments": list(REPORT_SEGMENTS),
+    effects = network_effects(settings, experiment, metrics, spillover, design_file=design_file)
+    section = network_effects_section(effects)
+    sections = list(report.sections)
+    titles = [s.title for s in sections]
+    at = titles.index("Survival") if "Survival" in titles else len(sections)
+    sections.insert(at, section)
+    parameters = dict(report.parameters) | {
         "network_effects": {
-            "exposure": network.exposure,
-            "direction": network.direction,
-            "design": dict(network.design),
-        },
+            "exposure": effects.exposure,
+            "direction": effects.direction,
+            "design": dict(effects.design),
+        }
     }
-    parameters["metrics"] = list(parameters.get("metrics", ()))
-    return experiment_document(results, parameters=parameters)
+    return dataclasses.replace(report, sections=tuple(sections), parameters=parameters)
