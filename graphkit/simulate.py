@@ -43,7 +43,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -1280,3 +1280,198 @@ def _floats_as_text(frame: pd.DataFrame) -> pd.DataFrame:
         text = ["" if math.isnan(value) else _CSV_FLOAT_FORMAT % value for value in distinct]
         frame[name] = np.asarray(text, dtype=object)[position.reshape(-1)]
     return frame
+
+
+# --------------------------------------------------------------------------------
+# Network experiments: a direct effect plus spillover from treated neighbours
+# --------------------------------------------------------------------------------
+
+SPILLOVER_DESIGNS = ("user", "cluster")
+SPILLOVER_TRUTH_FILE = "network_effects.csv"
+"""Written under ``truth/`` by ``graphkit simulate --spillover``."""
+_STREAM_SPILLOVER = 5  # streams 1-3: this module; 4: experiments.simulation
+
+
+def spillover_outcomes(
+    baseline: np.ndarray,
+    treated: np.ndarray,
+    share_treated: np.ndarray,
+    *,
+    direct: float,
+    spillover: float,
+) -> np.ndarray:
+    """Expected outcome of every user: ``baseline · (1 + direct·z + spillover·share)``.
+
+    ``share`` is the share of the user's neighbours who are treated (0 without
+    neighbours). Under "everyone treated" the lift is ``direct + spillover``; under
+    "nobody treated" it is 0; a user-level comparison sees mostly ``direct``.
+
+    Examples
+    --------
+    >>> y = spillover_outcomes(np.array([10.0, 10.0]), np.array([True, False]),
+    ...                        np.array([0.5, 1.0]), direct=0.1, spillover=0.2)
+    >>> np.round(y, 6).tolist()
+    [12.0, 12.0]
+    """
+    z = np.asarray(treated, dtype=float)
+    return np.asarray(baseline, dtype=float) * (1.0 + direct * z + spillover * share_treated)
+
+
+def share_of_treated_neighbours(matrix: object, treated: np.ndarray) -> np.ndarray:
+    """``(A @ z) / degree`` for a sparse adjacency ``A`` (0 for users without neighbours)."""
+    import scipy.sparse as sp
+
+    assert isinstance(matrix, sp.csr_matrix)
+    degree = np.diff(matrix.indptr)
+    count = np.asarray(matrix @ np.asarray(treated, dtype=np.int64)).ravel()
+    return np.divide(count, degree, out=np.zeros(count.size), where=degree > 0)
+
+
+@dataclass(frozen=True, eq=False)
+class SimulatedSpillover:
+    """A simulated experiment with spillover: assignments, events and the truth.
+
+    ``truth`` has one row per quantity (``total``: everyone treated vs nobody;
+    ``direct``: own treatment with no treated neighbour; ``spillover``: all neighbours
+    treated vs none, own arm control), in sessions per user over the post window and
+    relative to the no-treatment mean.
+    """
+
+    assignments: pd.DataFrame
+    events: pd.DataFrame
+    truth: pd.DataFrame
+    per_user: pd.DataFrame
+    design: str
+    plan: Any
+    """The :class:`~graphkit.experiments.network.design.NetworkDesign` behind the split."""
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"assignments": self.assignments, "events": self.events}
+
+
+def simulate_spillover(
+    sim: SimulatedNetwork,
+    *,
+    experiment: str,
+    design: str = "user",
+    direct: float = 0.05,
+    spillover: float = 0.05,
+    seed: int | None = None,
+    salt: str = "",
+    pre_days: float = 14.0,
+    post_days: float = 14.0,
+    sessions_per_user_day: float = 0.5,
+) -> SimulatedSpillover:
+    """Simulate an experiment whose effect spills over to the treated users' friends.
+
+    Users who signed up before the experiment starts (``post_days`` before the network
+    period ends) are enrolled and split by user (salted hash) or by Louvain cluster of
+    the interaction graph before the start (``ab design --unit cluster``). Session counts
+    in ``[start − pre_days, start)`` are Poisson with a per-user rate ``r_i`` (growing with
+    degree, Gamma frailty); in ``[start, start + post_days)`` with rate
+    :func:`spillover_outcomes` ``(r_i, z_i, share_i)``. Sessions last an exponential 300 s.
+
+    Examples
+    --------
+    >>> net = simulate_network(200, seed=1)
+    >>> out = simulate_spillover(net, experiment="x", spillover=0.2)
+    >>> float(out.truth.set_index("quantity").loc["total", "relative"])
+    0.25
+    """
+    from graphkit.experiments.network.design import DesignSettings, design_experiment
+    from graphkit.experiments.network.exposure import adjacency
+    from graphkit.graph.pull import build_graph
+
+    if design not in SPILLOVER_DESIGNS:
+        raise ConfigError(f"design {design!r} is unknown", hint="use user or cluster")
+    for name, value in (("direct", direct), ("spillover", spillover)):
+        if not math.isfinite(value) or value <= -1:
+            raise ConfigError(f"{name} must be a number above -1, got {value}")
+    seed = sim.params.seed if seed is None else int(seed)
+    start_s = _parse_start(sim.params.start) + sim.params.days * _SECONDS_PER_DAY
+    start_s -= round(post_days * _SECONDS_PER_DAY)
+    signup = pd.to_datetime(sim.users["signup_at"], utc=True)
+    signup_s = pd.DatetimeIndex(signup).as_unit("s").asi8
+    enrolled = sim.users["user_id"].to_numpy(dtype=object)[signup_s < start_s]
+    if enrolled.size < 2:
+        raise ConfigError("fewer than two users sign up before the experiment starts")
+    users = sorted(str(u) for u in enrolled)
+    at_s = pd.DatetimeIndex(pd.to_datetime(sim.interactions["at"], utc=True)).as_unit("s").asi8
+    before = sim.interactions[at_s < start_s]
+    pairs = pd.DataFrame({"source": before["source_id"], "target": before["target_id"]})
+    matrix = adjacency(users, pairs, direction="both")
+    undirected = pairs[(pairs.source != pairs.target)].drop_duplicates()
+    undirected = undirected[undirected.source.isin(users) & undirected.target.isin(users)]
+    graph = build_graph(
+        users,
+        undirected.assign(interactions=1, weight=1.0),
+        directed=False,
+    )
+    settings = DesignSettings(
+        experiment, unit="user" if design == "user" else "cluster", salt=salt, seed=seed
+    )
+    planned = design_experiment(graph, settings)
+    treated = (planned.assignments["variant"] == settings.variants[-1]).to_numpy()
+    share = share_of_treated_neighbours(matrix, treated)
+    degree = np.diff(matrix.indptr)
+
+    rng = np.random.default_rng([seed, _STREAM_SPILLOVER])
+    connectivity = np.sqrt(1.0 + degree)
+    frailty = rng.gamma(2.0, 0.5, len(users))
+    rate = sessions_per_user_day * connectivity / connectivity.mean() * frailty
+    baseline = rate * post_days
+    expected = spillover_outcomes(baseline, treated, share, direct=direct, spillover=spillover)
+    pre_counts = rng.poisson(rate * pre_days)
+    post_counts = rng.poisson(expected)
+    ids = np.asarray(users, dtype=object)
+    pre_user = np.repeat(np.arange(len(users)), pre_counts)
+    post_user = np.repeat(np.arange(len(users)), post_counts)
+    pre_at = start_s - np.floor(rng.random(pre_user.size) * pre_days * _SECONDS_PER_DAY)
+    post_at = start_s + np.floor(rng.random(post_user.size) * post_days * _SECONDS_PER_DAY)
+    user_index = np.concatenate([pre_user, post_user])
+    at = np.concatenate([pre_at, post_at]).astype(np.int64)
+    order = np.lexsort((user_index, at))
+    events = pd.DataFrame(
+        {
+            "user_id": ids[user_index[order]],
+            "at": pd.to_datetime(at[order], unit="s", utc=True),
+            "event": "session",
+            "value": rng.exponential(300.0, order.size),
+            "session_id": [f"s{i}" for i in range(order.size)],
+        }
+    )
+    assignments = pd.DataFrame(
+        {
+            "experiment": experiment,
+            "user_id": ids,
+            "variant": planned.assignments["variant"].to_numpy(),
+            "assigned_at": pd.to_datetime(np.full(len(users), start_s), unit="s", utc=True),
+        }
+    )
+    mean_baseline = float(baseline.mean())
+    truth = pd.DataFrame(
+        {
+            "experiment": experiment,
+            "design": design,
+            "metric": "sessions",
+            "quantity": ["total", "direct", "spillover"],
+            "effect": [
+                mean_baseline * (direct + spillover),
+                mean_baseline * direct,
+                mean_baseline * spillover,
+            ],
+            "relative": [direct + spillover, direct, spillover],
+            "control_mean": mean_baseline,
+        }
+    )
+    per_user = pd.DataFrame(
+        {
+            "user_id": ids,
+            "treated": treated,
+            "unit": planned.assignments["unit"].to_numpy(),
+            "share_treated": share,
+            "baseline": baseline,
+            "expected": expected,
+        }
+    )
+    return SimulatedSpillover(assignments, events, truth, per_user, design, planned)

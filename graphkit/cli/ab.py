@@ -418,6 +418,12 @@ def _workflow() -> ModuleType:
     return experiments
 
 
+def _network_design() -> ModuleType:
+    from graphkit.experiments.network import design
+
+    return design
+
+
 def _plots() -> ModuleType:
     """The plot module, imported only when a plot is asked for (matplotlib is slow to load)."""
     from graphkit.reports import experiment_plots
@@ -696,6 +702,13 @@ def power_command(
             "--no-strict.",
         ),
     ] = True,
+    cluster_size: Annotated[
+        float | None,
+        typer.Option("--cluster-size", help="Users per randomized cluster (with --icc)."),
+    ] = None,
+    icc: Annotated[
+        float | None, typer.Option("--icc", help="Intra-cluster correlation: n × (1+(M-1)·ICC).")
+    ] = None,
     fmt: FORMAT_OPTION = None,
     out: OUT_OPTION = None,
 ) -> None:
@@ -705,18 +718,20 @@ def power_command(
     one is solved for. Means: R power.t.test (two-sample, noncentral t). Proportions: R
     power.prop.test (normal approximation); the MDE of a proportion is target - baseline.
     """
+    deff = _network_design().cluster_design_effect(cluster_size, icc)
     result = _workflow().plan_power(
         kind.value,
         delta=delta,
         sd=sd,
         baseline=baseline,
         target=target,
-        n=n,
+        n=None if n is None else n / deff,
         power=power,
         alpha=alpha,
         alternative=alternative.value,
         strict=strict,
     )
+    result = _network_design().with_design_effect(result, deff)
     data = {
         "kind": kind.value,
         "formula": result.formula,
@@ -731,7 +746,7 @@ def power_command(
         "baseline": result.p1,
         "target": result.p2,
         "notes": list(result.notes),
-    }
+    } | ({"design_effect": deff} if cluster_size is not None else {})
     fmt = format_for(fmt, out)
     if fmt is OutputFormat.json:
         emit(to_json(data), out)
@@ -1564,3 +1579,8 @@ def survival_command(
         _print_tables([render_table(frame, f"Survival ({time_label})", caption)], out)
     if plot is not None:
         _save(_plots().survival_curves(result, time_label=time_label), plot)
+
+
+from graphkit.cli import ab_network  # noqa: E402  (design, spillover: their own module)
+
+ab_network.register(app)

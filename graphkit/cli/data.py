@@ -102,6 +102,18 @@ def simulate_command(
     pre_days: Annotated[float, typer.Option(rich_help_panel="Experiment")] = 14.0,
     post_days: Annotated[float, typer.Option(rich_help_panel="Experiment")] = 14.0,
     enroll_days: Annotated[float, typer.Option(rich_help_panel="Experiment")] = 7.0,
+    spillover: Annotated[
+        float | None,
+        typer.Option(
+            rich_help_panel="Experiment",
+            help="Plant a spillover: sessions grow by S × the share of treated neighbours "
+            "(direct effect: --effect sessions=L). Truth in truth/network_effects.csv.",
+        ),
+    ] = None,
+    design: Annotated[
+        str,
+        typer.Option(rich_help_panel="Experiment", help="--spillover: randomize user or cluster."),
+    ] = "user",
 ) -> None:
     """Create a realistic synthetic social network (users.csv, interactions.csv).
 
@@ -129,6 +141,19 @@ def simulate_command(
         f"wrote {len(sim.users)} users and {len(sim.interactions)} interactions: "
         + ", ".join(str(p) for p in paths)
     )
+    if spillover is not None:  # a network experiment: its own assignments and events
+        from graphkit.workflows.network_experiments import write_spillover_simulation
+
+        if experiment is None:
+            raise ConfigError("--spillover needs --experiment NAME")
+        effects = parse_effects(effect or [])
+        for line in write_spillover_simulation(
+            sim, out_dir, experiment=experiment, design=design, spillover=spillover,
+            direct=effects.get("sessions", 0.05), seed=seed, salt=salt, pre_days=pre_days,
+            post_days=post_days, fmt=fmt, force=force,
+        ):  # fmt: skip
+            stderr.print(line, markup=False)
+        return
     write_events = events if events is not None else experiment is None
     if write_events:
         activity = simulate_events(

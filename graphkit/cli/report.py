@@ -132,6 +132,12 @@ def experiment_command(
     churn_days: Annotated[
         float, typer.Option("--churn-days", help="Days without any event that count as churn.")
     ] = DEFAULT_CHURN_DAYS,
+    network: Annotated[
+        bool, typer.Option("--network-effects", help="Add spillover estimates (ab spillover).")
+    ] = False,
+    design_file: Annotated[
+        Path | None, typer.Option("--design-file", help="--network-effects: the ab design record.")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed of Louvain (communities, influencers).")] = 0,
     config: CONFIG_OPTION = None,
     weights: Annotated[str | None, typer.Option("--weights", help=WEIGHTS_HELP)] = None,
@@ -178,6 +184,12 @@ def experiment_command(
         seed=seed,
         analysis=analysis,
     )
+    if network:  # the "Network effects" section, from `ab spillover` on every metric
+        from graphkit.workflows import network_experiments as net
+
+        report = net.with_network_effects(
+            report, settings, name, metric or DEFAULT_METRICS, design_file=design_file
+        )
     deliver(report, out)
 
 

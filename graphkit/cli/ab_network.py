@@ -1,0 +1,405 @@
+"""`graphkit ab design` and `graphkit ab spillover`: experiments on the network.
+
+Each command builds its settings object, calls one use case of
+:mod:`graphkit.workflows.network_experiments` and renders the result (its ``to_dict`` /
+``to_frame``).
+"""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from graphkit.cli.common import (
+    FORMAT_OPTION,
+    OUT_OPTION,
+    OutputFormat,
+    emit,
+    emit_frame,
+    format_for,
+    handles_errors,
+    stderr,
+    to_json,
+    uses_store,
+)
+from graphkit.config import Settings
+from graphkit.errors import ConfigError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class UnitChoice(StrEnum):
+    user = "user"
+    cluster = "cluster"
+    ego = "ego"
+
+
+class ClusterChoice(StrEnum):
+    louvain = "louvain"
+    leiden = "leiden"
+    community = "community"
+    three_net = "3net"
+
+
+class RankChoice(StrEnum):
+    pagerank = "pagerank"
+    degree = "degree"
+
+
+class DirectionChoice(StrEnum):
+    out = "out"
+    into = "in"
+    both = "both"
+
+
+class DesignChoice(StrEnum):
+    complete = "complete"
+    bernoulli = "bernoulli"
+    cluster = "cluster"
+    ego = "ego"
+
+
+class EstimatorChoice(StrEnum):
+    hajek = "hajek"
+    ht = "ht"
+
+
+class ProbabilityChoice(StrEnum):
+    auto = "auto"
+    exact = "exact"
+    monte_carlo = "monte-carlo"
+
+
+def _workflow() -> ModuleType:
+    from graphkit.workflows import network_experiments
+
+    return network_experiments
+
+
+def _time(text: str | None, option: str) -> datetime | None:
+    if text is None:
+        return None
+    import pandas as pd  # loaded late: `graphkit --help` must stay fast
+
+    try:
+        stamp = pd.Timestamp(text)
+    except ValueError:
+        raise ConfigError(
+            f"{option} {text!r} is not a time", hint="write YYYY-MM-DD or an ISO-8601 time"
+        ) from None
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.to_pydatetime()
+
+
+def _egos(text: str) -> int:
+    kind, _, count = text.partition(":")
+    if kind != "top" or not count.isdigit() or int(count) < 1:
+        raise ConfigError(f"--egos {text!r} is not top:N", hint="e.g. --egos top:500")
+    return int(count)
+
+
+def _list(text: str, option: str) -> list[str]:
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):
+        raise ConfigError(f"{option} {text!r} has an empty item")
+    return items
+
+
+def _weights(text: str | None) -> tuple[float, ...] | None:
+    if text is None:
+        return None
+    try:
+        return tuple(float(w) for w in _list(text, "--weights"))
+    except ValueError:
+        raise ConfigError(f"--weights {text!r} must be numbers", hint="e.g. 50,50") from None
+
+
+def design_command(
+    settings: Settings,
+    experiment: Annotated[str, typer.Argument(help="Experiment name (part of the hash key).")],
+    unit: Annotated[
+        UnitChoice, typer.Option("--unit", help="Randomize users, graph clusters or ego-clusters.")
+    ] = UnitChoice.user,
+    clusters: Annotated[
+        ClusterChoice,
+        typer.Option(
+            "--clusters",
+            help="--unit cluster: louvain, leiden (needs igraph), community (written back) or "
+            "3net (Ugander et al.).",
+        ),
+    ] = ClusterChoice.louvain,
+    egos: Annotated[
+        str, typer.Option("--egos", help="--unit ego: how many ego-clusters, top:N.")
+    ] = "top:100",
+    by: Annotated[
+        RankChoice, typer.Option("--by", help="--unit ego: rank egos by pagerank or degree.")
+    ] = RankChoice.pagerank,
+    variants: Annotated[
+        str, typer.Option("--variants", help="Comma-separated arms, control first.")
+    ] = "control,treatment",
+    weights: Annotated[
+        str | None, typer.Option("--weights", help="Relative weights per arm, e.g. 50,50.")
+    ] = None,
+    salt: Annotated[str, typer.Option("--salt", help="Hash salt (as `ab assign`).")] = "",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of Louvain/Leiden/3-net.")] = 0,
+    icc: Annotated[
+        float, typer.Option("--icc", help="Intra-cluster correlation for the design effect.")
+    ] = 0.05,
+    max_crossing: Annotated[
+        float,
+        typer.Option(
+            "--max-crossing",
+            help="Warn when more than this share of treated users' ties reach control.",
+        ),
+    ] = 0.2,
+    assigned_at: Annotated[
+        str | None,
+        typer.Option("--assigned-at", help="Assignment time (ISO-8601, UTC); default now."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until", help="Design on ties before this time (default: the assignment time)."
+        ),
+    ] = None,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write the assignments.")
+    ] = Path("assignments.csv"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    append: Annotated[
+        bool, typer.Option("--append", help="Add to an existing file (replacing this experiment).")
+    ] = False,
+    fmt: FORMAT_OPTION = None,
+) -> None:
+    """Design an experiment on the network: randomize users, clusters or ego-clusters.
+
+    Writes assignments.csv (with each user's unit and role) through the same salted hash
+    as `ab assign`, and EXPERIMENT.design.json next to it for `ab spillover`. Prints the
+    diagnostics: ties crossing arms, cluster sizes, balance and the design effect.
+    """
+    from graphkit.experiments.network.design import DesignSettings
+
+    design_settings = DesignSettings(
+        experiment,
+        unit=unit.value,
+        clusters=clusters.value,
+        egos=_egos(egos),
+        ego_by=by.value,
+        variants=tuple(_list(variants, "--variants")),
+        weights=_weights(weights),
+        salt=salt,
+        seed=seed,
+        icc=icc,
+        max_crossing=max_crossing,
+    )
+    moment = _time(assigned_at, "--assigned-at") or datetime.now(UTC).replace(microsecond=0)
+    graph_until = _time(until, "--until") or moment
+    with _workflow().opened_store(settings) as store:
+        result = _workflow().design(store, design_settings, until=graph_until)
+    record = _workflow().write_design(result, out, assigned_at=moment, force=force, append=append)
+    stderr.print(f"wrote {len(result.assignments)} assignments to {out} and the design to {record}")
+    for note in result.notes:
+        stderr.print(f"note: {note}", markup=False)
+    for warning in result.diagnostics.warnings:
+        stderr.print(f"[bold yellow]warning:[/] {warning}")
+    data = result.to_dict()
+    fmt = format_for(fmt, None)
+    if fmt is OutputFormat.json:
+        emit(to_json(data), None)
+        return
+    emit_frame(
+        _diagnostics_frame(data["diagnostics"]),
+        fmt,
+        None,
+        title=f"Design of {experiment}: {unit.value} randomization",
+    )
+
+
+def _diagnostics_frame(diagnostics: dict[str, Any]) -> "pd.DataFrame":
+    import pandas as pd
+
+    rows: list[tuple[str, str]] = [
+        ("ties", str(diagnostics["ties"])),
+        ("share of ties crossing arms", _share(diagnostics["crossing_share"])),
+        (
+            "share of treated users' ties into other arms",
+            _share(diagnostics["treated_crossing_share"]),
+        ),
+    ]
+    for arm, values in diagnostics["arms"].items():
+        rows.append(
+            (
+                f"{arm}: users (share), mean degree",
+                f"{values['users']} ({values['share']:.1%}), {values['mean_degree']:.2f}",
+            )
+        )
+    sizes = diagnostics["cluster_sizes"]
+    if sizes:
+        rows.append(
+            (
+                "cluster sizes: count, min / median / max",
+                f"{sizes['count']}, {sizes['min']} / {sizes['median']:g} / {sizes['max']}",
+            )
+        )
+        rows.append(("size-weighted mean cluster size", f"{sizes['weighted_mean']:.2f}"))
+    rows.append(
+        (f"design effect (ICC {diagnostics['icc']:g})", f"{diagnostics['design_effect']:.3f}")
+    )
+    return pd.DataFrame(rows, columns=["diagnostic", "value"])
+
+
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def spillover_command(
+    settings: Settings,
+    experiment: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="EXPERIMENT", help="Stored experiment (or use --table).", show_default=False
+        ),
+    ] = None,
+    metric: Annotated[
+        str | None,
+        typer.Option(
+            "--metric",
+            "-m",
+            help="Stored experiment: NAME=sum|count|conversion[:EVENT] or sessions, "
+            "time_spent, events. --table: the column.",
+        ),
+    ] = None,
+    table: Annotated[
+        Path | None,
+        typer.Option(
+            "--table", metavar="FILE", help="Per-user CSV/Parquet instead of a stored experiment."
+        ),
+    ] = None,
+    id_col: Annotated[
+        str, typer.Option("--id-col", help="--table: the user id column.")
+    ] = "user_id",
+    variant_col: Annotated[
+        str, typer.Option("--variant-col", help="--table: the arm column.")
+    ] = "variant",
+    treated: Annotated[str, typer.Option("--treated", help="The treated variant.")] = "treatment",
+    exposure: Annotated[
+        str,
+        typer.Option("--exposure", help="Exposure mapping: any, as4, all, fraction:Q or count:K."),
+    ] = "as4",
+    direction: Annotated[
+        DirectionChoice,
+        typer.Option("--direction", help="Neighbours: out (users this user acted on), in, both."),
+    ] = DirectionChoice.both,
+    design: Annotated[
+        DesignChoice | None,
+        typer.Option(
+            "--design",
+            help="Randomization: default the --design-file's, else complete with the observed "
+            "number treated.",
+        ),
+    ] = None,
+    design_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--design-file", metavar="FILE", help="EXPERIMENT.design.json from `ab design`."
+        ),
+    ] = None,
+    estimator: Annotated[
+        EstimatorChoice,
+        typer.Option("--estimator", help="Listed first (both are reported)."),
+    ] = EstimatorChoice.hajek,
+    trim: Annotated[
+        float,
+        typer.Option(
+            "--trim", help="Leave out users whose condition probability is outside (D, 1-D)."
+        ),
+    ] = 0.01,
+    probabilities: Annotated[
+        ProbabilityChoice,
+        typer.Option("--probabilities", help="auto (exact where possible), exact or monte-carlo."),
+    ] = ProbabilityChoice.auto,
+    replications: Annotated[
+        int, typer.Option("--replications", help="Monte Carlo draws of the design.")
+    ] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo draws.")] = 0,
+    until: Annotated[
+        str | None,
+        typer.Option("--until", help="Ties before this time form the graph (default: assignment)."),
+    ] = None,
+    post_days: Annotated[
+        float | None, typer.Option("--post-days", help="Stored experiment: analysis window.")
+    ] = None,
+    alpha: Annotated[float, typer.Option("--alpha", help="Significance level.")] = 0.05,
+    write_back: Annotated[
+        bool,
+        typer.Option(
+            "--write-back", help="Store each user's exposure (see cypher/browser/user_exposure)."
+        ),
+    ] = False,
+    fmt: FORMAT_OPTION = None,
+    out: OUT_OPTION = None,
+) -> None:
+    """Spillover estimates: exposure conditions on the graph, HT and Hájek with
+    Aronow–Samii variances, beside the naive difference in means."""
+    workflow = _workflow()
+    spill = workflow.SpilloverSettings(
+        exposure=exposure,
+        direction=direction.value,
+        design=design.value if design else None,
+        treated=treated,
+        trim=trim,
+        alpha=alpha,
+        probabilities=probabilities.value,
+        replications=replications,
+        seed=seed,
+        until=_time(until, "--until"),
+    )
+    if not metric:
+        raise ConfigError("name the metric with --metric/-m")
+    if (experiment is None) == (table is None):
+        raise ConfigError("give either EXPERIMENT (stored) or --table FILE")
+    if table is not None:
+        report = workflow.spillover_from_table(
+            settings,
+            table,
+            spill,
+            metric=metric,
+            id_col=id_col,
+            variant_col=variant_col,
+            design_file=design_file,
+        )
+    else:
+        assert experiment is not None
+        report = workflow.spillover_from_store(
+            settings, experiment, metric, spill, post_days=post_days, design_file=design_file
+        )
+    for note in report.to_dict()["notes"]:
+        stderr.print(f"note: {note}", markup=False)
+    if write_back:
+        written = workflow.write_back_exposure(settings, report)
+        stderr.print(f"stored the exposure of {written} users")
+    fmt = format_for(fmt, out)
+    if fmt is OutputFormat.json:
+        emit(to_json(report.to_dict()), out)
+        return
+    frame = report.to_frame()
+    order = {estimator.value: 0}
+    frame = frame.sort_values(
+        "estimator", key=lambda s: s.map(lambda e: order.get(e, 1)), kind="mergesort"
+    )
+    counts = ", ".join(f"{c.condition} {c.n}" for c in report.estimate.conditions)
+    caption = (
+        f"{report.design['kind']} design, exposure {report.exposure} ({report.direction}); "
+        f"users per condition: {counts}; {report.estimate.trimmed} trimmed"
+    )
+    emit_frame(frame, fmt, out, title=f"Spillover on {report.metric}", caption=caption)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `design` and `spillover` to the `ab` command group."""
+    app.command("design")(handles_errors(uses_store(design_command)))
+    app.command("spillover")(handles_errors(uses_store(spillover_command)))
