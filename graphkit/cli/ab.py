@@ -29,8 +29,11 @@ from graphkit.cli.common import (
     emit_frame,
     format_for,
     handles_errors,
+    parse_number,
+    parse_time,
     pulls_subgraph,
     render_table,
+    split_list,
     stderr,
     stdout,
     to_json,
@@ -296,7 +299,7 @@ def _guardrails(texts: list[str] | None) -> dict[str, float] | None:
     margins = {}
     for text in texts:
         name, equals, margin = text.partition("=")
-        margins[name.strip()] = _number(margin, "--guardrail") if equals else 0.01
+        margins[name.strip()] = parse_number(margin, "--guardrail") if equals else 0.01
     return margins
 
 
@@ -314,45 +317,18 @@ def _plan_value(plan: Any, value: Any, default: Any, name: str) -> Any:
     return planned(plan, value, default, name)
 
 
-def _split_list(text: str, option: str) -> list[str]:
-    items = [item.strip() for item in text.split(",")]
-    if not all(items):
-        raise ConfigError(f"{option} {text!r} has an empty item", hint="separate names by commas")
-    return items
-
-
-def _number(text: str, option: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise ConfigError(f"{option}: {text!r} is not a number") from None
-
-
 def _named_weights(text: str | None) -> dict[str, float] | None:
     if text is None:
         return None
     weights = {}
-    for item in _split_list(text, "--weights"):
+    for item in split_list(text, "--weights"):
         name, equals, value = item.partition("=")
         if not equals:
             raise ConfigError(
                 f"--weights {text!r}: write NAME=WEIGHT pairs", hint="e.g. control=50,treatment=50"
             )
-        weights[name.strip()] = _number(value, "--weights")
+        weights[name.strip()] = parse_number(value, "--weights")
     return weights
-
-
-def _time(text: str | None, option: str) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        stamp = pd.Timestamp(text)
-    except ValueError:
-        raise ConfigError(
-            f"{option} {text!r} is not a time", hint="write YYYY-MM-DD or an ISO-8601 time"
-        ) from None
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp.to_pydatetime()
 
 
 def _source(experiment: str | None, table: Path | None) -> None:
@@ -516,15 +492,17 @@ def assign_command(
     machine. Load the file with `graphkit load` (it belongs in the dataset folder).
     With --strata, each stratum is split as planned (up to one user per arm).
     """
-    names = _split_list(variants, "--variants")
+    names = split_list(variants, "--variants")
     shares = (
-        [_number(w, "--weights") for w in _split_list(weights, "--weights")] if weights else None
+        [parse_number(w, "--weights") for w in split_list(weights, "--weights")]
+        if weights
+        else None
     )
-    moment = _time(assigned_at, "--assigned-at") or datetime.now(UTC).replace(microsecond=0)
+    moment = parse_time(assigned_at, "--assigned-at") or datetime.now(UTC).replace(microsecond=0)
     ids = _workflow().users_to_assign(settings if users is None else None, users)
     labels = (
         _workflow().stratum_labels(
-            settings if users is None else None, users, ids, _split_list(strata, "--strata")
+            settings if users is None else None, users, ids, split_list(strata, "--strata")
         )
         if strata
         else None
@@ -600,8 +578,8 @@ def aa_command(
         report = _workflow().aa_from_store(
             settings,
             metrics=metric or DEFAULT_METRICS,
-            since=_time(since, "--since"),
-            until=_time(until, "--until"),
+            since=parse_time(since, "--since"),
+            until=parse_time(until, "--until"),
             n_simulations=simulations,
             test=test.value,
             alpha=alpha,
@@ -1540,7 +1518,7 @@ def survival_command(
             experiment,
             churn_days=churn_days,
             event=event,
-            until=_time(until, "--until"),
+            until=parse_time(until, "--until"),
             alpha=alpha,
         )
     data = {

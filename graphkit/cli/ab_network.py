@@ -21,6 +21,8 @@ from graphkit.cli.common import (
     emit_frame,
     format_for,
     handles_errors,
+    parse_time,
+    split_list,
     stderr,
     to_json,
     uses_store,
@@ -80,21 +82,6 @@ def _workflow() -> ModuleType:
     return network_experiments
 
 
-def _time(text: str | None, option: str) -> datetime | None:
-    if text is None:
-        return None
-    import pandas as pd  # loaded late: `graphkit --help` must stay fast
-
-    try:
-        stamp = pd.Timestamp(text)
-    except ValueError:
-        raise ConfigError(
-            f"{option} {text!r} is not a time", hint="write YYYY-MM-DD or an ISO-8601 time"
-        ) from None
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp.to_pydatetime()
-
-
 def _egos(text: str) -> int:
     kind, _, count = text.partition(":")
     if kind != "top" or not count.isdigit() or int(count) < 1:
@@ -102,18 +89,11 @@ def _egos(text: str) -> int:
     return int(count)
 
 
-def _list(text: str, option: str) -> list[str]:
-    items = [item.strip() for item in text.split(",")]
-    if not all(items):
-        raise ConfigError(f"{option} {text!r} has an empty item")
-    return items
-
-
 def _weights(text: str | None) -> tuple[float, ...] | None:
     if text is None:
         return None
     try:
-        return tuple(float(w) for w in _list(text, "--weights"))
+        return tuple(float(w) for w in split_list(text, "--weights"))
     except ValueError:
         raise ConfigError(f"--weights {text!r} must be numbers", hint="e.g. 50,50") from None
 
@@ -189,15 +169,15 @@ def design_command(
         clusters=clusters.value,
         egos=_egos(egos),
         ego_by=by.value,
-        variants=tuple(_list(variants, "--variants")),
+        variants=tuple(split_list(variants, "--variants")),
         weights=_weights(weights),
         salt=salt,
         seed=seed,
         icc=icc,
         max_crossing=max_crossing,
     )
-    moment = _time(assigned_at, "--assigned-at") or datetime.now(UTC).replace(microsecond=0)
-    graph_until = _time(until, "--until") or moment
+    moment = parse_time(assigned_at, "--assigned-at") or datetime.now(UTC).replace(microsecond=0)
+    graph_until = parse_time(until, "--until") or moment
     with _workflow().opened_store(settings) as store:
         result = _workflow().design(store, design_settings, until=graph_until)
     record = _workflow().write_design(result, out, assigned_at=moment, force=force, append=append)
@@ -356,7 +336,7 @@ def spillover_command(
         probabilities=probabilities.value,
         replications=replications,
         seed=seed,
-        until=_time(until, "--until"),
+        until=parse_time(until, "--until"),
     )
     if not metric:
         raise ConfigError("name the metric with --metric/-m")

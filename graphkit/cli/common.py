@@ -399,3 +399,34 @@ FORMAT_OPTION = Annotated[
 OUT_OPTION = Annotated[
     Path | None, typer.Option("--out", "-o", help="Write the data to this file instead of stdout.")
 ]
+
+
+def split_list(text: str, option: str) -> list[str]:
+    """``"a, b"`` → ``["a", "b"]``; an empty item is a usage error naming the option."""
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):
+        raise ConfigError(f"{option} {text!r} has an empty item", hint="separate names by commas")
+    return items
+
+
+def parse_number(text: str, option: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ConfigError(f"{option}: {text!r} is not a number") from None
+
+
+def parse_time(text: str | None, option: str) -> datetime | None:
+    """An ISO-8601 time or date as an aware UTC datetime; no offset means UTC."""
+    if text is None:
+        return None
+    import pandas as pd  # loaded late: `graphkit --help` must stay fast
+
+    try:
+        stamp = pd.Timestamp(text)
+    except ValueError:
+        raise ConfigError(
+            f"{option} {text!r} is not a time", hint="write YYYY-MM-DD or an ISO-8601 time"
+        ) from None
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.to_pydatetime()

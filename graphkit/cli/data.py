@@ -6,7 +6,13 @@ from typing import Annotated, Literal
 import typer
 
 from graphkit import workflows
-from graphkit.cli.common import handles_errors, progress_bar, stderr, uses_store
+from graphkit.cli.common import (
+    handles_errors,
+    progress_bar,
+    split_list,
+    stderr,
+    uses_store,
+)
 from graphkit.config import Settings
 from graphkit.errors import ConfigError
 from graphkit.simulate import simulate_events, simulate_network, write_dataset
@@ -180,8 +186,8 @@ def simulate_command(
             sim,
             experiment=experiment,
             seed=seed,
-            variants=split_list(variants),
-            weights=[float(w) for w in split_list(weights)] if weights else None,
+            variants=split_list(variants, "--variants"),
+            weights=[float(w) for w in split_list(weights, "--weights")] if weights else None,
             salt=salt,
             effects=parse_effects(effect or []) or None,
             degree_effect=degree_effect,
@@ -198,10 +204,6 @@ def simulate_command(
             + "):\n"
             + result.truth.to_string(index=False)
         )
-
-
-def split_list(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def parse_effects(specs: list[str]) -> dict[str, float]:
