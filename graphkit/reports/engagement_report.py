@@ -9,8 +9,10 @@ the summary sentences:
   (DAU ÷ MAU) over the days that have a MAU (30 days of history).
 * **Retention**: for each day N of the table, retained users ÷ eligible users summed over
   every cohort (cohorts that cannot be observed at day N yet do not count).
-* **Anomalies**: the days flagged by the rule (σ by default: outside the rolling mean ±
-  k·sd of the previous ``window`` days), with their direction.
+* **Anomalies**: the days flagged by the seasonal rule (σ by default: outside the
+  weekly-seasonal forecast ± k robust SDs of its past errors, see
+  :mod:`graphkit.engagement.anomalies`), with observed and expected values, direction
+  and size.
 * **Aha moment**: the sweet spot (largest Youden's J) and the retention of users at or
   above it against the others — a correlation, which the report says in those words,
   with the experiment that would test causation.
@@ -27,7 +29,7 @@ import pandas as pd
 
 from graphkit.engagement.activity import ActivityMetrics
 from graphkit.engagement.aha import AhaResult, action_label
-from graphkit.engagement.anomalies import AnomalyReport
+from graphkit.engagement.anomalies import AnomalyReport, describe_day
 from graphkit.engagement.retention import RetentionTable
 from graphkit.reports import engagement_plots
 from graphkit.reports.document import Bullets, Fact, Figure, Paragraph, Report, Section, Table
@@ -110,15 +112,35 @@ def retention_sentence(retention: RetentionTable) -> str:
 
 def anomaly_sentence(anomalies: AnomalyReport) -> str:
     flagged = anomalies.flagged
-    rule = f"the {anomalies.rule} rule (k = {anomalies.k:g}, {anomalies.window}-day window)"
+    rule = (
+        f"the seasonal {anomalies.rule} rule (k = {anomalies.k:g}, {anomalies.window}-day "
+        "window)"
+    )
     if flagged.empty:
         return f"No day of {anomalies.metric} was flagged by {rule}."
     days = ", ".join(
-        f"{row['date']} ({row['direction']}, {row['value']:,.0f} against {row['expected']:,.0f} "
-        "expected)"
+        f"{row['date']} ("
+        + describe_day(row["value"], row["expected"], row["direction"], row["change"])
+        + ")"
         for _, row in flagged.iterrows()
     )
     return f"{len(flagged)} day(s) of {anomalies.metric} flagged by {rule}: {days}."
+
+
+def anomaly_method(anomalies: AnomalyReport) -> str:
+    """How the expected band was computed, in words (the formulas are in the README)."""
+    if anomalies.rule == "sigma":
+        band = f"± {anomalies.k:g} robust SDs (1.4826 × MAD)"
+    else:
+        band = f"Tukey's fences (quartiles ± {anomalies.k:g} IQR)"
+    return (
+        f"Each day's {anomalies.metric} is forecast from the weeks before it: a weekday "
+        "profile (median ratio of each weekday to its centred 7-day mean) times the level "
+        "of the last 7 days. A day is flagged when it falls outside the forecast's relative "
+        f"errors over the previous {anomalies.window} days {band} (at least "
+        f"{anomalies.min_history} earlier errors); flagged days are replaced by their "
+        "expected value in later baselines, so one outage does not hide the next."
+    )
 
 
 def aha_sentence(results: EngagementResults) -> str:
@@ -278,12 +300,7 @@ def engagement_document(
         Section(
             "Anomalies",
             [
-                Paragraph(
-                    f"A day is flagged when its {anomalies.metric} falls outside the expected band "
-                    f"of the {anomalies.rule} rule: the previous {anomalies.window} days "
-                    f"± {anomalies.k:g} spreads (at least {anomalies.min_history} days of "
-                    "history). " + anomaly_sentence(anomalies)
-                ),
+                Paragraph(anomaly_method(anomalies) + " " + anomaly_sentence(anomalies)),
                 Figure(
                     "anomalies",
                     engagement_plots.anomaly_chart(

@@ -43,6 +43,7 @@ from graphkit.engagement.anomalies import (
     DEFAULT_K,
     DEFAULT_MIN_HISTORY,
     DEFAULT_WINDOW,
+    FORECAST_DAYS,
     AnomalyReport,
     Rule,
     check_band,
@@ -293,8 +294,10 @@ def engagement_anomalies(
     if rule not in DEFAULT_K:
         raise ConfigError(f"unknown rule {rule!r}", hint="use sigma or iqr")
     check_band(rule, DEFAULT_K[rule] if k is None else k, window, min_history)
-    # The metric itself may need history (WAU, MAU) on top of the baseline window.
-    history = window + (MAU_DAYS - 1 if metric in ("wau", "mau", "stickiness") else 0)
+    # Each day's band needs `window` earlier forecast errors, each forecast up to
+    # FORECAST_DAYS of history; the metric itself may need more (WAU, MAU).
+    history = window + FORECAST_DAYS
+    history += MAU_DAYS - 1 if metric in ("wau", "mau", "stickiness") else 0
     with opened_store(settings) as store:
         log = read_activity(
             store, since=since, until=until, history_days=history, progress=progress

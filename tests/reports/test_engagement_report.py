@@ -64,10 +64,14 @@ def test_retention_matches_the_workflow(data: dict, expected: dict):
 
 
 def test_anomalies_list_the_flagged_days(data: dict, expected: dict):
+    # 300 users are too few for the planted -38% DAU dip to clear the noise (the demo's
+    # 2,000 do: tests/engagement/test_anomalies.py); the report must list what the
+    # workflow flags, and say so when it flags nothing.
     flagged = expected["anomalies"].flagged
-    assert not flagged.empty, "the simulation injects anomalies: some must be found"
     assert [r["date"] for r in rows(data, "anomalies")] == [str(d) for d in flagged["date"]]
     assert data["facts"]["flagged_days"] == len(flagged)
+    judged = expected["anomalies"].reported["checked"]
+    assert judged.sum() >= 60  # 90 days, judged from the 29th on
 
 
 def test_aha_moment_is_the_workflow_sweet_spot(data: dict, expected: dict):
