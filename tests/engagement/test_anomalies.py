@@ -12,7 +12,6 @@ import pytest
 from graphkit.engagement.anomalies import (
     DEFAULT_K,
     AlertNotDelivered,
-    AnomalyReport,
     alert_payload,
     band,
     bands,
@@ -21,27 +20,18 @@ from graphkit.engagement.anomalies import (
     seasonal_forecast,
     weekday_factors,
 )
-from graphkit.engagement.eventlog import day_labels
 from graphkit.errors import ConfigError, InsufficientData
 from graphkit.simulate import simulate_events, simulate_network
-from tests.engagement.conftest import log_from_simulation, log_from_text
+from tests.engagement.conftest import (
+    log_from_simulation,
+    log_from_text,
+    seasonal_series,
+    spiked_report,
+)
 from tests.engagement.hand_data import EVENTS, USERS
 from tests.engagement.webhook_server import webhook_server
 
 VALUES = pd.Series([10.0, 12, 11, 13, 12, 50])
-# A weekly cycle like a social app's (Saturday 40% above Monday), Monday = 0.
-PROFILE = np.array([0.85, 0.88, 0.9, 0.92, 1.0, 1.25, 1.2])
-PROFILE = PROFILE / PROFILE.mean()
-MONDAY = 20454 - 3  # day number of Monday 2025-12-29
-
-
-def seasonal_series(days: int = 112, *, noise: float = 0.02, seed: int = 0) -> pd.Series:
-    """A growing metric with a strong weekly cycle and 2% noise, indexed by day number."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(days)
-    level = 1000.0 * (1 + 0.003 * t)
-    values = level * PROFILE[t % 7] * (1 + noise * rng.standard_normal(days))
-    return pd.Series(values, index=MONDAY + t)
 
 
 def test_weekday_factors_and_forecast_by_hand() -> None:
@@ -255,19 +245,6 @@ def test_the_demo_flags_its_planted_outage_and_nothing_else() -> None:
 
 
 # --------------------------------------------------------------------- webhook
-
-
-def spiked_report():
-    # Ten weeks of a seasonal DAU-like series with an outage on the last day.
-    values = seasonal_series(70)
-    values.iloc[-1] *= 0.4
-    table = bands(values, rule="sigma", k=3, window=56, min_history=14)
-    table.insert(0, "date", [str(d) for d in day_labels(values.index.to_numpy())])
-    table["reported"] = True
-    return AnomalyReport(
-        metric="dau", rule="sigma", k=3.0, window=56, min_history=14,
-        series=table.reset_index(drop=True),
-    )  # fmt: skip
 
 
 def test_webhook_receives_the_alert_as_json() -> None:

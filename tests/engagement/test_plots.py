@@ -13,14 +13,13 @@ import pytest
 
 from graphkit.engagement.activity import daily_activity
 from graphkit.engagement.aha import sweep_thresholds
-from graphkit.engagement.anomalies import detect_anomalies
 from graphkit.engagement.eventlog import day_number
 from graphkit.engagement.position import engagement_vs_position
 from graphkit.engagement.retention import retention_table
 from graphkit.errors import InsufficientData
 from graphkit.experiments.survival import compare_survival
 from graphkit.reports import engagement_plots as plots
-from tests.engagement.conftest import log_from_text
+from tests.engagement.conftest import log_from_text, spiked_report
 from tests.engagement.hand_data import (
     EVENTS,
     RETENTION_EVENTS,
@@ -49,9 +48,7 @@ def test_retention_heatmap_annotates_every_observed_cell() -> None:
 
 
 def test_anomaly_chart_marks_the_flagged_days() -> None:
-    report = detect_anomalies(
-        log_from_text(USERS, EVENTS), "event:view", window=4, min_history=2, k=0.5
-    )
+    report = spiked_report()
     figure = plots.anomaly_chart(report.series, metric=report.metric, rule=report.rule)
     (points,) = figure.axes[0].collections[1:]  # [0] is the band
     assert len(points.get_offsets()) == len(report.flagged) > 0
