@@ -45,7 +45,7 @@ from graphkit.engagement.anomalies import (
     describe_day,
     post_alert,
 )
-from graphkit.engagement.retention import DEFAULT_DAYS, DEFAULT_WEEKS
+from graphkit.engagement.retention import DEFAULT_DAYS, DEFAULT_WEEKS, MIN_CELL_USERS
 from graphkit.errors import ConfigError
 from graphkit.reports import engagement_plots
 from graphkit.workflows import engagement as workflow
@@ -349,7 +349,10 @@ def retention_command(
         )
     print_notes([*sources, *result.notes])
     if plot is not None:
-        save_figure(engagement_plots.retention_heatmap(result.wide, result.groups), plot)
+        chart = engagement_plots.retention_heatmap(
+            result.wide, result.groups, eligible=result.eligible_wide, min_eligible=MIN_CELL_USERS
+        )
+        save_figure(chart, plot)
     fmt = format_for(fmt, out)
     title = "Retention" + (f" by {result.segment}" if result.segment else "")
     json_data = {
