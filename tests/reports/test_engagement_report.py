@@ -104,3 +104,48 @@ def test_summary_is_computed_from_the_numbers(engagement_doc: Report, expected: 
     assert f"{spot['retention_did']:.0%} of the time, against {spot['retention_not']:.0%}" in (
         aha_text
     )
+
+
+def test_cohort_table_shows_the_eligible_users_of_each_cell(data: dict, expected: dict):
+    retention = expected["retention"]
+    table = rows(data, "retention")
+    for offset in retention.offsets:
+        column = f"day_{offset}"
+        per_cohort = retention.table[retention.table["day"] == offset]
+        assert [r[f"{column}_n"] for r in table] == per_cohort["eligible"].tolist()
+    text = section_text(data, "Retention")
+    assert "fewer than 30 eligible users are greyed out" in text
+
+
+def test_new_users_are_defined_as_the_code_counts_them(data: dict):
+    text = section_text(data, "Activity")
+    assert "New users: users active on their signup day" in text
+
+
+def test_sessions_section_shows_ctr_and_the_weighted_score(data: dict, expected: dict):
+    activity = expected["activity"]
+    summary = {r["metric"]: r["value"] for r in rows(data, "sessions")}
+    assert summary["mean_session_ctr"] == pytest.approx(
+        activity.sessions.summary["mean_session_ctr"], **APPROX
+    )
+    assert summary["sessions"] == activity.sessions.summary["sessions"]
+    weights = {r["component"]: r["weight"] for r in rows(data, "score_weights")}
+    assert weights == pytest.approx(activity.scores.weights, **APPROX)
+    top = rows(data, "top_engaged")
+    assert [r["user_id"] for r in top] == activity.scores.table["user_id"].head(10).tolist()
+    text = section_text(data, "Sessions and engagement score")
+    assert "score = 0.3·z(active_days)" in text and "population SD" in text
+    assert data["facts"]["mean_session_ctr"] == pytest.approx(
+        activity.sessions.summary["mean_session_ctr"], **APPROX
+    )
+
+
+def section_text(data: dict, title: str) -> str:
+    """The paragraphs of the section titled ``title``, as JSON renders them."""
+    return " ".join(
+        block["text"]
+        for section in data["sections"]
+        if section["title"] == title
+        for block in section["blocks"]
+        if block["type"] == "paragraph"
+    )
