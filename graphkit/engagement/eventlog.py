@@ -19,6 +19,7 @@ largest one if there are several), else the time between its first and last even
 from __future__ import annotations
 
 import functools
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -313,11 +314,15 @@ SESSION_COLUMNS = ["user", "day", "start_ms", "end_ms", "length_s", "events", *_
 
 # The reduction, in DuckDB SQL (an out-of-core engine: it streams a Parquet file or an
 # Arrow chunk without holding the events, and spills to disk past its memory limit).
-# `source` is any relation with the event columns; `users` maps user_id to its code.
+# `source` is any relation with the event columns (``at_ms`` for the time); `users` maps
+# user_id to its code and `event_codes` event names to numbers, so that only integers
+# come back to Python (strings would cost a Python object per row).
+_EVENT_NAMES = "SELECT DISTINCT CAST(event AS VARCHAR) FROM {source} WHERE event IS NOT NULL"
 _PARTIAL_COUNTS = """
 SELECT u.code AS "user", CAST(floor(e.at_ms / 86400000.0) AS INTEGER) AS day,
-       CAST(e.event AS VARCHAR) AS event, count(*) AS n
-FROM {source} AS e JOIN users AS u ON CAST(e.user_id AS VARCHAR) = u.user_id
+       c.code AS event, count(*) AS n
+FROM {source} AS e LEFT JOIN users AS u ON CAST(e.user_id AS VARCHAR) = u.user_id
+JOIN event_codes AS c ON CAST(e.event AS VARCHAR) = c.event
 GROUP BY ALL
 """
 _PARTIAL_SESSIONS = """
@@ -334,24 +339,29 @@ FROM {source} AS e JOIN users AS u ON CAST(e.user_id AS VARCHAR) = u.user_id
 WHERE e.session_id IS NOT NULL
 GROUP BY ALL
 """
-_UNKNOWN_USERS = """
-SELECT count(*) FROM {source} AS e ANTI JOIN users AS u
-ON CAST(e.user_id AS VARCHAR) = u.user_id
-"""
-# Partial aggregates of chunks that share a day or a session fold into one row.
+# Partial aggregates of chunks that share a day or a session fold into one row (with a
+# single source, the partial rows are already final).
 _FINAL_COUNTS = """
-SELECT "user", day, event, sum(n)::BIGINT AS n FROM partial_counts GROUP BY ALL
+SELECT p."user", p.day, o.sorted AS event, p.n
+FROM ({partial}) AS p JOIN event_order AS o ON p.event = o.code
+ORDER BY p."user", p.day, o.sorted
 """
+_FOLDED_COUNTS = 'SELECT "user", day, event, sum(n)::BIGINT AS n FROM partial_counts GROUP BY ALL'
 _FINAL_SESSIONS = """
-SELECT "user", CAST(floor(min(start_ms) / 86400000.0) AS INTEGER) AS day,
-       min(start_ms) AS start_ms, max(end_ms) AS end_ms,
-       coalesce(max(session_value), (max(end_ms) - min(start_ms)) / 1000.0) AS length_s,
-       sum(events)::BIGINT AS events, sum(views)::BIGINT AS views,
-       sum(likes)::BIGINT AS likes, sum(clicks)::BIGINT AS clicks,
-       sum(messages)::BIGINT AS messages
+SELECT "user", CAST(floor(start_ms / 86400000.0) AS INTEGER) AS day, start_ms, end_ms,
+       coalesce(session_value, (end_ms - start_ms) / 1000.0) AS length_s,
+       events, views, likes, clicks, messages
+FROM ({partial})
+ORDER BY start_ms, "user", day, end_ms, length_s, events, views, likes, clicks, messages
+"""
+_FOLDED_SESSIONS = """
+SELECT "user", min(start_ms) AS start_ms, max(end_ms) AS end_ms,
+       max(session_value) AS session_value, sum(events)::BIGINT AS events,
+       sum(views)::BIGINT AS views, sum(likes)::BIGINT AS likes,
+       sum(clicks)::BIGINT AS clicks, sum(messages)::BIGINT AS messages
 FROM partial_sessions GROUP BY "user", session_id
 """
-DUCKDB_MEMORY_LIMIT = "1GB"
+DUCKDB_MEMORY_LIMIT = "512MB"
 """DuckDB's working-memory cap; past it, it spills to a temporary folder."""
 
 
@@ -365,13 +375,18 @@ class _Reducer:
         self.with_sessions = sessions
         self.unknown_users = 0
         self.sources = 0
-        self.db = duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT})
+        self.vocabulary: dict[str, int] = {}
+        self.spill = tempfile.TemporaryDirectory(prefix="graphkit-duckdb-")
+        self.db = duckdb.connect(
+            config={"memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": self.spill.name}
+        )
         codes = pd.DataFrame(
             {"code": np.arange(len(users), dtype=np.int32), "user_id": users["user_id"]}
         )
         self.db.register("user_codes", codes)
         self.db.execute("CREATE TEMP TABLE users AS SELECT * FROM user_codes")
         self.db.unregister("user_codes")
+        self.db.execute("CREATE TEMP TABLE event_codes (event VARCHAR, code INTEGER)")
         self.params = {
             "session": names.session,
             "view": names.view,
@@ -389,14 +404,16 @@ class _Reducer:
             )
         if chunk.empty:
             return
-        frame = chunk[list(EVENT_COLUMNS)].assign(
-            at=_epoch_ms(chunk["at"]),
-            value=pd.to_numeric(chunk["value"], errors="coerce").astype(float),
-            session_id=chunk["session_id"].astype(object),
-            user_id=chunk["user_id"].astype(str),
-            event=chunk["event"].astype(str),
+        frame = pd.DataFrame(
+            {
+                "user_id": chunk["user_id"].astype(str),
+                "at_ms": _epoch_ms(chunk["at"]),
+                "event": chunk["event"].astype(str),
+                "value": pd.to_numeric(chunk["value"], errors="coerce").astype(float),
+                "session_id": chunk["session_id"].astype(object),
+            }
         )
-        self.db.register("chunk", frame.rename(columns={"at": "at_ms"}))
+        self.db.register("chunk", frame)
         try:
             self._add("chunk")
         finally:
@@ -404,23 +421,35 @@ class _Reducer:
 
     def add_parquet(self, path: str, since_ms: int | None, until_ms: int | None) -> None:
         """Events of the Parquet file at ``path`` with ``since <= at < until`` (ms)."""
-        bounds = {"since": since_ms, "until": until_ms}
-        # A table, not a view (views take no parameters): only the columns we need, and
-        # only the window's rows (Parquet row-group statistics skip the rest).
-        self.db.execute(
-            "CREATE OR REPLACE TEMP TABLE events_window AS "
-            "SELECT user_id, at_ms, event, value, session_id FROM ("
-            '  SELECT *, epoch_ms(CAST("at" AS TIMESTAMPTZ)) AS at_ms FROM read_parquet($path)'
-            ") WHERE ($since IS NULL OR at_ms >= $since) AND ($until IS NULL OR at_ms < $until)",
-            {"path": path, **bounds},
+        # A view, so every query below streams the file (nothing is materialised); the
+        # path comes from the store and the bounds are integers we computed.
+        window = self.db.read_parquet(path).project(
+            'user_id, epoch_ms(CAST("at" AS TIMESTAMPTZ)) AS at_ms, event, value, session_id'
         )
+        if since_ms is not None:
+            window = window.filter(f"at_ms >= {int(since_ms)}")
+        if until_ms is not None:
+            window = window.filter(f"at_ms < {int(until_ms)}")
+        window.create_view("events_window")
         self._add("events_window")
-        self.db.execute("DROP TABLE events_window")
+        self.db.execute("DROP VIEW events_window")
 
     def _add(self, source: str) -> None:
+        for (name,) in self.db.execute(_EVENT_NAMES.format(source=source)).fetchall():
+            if name not in self.vocabulary:
+                self.vocabulary[name] = len(self.vocabulary)
+                self.db.execute(
+                    "INSERT INTO event_codes VALUES ($name, $code)",
+                    {"name": name, "code": self.vocabulary[name]},
+                )
         verb = "INSERT INTO {table} " if self.sources else "CREATE TEMP TABLE {table} AS "
-        self.unknown_users += self._one(_UNKNOWN_USERS.format(source=source))
         self.db.execute(verb.format(table="partial_counts") + _PARTIAL_COUNTS.format(source=source))
+        # Events of users not in the users table (the LEFT JOIN's NULL codes): counted for
+        # a note, then dropped.
+        self.unknown_users += self._one(
+            'SELECT coalesce(sum(n), 0) FROM partial_counts WHERE "user" IS NULL'
+        )
+        self.db.execute('DELETE FROM partial_counts WHERE "user" IS NULL')
         if self.with_sessions:
             self.db.execute(
                 verb.format(table="partial_sessions") + _PARTIAL_SESSIONS.format(source=source),
@@ -434,42 +463,52 @@ class _Reducer:
 
     def counts(self) -> pd.DataFrame:
         """``user, day, event, n``, sorted by user, day, event (names alphabetically)."""
+        names = sorted(self.vocabulary)
         if not self.sources:
             frame = pd.DataFrame({"user": [], "day": [], "event": [], "n": []})
         else:
-            frame = self.db.execute(_FINAL_COUNTS).df()
-        names = sorted(frame["event"].unique().tolist())
-        frame = frame.sort_values(["user", "day", "event"], kind="mergesort")
+            # Discovery codes -> alphabetical codes, so the order never depends on which
+            # name came first.
+            order = pd.DataFrame(
+                {
+                    "code": [self.vocabulary[name] for name in names],
+                    "sorted": np.arange(len(names), dtype=np.int32),
+                }
+            )
+            self.db.register("event_order_frame", order)
+            self.db.execute("CREATE OR REPLACE TEMP TABLE event_order AS FROM event_order_frame")
+            partial = "FROM partial_counts" if self.sources == 1 else _FOLDED_COUNTS
+            frame = self.db.execute(_FINAL_COUNTS.format(partial=partial)).df()
         return pd.DataFrame(
             {
                 "user": frame["user"].to_numpy(dtype=np.int32),
                 "day": frame["day"].to_numpy(dtype=np.int32),
-                "event": pd.Categorical(frame["event"].to_numpy(), categories=pd.Index(names)),
+                "event": pd.Categorical.from_codes(
+                    frame["event"].to_numpy(dtype=np.int32), categories=pd.Index(names)
+                ),
                 "n": frame["n"].to_numpy(dtype=np.int64),
             }
         )
 
     def sessions(self) -> pd.DataFrame:
-        """One row per session, by start time (ties by user, then the other columns)."""
+        """One row per session, by start time (ties by user, then the other columns, so
+        the order never depends on how a store broke ties between events)."""
         if not self.sources or not self.with_sessions:
             empty = pd.DataFrame({c: pd.Series(dtype=np.int64) for c in SESSION_COLUMNS})
             return empty.astype({"user": np.int32, "day": np.int32, "length_s": float})
-        merged = self.db.execute(_FINAL_SESSIONS).df()
+        partial = "FROM partial_sessions" if self.sources == 1 else _FOLDED_SESSIONS
+        merged = self.db.execute(_FINAL_SESSIONS.format(partial=partial)).df()
         data = {
             c: merged[c].to_numpy(dtype=np.int64) for c in SESSION_COLUMNS if c != "length_s"
         }
         data["user"] = data["user"].astype(np.int32)
         data["day"] = data["day"].astype(np.int32)
         data["length_s"] = merged["length_s"].to_numpy(dtype=float)
-        data = {c: data[c] for c in SESSION_COLUMNS}
-        # Sorted on every column (last key first), so the order never depends on how
-        # a store broke ties between events of the same millisecond.
-        order = np.lexsort([data[name] for name in reversed(("start_ms", "user", *data))])
-        del merged
-        return pd.DataFrame({name: values[order] for name, values in data.items()})
+        return pd.DataFrame({c: data[c] for c in SESSION_COLUMNS})
 
     def close(self) -> None:
         self.db.close()
+        self.spill.cleanup()
 
 
 def _reported_range(
