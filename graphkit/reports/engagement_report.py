@@ -13,6 +13,10 @@ the summary sentences:
   weekly-seasonal forecast ± k robust SDs of its past errors, see
   :mod:`graphkit.engagement.anomalies`), with observed and expected values, direction
   and size.
+* **Retention table**: each cell's eligible users next to its retention; the heatmap greys
+  out cells from fewer than :data:`~graphkit.engagement.retention.MIN_CELL_USERS` users.
+* **Sessions and engagement score**: per-session CTR (mean over sessions with a view, and
+  pooled), the score's formula with its weights, and the top users.
 * **Aha moment**: the sweet spot (largest Youden's J) and the retention of users at or
   above it against the others — a correlation, which the report says in those words,
   with the experiment that would test causation.
