@@ -175,9 +175,10 @@ def main() -> None:
     for (engine, command), row in rows.items():
         idle = rows[(engine, "idle")]["peak_rss_mb"]
         baseline = rows[("pandas", command)]["seconds"]
+        ratio = f"{baseline / row['seconds']:8.1f}x" if command != "idle" else f"{'-':>9}"
         print(
             f"{command:<10} {engine:<7} {row['seconds']:8.1f} {row['peak_rss_mb']:7.0f} MB "
-            f"{row['peak_rss_mb'] - idle:8.0f} MB {baseline / row['seconds']:8.1f}x "
+            f"{row['peak_rss_mb'] - idle:8.0f} MB {ratio} "
             f"{row['digest']:>13}   ({row['result']})"
         )
     for command in ("metrics", "retention"):
