@@ -1,33 +1,38 @@
-"""Seconds and peak memory of `engagement metrics` and `retention` on ~10M events (measured,
-never asserted).
+"""Seconds and peak memory of `engagement metrics` and `retention` on ~10M events: the
+DuckDB engine against the previous pandas implementation, side by side in one run
+(measured, never asserted).
 
     .venv/bin/python benchmarks/bench_engagement.py [--events 10000000] [--dir .bench/engagement]
+        [--baseline REV]
 
 The first run simulates a network sized to give about ``--events`` events, writes it as
 Parquet, validates it and loads it into an embedded store under ``--dir`` (kept for later
 runs). Each measured command then runs in a fresh process, so its peak resident memory
 (VmHWM from /proc, which exec resets; ru_maxrss elsewhere) is its own; an idle process
-(Python + graphkit imported) is measured as a baseline. Also reported: how much of the time
-went into the store's ``events()`` reads. (tracemalloc is not used: it slows NumPy and pandas
-allocations enough to double the times.)
+(Python + graphkit imported) is measured as a baseline. The baseline implementation is
+graphkit as of git revision ``--baseline`` (default: the last commit with the pandas
+engine), extracted with ``git archive`` into a temporary folder and put first on
+``PYTHONPATH`` of its processes. Both must give the same numbers: a digest of the daily
+table and of the retention table is printed for each. (tracemalloc is not used: it slows
+NumPy and pandas allocations enough to double the times.)
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
-import multiprocessing
+import os
 import resource
+import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from graphkit.config import Settings
 from graphkit.simulate import simulate_events, simulate_network, write_dataset
-from graphkit.store.local_store import LocalStore
 from graphkit.workflows import engagement as workflow
 from graphkit.workflows import load
 
@@ -64,53 +69,39 @@ def prepare(folder: Path, target: int) -> dict[str, Any]:
     return info
 
 
-class CountingStore(LocalStore):
-    """The embedded store, timing its events() reads."""
-
-    read_seconds = 0.0
-
-    def events(self, **kwargs: Any) -> Any:
-        start = time.perf_counter()
-        try:
-            return super().events(**kwargs)
-        finally:
-            CountingStore.read_seconds += time.perf_counter() - start
+BASELINE_REV = "2682cc6"
+"""The last commit whose engagement metrics ran on pandas (weekly chunks of events)."""
 
 
-def measure(command: str, store: str, queue: Any) -> None:
-    """Run one command in this (fresh) process; report time and memory."""
-    import graphkit.workflows.engagement as module
-
-    module.opened_store = _counting_opened_store  # same store class, plus a read timer
+def measure(command: str, store: str) -> dict[str, Any]:
+    """Run one command in this (fresh) process; report time, memory and a result digest."""
     settings = Settings(store_dir=Path(store))
     start = time.perf_counter()
+    digest = ""
     if command == "metrics":
         result = workflow.engagement_metrics(settings)
         size = f"{len(result.daily.table)} days, {result.sessions.summary['sessions']} sessions"
+        digest = frame_digest(result.daily.table)
     elif command == "retention":
         table, _ = workflow.engagement_retention(settings)
         size = f"{len(table.wide)} cohorts"
+        digest = frame_digest(table.table)
     else:
         size = "imports only"
-    seconds = time.perf_counter() - start
-    queue.put(
-        {
-            "command": command,
-            "seconds": seconds,
-            "store_read_seconds": CountingStore.read_seconds,
-            "peak_rss_mb": peak_rss_mb(),
-            "result": size,
-        }
-    )
+    return {
+        "command": command,
+        "seconds": time.perf_counter() - start,
+        "peak_rss_mb": peak_rss_mb(),
+        "result": size,
+        "digest": digest,
+    }
 
 
-@contextmanager
-def _counting_opened_store(settings: Settings) -> Iterator[CountingStore]:
-    store = CountingStore(settings.store_dir)
-    try:
-        yield store
-    finally:
-        store.close()
+def frame_digest(frame: Any) -> str:
+    """Digest of a table's values (rounded to 9 significant digits, so that summation
+    order cannot change it)."""
+    text = frame.to_csv(index=False, float_format="%.9g")
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def peak_rss_mb() -> float:
@@ -124,21 +115,44 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_fresh(command: str, store: Path) -> dict[str, Any]:
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=measure, args=(command, str(store), queue))
-    process.start()
-    result = dict(queue.get())
-    process.join()
-    return result
+def run_fresh(command: str, store: Path, code: Path | None) -> dict[str, Any]:
+    """``command`` in a new interpreter; ``code``: a graphkit tree to import instead."""
+    env = dict(os.environ)
+    if code is not None:
+        env["PYTHONPATH"] = str(code) + os.pathsep + env.get("PYTHONPATH", "")
+    output = subprocess.run(
+        [sys.executable, __file__, "--child", command, "--store", str(store)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return dict(json.loads(output.strip().splitlines()[-1]))
+
+
+def extract(revision: str, folder: Path) -> Path:
+    """graphkit (and its cypher files) as of ``revision``, in ``folder``."""
+    root = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", revision, "graphkit", "cypher"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--dir", type=Path, default=Path(".bench/engagement"))
+    parser.add_argument("--baseline", default=BASELINE_REV)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--store", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.child, args.store)))
+        return
     args.dir.mkdir(parents=True, exist_ok=True)
     info = prepare(args.dir, args.events)
     print(
@@ -146,15 +160,30 @@ def main() -> None:
         f"{info['interactions']:,} interactions (simulate+write {info['simulate_write_s']} s, "
         f"validate+load {info['validate_load_s']} s)"
     )
-    rows = [run_fresh(command, args.dir / "store") for command in ("idle", "metrics", "retention")]
-    baseline = rows[0]["peak_rss_mb"]
-    print(f"{'command':<10} {'seconds':>8} {'store reads':>12} {'peak RSS':>10} {'above idle':>11}")
-    for row in rows:
+    store = args.dir / "store"
+    with tempfile.TemporaryDirectory() as tmp:
+        old = extract(args.baseline, Path(tmp))
+        rows = {
+            (engine, command): run_fresh(command, store, code)
+            for command in ("idle", "metrics", "retention")
+            for engine, code in (("pandas", old), ("duckdb", None))
+        }
+    print(
+        f"{'command':<10} {'engine':<7} {'seconds':>8} {'peak RSS':>10} {'above idle':>11} "
+        f"{'speed-up':>9} {'digest':>13}"
+    )
+    for (engine, command), row in rows.items():
+        idle = rows[(engine, "idle")]["peak_rss_mb"]
+        baseline = rows[("pandas", command)]["seconds"]
+        ratio = f"{baseline / row['seconds']:8.1f}x" if command != "idle" else f"{'-':>9}"
         print(
-            f"{row['command']:<10} {row['seconds']:8.1f} {row['store_read_seconds']:10.1f} s "
-            f"{row['peak_rss_mb']:7.0f} MB {row['peak_rss_mb'] - baseline:8.0f} MB   "
-            f"({row['result']})"
+            f"{command:<10} {engine:<7} {row['seconds']:8.1f} {row['peak_rss_mb']:7.0f} MB "
+            f"{row['peak_rss_mb'] - idle:8.0f} MB {ratio} "
+            f"{row['digest']:>13}   ({row['result']})"
         )
+    for command in ("metrics", "retention"):
+        same = rows[("pandas", command)]["digest"] == rows[("duckdb", command)]["digest"]
+        print(f"{command}: {'identical numbers' if same else 'NUMBERS DIFFER'} in both engines")
 
 
 if __name__ == "__main__":

@@ -136,9 +136,19 @@ _IN_SESSION_MIX = (0, 60, 20, 15, 5)  # percent of in-session events, by EVENT_T
 # Session length in seconds: 15 + 180·(Pareto(2) − 1), median ≈ 90 s, capped at 4 h.
 _SESSION_MIN_S, _SESSION_SCALE_S, _SESSION_MAX_S = 15, 180.0, 4 * _SECONDS_PER_HOUR
 _SECONDS_PER_IN_SESSION_EVENT = 30  # about one view/like/click/message per minute
-# Injected anomalies: (kind, volume in percent of a normal day).
-_ANOMALY_KINDS = (("outage", 35), ("spike", 250))
-_ANOMALY_BASELINE_DAYS = 7  # anomalies avoid the first week when the period allows
+# Sessions have a weekly cycle of their own on top of the time profile's (which also
+# drives interactions): together a Saturday is ~40% busier than a Monday, as in social
+# apps, so anomaly detectors are tested against a cycle they must model.
+_SESSION_WEEKDAY = (92, 94, 95, 97, 103, 116, 112)  # Monday..Sunday, percent
+# Injected anomalies: the day's session volume in percent of a normal day. Outages,
+# dips of every size (including the realistic -15% and -25% ones that are hard to
+# see) and spikes; one is drawn uniformly per anomalous day.
+_ANOMALY_PERCENTS = (40, 55, 70, 75, 85, 115, 125, 130, 150, 200, 250)
+_OUTAGE_BELOW_PERCENT = 50  # "outage" at or below this volume, "dip" above it, below 100
+# Anomalies avoid the first four weeks when the period allows (a seasonal detector needs
+# them as history), else the first week.
+_ANOMALY_BASELINE_DAYS = 28
+_ANOMALY_SHORT_BASELINE_DAYS = 7
 
 # Self-loops are redrawn this many times; the (astronomically rare) rest move to the
 # next member of the source's community, which always exists (communities have ≥ 2).
@@ -743,9 +753,13 @@ class SimulatedEvents:
         (ISO-8601 UTC), ``value`` (seconds: the session length on ``session``
         rows, 0 on the others) and ``session_id`` (chronological) are int64.
     anomalies : DataFrame
-        Ground truth, not written to files: one row per anomalous day with
-        ``start`` and ``end`` (ISO-8601 UTC), ``kind`` ("outage" or "spike") and
-        ``factor``, the day's expected volume relative to a normal day.
+        Ground truth, not written to files (``graphkit simulate`` saves it as
+        ``truth/anomalies.csv``): one row per anomalous day with ``start`` and ``end``
+        (ISO-8601 UTC), ``kind`` ("outage" at 50% of normal volume or less, "dip",
+        "spike"), ``factor``, the day's expected session volume relative to a normal
+        day of the same weekday, ``change`` = factor − 1, and ``dau_factor``, the
+        expected number of active users that day relative to the same day without the
+        anomaly (closer to 1 than ``factor``: busy users stay active on a bad day).
     retention : DataFrame
         Ground truth of the planted "aha moment", not written to files: one row per
         user with ``early_connections`` (distinct users interacted with, either
@@ -783,8 +797,12 @@ def simulate_events(
     the user's signup, and come more often from well-connected users (rate
     ∝ √(1 + degree), degree counted in ``sim.interactions``). Each session has a
     heavy-tailed length and about one view, like, click or message per
-    minute. On ``n_anomalies`` days the volume is multiplied by a known factor
-    (outage or spike): the returned ``anomalies`` frame is the truth to detect.
+    minute. Sessions have a weekly cycle (weekends busiest; Saturday about 40% above
+    Monday). On ``n_anomalies`` days the volume is multiplied by a known factor drawn
+    from 0.40, 0.55, 0.70, 0.75, 0.85, 1.15, 1.25, 1.30, 1.50, 2.00 and 2.50 (outages,
+    dips and spikes, small ones included); they fall after the first four weeks when the
+    period has at least eight (else after the first week), so a detector has history.
+    The returned ``anomalies`` frame is the truth to detect.
 
     Retention has a planted threshold (an "aha moment" to recover): a user who
     signs up during the period and connects with at least ``aha_connections``
@@ -804,8 +822,9 @@ def simulate_events(
         Mean sessions per signed-up, not yet churned user per day (before
         anomalies), ≥ 0.
     n_anomalies : int
-        Number of anomalous days, at most the number of days after the first week
-        (or of all days in periods shorter than two weeks).
+        Number of anomalous days, at most the number of eligible days (after the first
+        four weeks in periods of eight weeks or more, after the first week in periods of
+        two weeks or more, else all days).
     aha_connections : int
         The planted threshold k (≥ 0; 0 means every user reaches it).
     aha_days : int
@@ -827,7 +846,7 @@ def simulate_events(
     >>> ev = simulate_events(sim, n_anomalies=1)
     >>> list(ev.events.columns)
     ['user_id', 'at', 'event', 'value', 'session_id']
-    >>> bool(ev.anomalies["kind"].isin(["outage", "spike"]).all())
+    >>> bool(ev.anomalies["kind"].isin(["outage", "dip", "spike"]).all())
     True
     >>> list(ev.retention.columns)
     ['user_id', 'early_connections', 'reached', 'churn_at']
@@ -854,9 +873,9 @@ def simulate_events(
     signup = _epoch_seconds(sim.users["signup_at"]) - start_s
     degree = _degrees(ids, sim.interactions)
 
-    days, kinds = _draw_anomalies(rng, eligible, params.n_anomalies)
-    percent = np.full(network.days, 100, dtype=np.int64)
-    percent[days] = np.asarray([factor for _, factor in _ANOMALY_KINDS], dtype=np.int64)[kinds]
+    days, percents = _draw_anomalies(rng, eligible, params.n_anomalies)
+    percent = _session_weekday_percent(start_s, network.days)
+    percent[days] = percent[days] * percents // 100
     profile = _TimeProfile.build(start_s, network.days).scaled(np.repeat(percent, 24))
 
     early = _early_connections(ids, sim.interactions, signup + start_s, params.aha_days)
@@ -867,22 +886,28 @@ def simulate_events(
 
     joined = np.clip(signup, 0, None)
     # Share of a normal period each user is around (signed up, not churned) for.
-    normal = _TimeProfile.build(start_s, network.days)
+    normal = _TimeProfile.build(start_s, network.days).scaled(
+        np.repeat(_session_weekday_percent(start_s, network.days), 24)
+    )
     alive_until = np.maximum(churn, joined)
     exposure = (normal.mass_before(alive_until) - normal.mass_before(joined)) / normal.total
     # A sequential sum (cumsum), not pairwise: the same bits on every platform.
     alive_days = network.days * float(np.cumsum(exposure)[-1])
     n_sessions = round(params.sessions_per_user_day * alive_days)
-    sessions = _draw_sessions(
-        rng, profile, joined, alive_until, np.sqrt(1.0 + degree) * exposure, n_sessions
-    )
+    weight = np.sqrt(1.0 + degree) * exposure
+    sessions = _draw_sessions(rng, profile, joined, alive_until, weight, n_sessions)
     events = _expand_sessions(rng, sessions, profile.seconds)
+    dau_factor = _expected_dau_factors(
+        profile, joined, alive_until, weight, n_sessions, days, percents
+    )
     anomalies = pd.DataFrame(
         {
             "start": _iso(start_s + days * _SECONDS_PER_DAY),
             "end": _iso(start_s + (days + 1) * _SECONDS_PER_DAY),
-            "kind": _lookup([kind for kind, _ in _ANOMALY_KINDS], kinds),
-            "factor": np.asarray([f for _, f in _ANOMALY_KINDS], dtype=np.float64)[kinds] / 100,
+            "kind": _anomaly_kinds(percents),
+            "factor": percents.astype(np.float64) / 100,
+            "change": (percents - 100).astype(np.float64) / 100,
+            "dau_factor": dau_factor,
         }
     )
     retention = pd.DataFrame(
@@ -970,17 +995,71 @@ def _geometric_weights(per_mille: int) -> np.ndarray:
 
 
 def _anomaly_days(days: int) -> np.ndarray:
-    first = _ANOMALY_BASELINE_DAYS if days >= 2 * _ANOMALY_BASELINE_DAYS else 0
+    first = 0
+    for baseline in (_ANOMALY_BASELINE_DAYS, _ANOMALY_SHORT_BASELINE_DAYS):
+        if days >= 2 * baseline:
+            first = baseline
+            break
     return np.arange(first, days, dtype=np.int64)
 
 
 def _draw_anomalies(
     rng: np.random.Generator, eligible: np.ndarray, n: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct anomalous days (sorted) and the kind of each."""
+    """Distinct anomalous days (sorted) and the volume of each in percent of normal."""
     days = np.sort(rng.permutation(eligible)[:n])
-    kinds = rng.integers(0, len(_ANOMALY_KINDS), n)
-    return days, kinds
+    choice = rng.integers(0, len(_ANOMALY_PERCENTS), n)
+    return days, np.asarray(_ANOMALY_PERCENTS, dtype=np.int64)[choice]
+
+
+def _expected_dau_factors(
+    profile: _TimeProfile,
+    joined: np.ndarray,
+    alive_until: np.ndarray,
+    weight: np.ndarray,
+    n_sessions: int,
+    days: np.ndarray,
+    percents: np.ndarray,
+) -> np.ndarray:
+    """Expected active users on each anomalous day relative to the same day without it.
+
+    A session belongs to user u with probability p_u = w_u / Σw and falls on day d with
+    probability q_ud = (u's profile mass on day d) / (u's whole mass), so u is active on
+    day d with probability 1 − (1 − p_u·q_ud)^n. The ratio of the sums over users with
+    and without the day's factor is the planted change of DAU (smaller than the change of
+    volume: busy users stay active on a bad day). Truth only, so no draw depends on it.
+    """
+    factors = np.ones(len(days), dtype=np.float64)
+    total = float(weight.sum())
+    if n_sessions == 0 or total <= 0:
+        return factors
+    share = weight / total
+    whole = (profile.mass_before(alive_until) - profile.mass_before(joined)).astype(np.float64)
+    has_time = whole > 0
+    for position, (day, percent) in enumerate(zip(days, percents, strict=True)):
+        start = np.clip(day * _SECONDS_PER_DAY, joined, alive_until)
+        stop = np.clip((day + 1) * _SECONDS_PER_DAY, joined, alive_until)
+        on_day = (profile.mass_before(stop) - profile.mass_before(start)).astype(np.float64)
+        normal_day = on_day * 100.0 / float(percent)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            planted = np.where(has_time, on_day / whole, 0.0)
+            normal = np.where(has_time, normal_day / (whole - on_day + normal_day), 0.0)
+        active_planted = -np.expm1(n_sessions * np.log1p(-share * planted)).sum()
+        active_normal = -np.expm1(n_sessions * np.log1p(-share * normal)).sum()
+        if active_normal > 0:
+            factors[position] = round(float(active_planted / active_normal), 4)
+    return factors
+
+
+def _anomaly_kinds(percents: np.ndarray) -> np.ndarray:
+    outage = percents <= _OUTAGE_BELOW_PERCENT
+    return np.where(percents > 100, "spike", np.where(outage, "outage", "dip")).astype(object)
+
+
+def _session_weekday_percent(start_s: int, days: int) -> np.ndarray:
+    """The sessions' own weekly factor (percent) of each simulated day."""
+    weekday = (start_s // _SECONDS_PER_DAY + np.arange(days, dtype=np.int64) + 3) % 7
+    return np.asarray(_SESSION_WEEKDAY, dtype=np.int64)[weekday]
 
 
 def _epoch_seconds(stamps: pd.Series) -> np.ndarray:

@@ -518,21 +518,31 @@ def test_event_activity_grows_with_degree(
 
 def test_injected_anomalies_stand_out(events_2k: SimulatedEvents) -> None:
     anomalies = events_2k.anomalies
-    assert list(anomalies.columns) == ["start", "end", "kind", "factor"]
+    assert list(anomalies.columns) == ["start", "end", "kind", "factor", "change", "dau_factor"]
     assert len(anomalies) == 3
     assert anomalies["start"].is_unique
+    assert anomalies["change"].tolist() == pytest.approx((anomalies["factor"] - 1).tolist())
+    # Busy users stay active on a bad day: DAU moves less than volume, the same way.
+    assert ((anomalies["dau_factor"] - 1) * (anomalies["factor"] - 1) > 0).all()
+    assert ((anomalies["dau_factor"] - 1).abs() < (anomalies["factor"] - 1).abs()).all()
     sessions = events_2k.events[events_2k.events["event"] == "session"]
     per_day = sessions["at"].astype(str).str[:10].value_counts().sort_index()
     days = per_day.index.tolist()
-    for start, kind in zip(anomalies["start"], anomalies["kind"], strict=True):
+    for start, factor in zip(anomalies["start"], anomalies["factor"], strict=True):
         day = str(start)[:10]
         position = days.index(day)
-        window = per_day.iloc[max(position - 7, 0) : position + 8]
-        ratio = per_day[day] / window[window.index != day].median()
-        if kind == "spike":
-            assert ratio > 1.6, (day, ratio)
-        else:
-            assert ratio < 0.6, (day, ratio)
+        # Against the same weekday of the weeks around it (sessions have a weekly cycle).
+        around = (position - 14, position - 7, position + 7, position + 14)
+        same_weekday = [per_day.iloc[p] for p in around if 0 <= p < len(per_day)]
+        ratio = per_day[day] / float(np.median(same_weekday))
+        assert ratio == pytest.approx(factor, rel=0.25), (day, ratio, factor)
+
+
+def test_sessions_have_a_weekly_cycle(events_2k: SimulatedEvents) -> None:
+    sessions = events_2k.events[events_2k.events["event"] == "session"]
+    weekday = pd.to_datetime(sessions["at"].astype(str)).dt.dayofweek
+    per_weekday = weekday.value_counts().sort_index()
+    assert per_weekday[5] / per_weekday[0] > 1.3  # Saturday against Monday
 
 
 def test_events_are_deterministic_and_reseedable(network_2k: SimulatedNetwork) -> None:

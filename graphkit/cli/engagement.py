@@ -42,9 +42,10 @@ from graphkit.engagement.anomalies import (
     DEFAULT_MIN_HISTORY,
     DEFAULT_WINDOW,
     alert_payload,
+    describe_day,
     post_alert,
 )
-from graphkit.engagement.retention import DEFAULT_DAYS, DEFAULT_WEEKS
+from graphkit.engagement.retention import DEFAULT_DAYS, DEFAULT_WEEKS, MIN_CELL_USERS
 from graphkit.errors import ConfigError
 from graphkit.reports import engagement_plots
 from graphkit.workflows import engagement as workflow
@@ -348,7 +349,10 @@ def retention_command(
         )
     print_notes([*sources, *result.notes])
     if plot is not None:
-        save_figure(engagement_plots.retention_heatmap(result.wide, result.groups), plot)
+        chart = engagement_plots.retention_heatmap(
+            result.wide, result.groups, eligible=result.eligible_wide, min_eligible=MIN_CELL_USERS
+        )
+        save_figure(chart, plot)
     fmt = format_for(fmt, out)
     title = "Retention" + (f" by {result.segment}" if result.segment else "")
     json_data = {
@@ -381,17 +385,24 @@ def anomalies_command(
     ] = "dau",
     rule: Annotated[
         RuleChoice,
-        typer.Option(help="sigma: mean ± k·SD; iqr: Tukey fences Q1 − k·IQR, Q3 + k·IQR."),
+        typer.Option(
+            help="Both judge a day against a weekly-seasonal forecast. sigma: forecast × "
+            "(1 + median ± k·1.4826·MAD of past relative errors); iqr: Tukey fences "
+            "Q1 − k·IQR, Q3 + k·IQR of those errors."
+        ),
     ] = RuleChoice.sigma,
     k: Annotated[
         float | None,
         typer.Option("--k", help="Band multiplier (default 3 for sigma, 1.5 for iqr)."),
     ] = None,
     window: Annotated[
-        int, typer.Option(help="Trailing days the band is computed from (the day excluded).")
+        int,
+        typer.Option(
+            help="Trailing days whose forecast errors give the band (the day excluded)."
+        ),
     ] = DEFAULT_WINDOW,
     min_history: Annotated[
-        int, typer.Option(help="Earlier values a day needs before it is judged.")
+        int, typer.Option(help="Earlier forecast errors a day needs before it is judged.")
     ] = DEFAULT_MIN_HISTORY,
     since: SinceOption = None,
     until: UntilOption = None,
@@ -418,11 +429,13 @@ def anomalies_command(
     fmt: FORMAT_OPTION = None,
     out: OUT_OPTION = None,
 ) -> None:
-    """Flag anomalous days of a daily metric with the sigma rule or Tukey's IQR fences.
+    """Flag anomalous days of a daily metric against a weekly-seasonal forecast.
 
-    Each day is compared with a band from the --window days before it (the day itself
-    excluded); days before --since are read as history. Exit code 5 with --fail-on-alert
-    when a day is flagged; 6 when the --webhook cannot be reached.
+    Each day is forecast from the weeks before it (weekday profile and level) and
+    flagged when outside a robust band of past forecast errors (sigma: median ± k·MAD
+    scaled to an SD; iqr: Tukey's fences). Flagged days are replaced by their expected
+    value in later baselines. Days before --since are read as history. Exit code 5 with
+    --fail-on-alert when a day is flagged; 6 when the --webhook cannot be reached.
     """
     with progress_bar("reading events") as progress:
         report = workflow.engagement_anomalies(
@@ -446,11 +459,12 @@ def anomalies_command(
         save_figure(chart, plot)
     fmt = format_for(fmt, out)
     reported = report.reported
-    columns = ["date", "value", "expected", "low", "high", "direction"]
+    columns = ["date", "value", "expected", "low", "high", "direction", "change"]
     frame = reported[[*columns, "flagged"]] if all_days else flagged[columns]
     caption = (
         f"{len(flagged)} of {int(reported['checked'].sum())} judged days flagged; "
-        f"{report.rule} rule, k={report.k:g}, window {report.window} days"
+        f"seasonal {report.rule} rule, k={report.k:g}, window {report.window} days; "
+        "change = value / expected - 1"
     )
     json_data: dict[str, Any] = {
         "metric": report.metric,
@@ -464,12 +478,17 @@ def anomalies_command(
     }
     if all_days:
         json_data["days"] = frame.to_dict("records")
+    if fmt is OutputFormat.table:
+        frame = rounded(frame)
     emit_frame(frame, fmt, out, title=f"Anomalies in {report.metric}", caption=caption,
                json_data=json_data)  # fmt: skip
     if flagged.empty:
         stderr.print(f"no anomaly in {report.metric}" + (": nothing posted" if webhook else ""))
         return
     stderr.print(f"[bold red]alert:[/] {len(flagged)} anomalous day(s) in {report.metric}")
+    for row in flagged.to_dict("records"):
+        described = describe_day(row["value"], row["expected"], row["direction"], row["change"])
+        stderr.print(f"  {row['date']}: {described}", markup=False)
     if webhook:
         status = post_alert(webhook, alert_payload(report))
         stderr.print(f"posted the alert to the webhook (HTTP {status})")

@@ -19,9 +19,12 @@ largest one if there are several), else the time between its first and last even
 from __future__ import annotations
 
 import functools
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -203,9 +206,53 @@ def summarise_events(
     """
     names = names or EventNames()
     users = _coded_users(users)
-    reducer = _Reducer(pd.Index(users["user_id"]), names, sessions=sessions)
-    for chunk in chunks:
-        reducer.add(chunk)
+    reducer = _Reducer(users, names, sessions=sessions)
+    try:
+        for chunk in chunks:
+            reducer.add_frame(chunk)
+        return _activity_log(reducer, users, names, first_day, last_day, data_first_day)
+    finally:
+        reducer.close()
+
+
+def summarise_parquet(
+    path: str | Path,
+    users: pd.DataFrame,
+    *,
+    first_day: int | None = None,
+    last_day: int | None = None,
+    data_first_day: int | None = None,
+    names: EventNames | None = None,
+    sessions: bool = True,
+) -> ActivityLog:
+    """:func:`summarise_events` straight from a Parquet file of events (the embedded
+    store's ``events.parquet``), read by DuckDB without loading the events into pandas.
+
+    Only days ``data_first_day`` (default ``first_day``) to ``last_day`` are read.
+    """
+    names = names or EventNames()
+    users = _coded_users(users)
+    scan_from = first_day if data_first_day is None else data_first_day
+    reducer = _Reducer(users, names, sessions=sessions)
+    try:
+        reducer.add_parquet(
+            str(path),
+            None if scan_from is None else scan_from * MS_PER_DAY,
+            None if last_day is None else (last_day + 1) * MS_PER_DAY,
+        )
+        return _activity_log(reducer, users, names, first_day, last_day, data_first_day)
+    finally:
+        reducer.close()
+
+
+def _activity_log(
+    reducer: _Reducer,
+    users: pd.DataFrame,
+    names: EventNames,
+    first_day: int | None,
+    last_day: int | None,
+    data_first_day: int | None,
+) -> ActivityLog:
     notes: list[str] = []
     if reducer.unknown_users:
         notes.append(
@@ -234,7 +281,7 @@ def summarise_events(
         data_first_day=min(data_first_day, first),
         names=names,
         notes=tuple(notes),
-        has_sessions=sessions,
+        has_sessions=reducer.with_sessions,
     )
 
 
@@ -263,30 +310,93 @@ def _epoch_ms(stamps: pd.Series) -> np.ndarray:
     return naive.astype("datetime64[ms]").astype(np.int64)
 
 
-# One int64 key per (user, day, event): user in the top 29 bits, the day (offset so
-# every four-digit year is positive) in the next 22, the event's code in the last 12.
-_DAY_BASE = -800_000
-_DAY_BITS, _EVENT_BITS = 22, 12
-_MAX_USERS, _MAX_EVENT_NAMES = 2**29, 2**_EVENT_BITS
 _SESSION_FLAGS = ("views", "likes", "clicks", "messages")
+SESSION_COLUMNS = ["user", "day", "start_ms", "end_ms", "length_s", "events", *_SESSION_FLAGS]
+
+# The reduction, in DuckDB SQL (an out-of-core engine: it streams a Parquet file or an
+# Arrow chunk without holding the events, and spills to disk past its memory limit).
+# `source` is any relation with the event columns (``at_ms`` for the time); `users` maps
+# user_id to its code and `event_codes` event names to numbers, so that only integers
+# come back to Python (strings would cost a Python object per row).
+_EVENT_NAMES = "SELECT DISTINCT CAST(event AS VARCHAR) FROM {source} WHERE event IS NOT NULL"
+_PARTIAL_COUNTS = """
+SELECT u.code AS "user", CAST(floor(e.at_ms / 86400000.0) AS INTEGER) AS day,
+       c.code AS event, count(*) AS n
+FROM {source} AS e LEFT JOIN users AS u ON CAST(e.user_id AS VARCHAR) = u.user_id
+JOIN event_codes AS c ON CAST(e.event AS VARCHAR) = c.event
+GROUP BY ALL
+"""
+_PARTIAL_SESSIONS = """
+SELECT u.code AS "user", CAST(e.session_id AS VARCHAR) AS session_id,
+       min(e.at_ms) AS start_ms, max(e.at_ms) AS end_ms,
+       max(CASE WHEN e.event = $session AND NOT isnan(e.value) THEN e.value END)
+           AS session_value,
+       count(*) AS events,
+       count(*) FILTER (WHERE e.event = $view) AS views,
+       count(*) FILTER (WHERE e.event = $like) AS likes,
+       count(*) FILTER (WHERE e.event = $click) AS clicks,
+       count(*) FILTER (WHERE e.event = $message) AS messages
+FROM {source} AS e JOIN users AS u ON CAST(e.user_id AS VARCHAR) = u.user_id
+WHERE e.session_id IS NOT NULL
+GROUP BY ALL
+"""
+# Partial aggregates of chunks that share a day or a session fold into one row (with a
+# single source, the partial rows are already final).
+_FINAL_COUNTS = """
+SELECT p."user", p.day, o.sorted AS event, p.n
+FROM ({partial}) AS p JOIN event_order AS o ON p.event = o.code
+ORDER BY p."user", p.day, o.sorted
+"""
+_FOLDED_COUNTS = 'SELECT "user", day, event, sum(n)::BIGINT AS n FROM partial_counts GROUP BY ALL'
+_FINAL_SESSIONS = """
+SELECT "user", CAST(floor(start_ms / 86400000.0) AS INTEGER) AS day, start_ms, end_ms,
+       coalesce(session_value, (end_ms - start_ms) / 1000.0) AS length_s,
+       events, views, likes, clicks, messages
+FROM ({partial})
+ORDER BY start_ms, "user", day, end_ms, length_s, events, views, likes, clicks, messages
+"""
+_FOLDED_SESSIONS = """
+SELECT "user", min(start_ms) AS start_ms, max(end_ms) AS end_ms,
+       max(session_value) AS session_value, sum(events)::BIGINT AS events,
+       sum(views)::BIGINT AS views, sum(likes)::BIGINT AS likes,
+       sum(clicks)::BIGINT AS clicks, sum(messages)::BIGINT AS messages
+FROM partial_sessions GROUP BY "user", session_id
+"""
+DUCKDB_MEMORY_LIMIT = "256MB"
+"""DuckDB's working-memory cap; past it, it spills to a temporary folder."""
 
 
 class _Reducer:
-    """Accumulates chunk aggregates with NumPy: grouping strings at 10M rows is slow."""
+    """Folds event sources (Parquet files or frames) into counts and sessions, in DuckDB."""
 
-    def __init__(self, user_index: pd.Index, names: EventNames, *, sessions: bool) -> None:
-        if len(user_index) >= _MAX_USERS:
-            raise DataError(f"{len(user_index)} users: at most {_MAX_USERS - 1} are supported")
-        self.user_index = user_index
+    def __init__(self, users: pd.DataFrame, names: EventNames, *, sessions: bool) -> None:
+        import duckdb
+
         self.names = names
         self.with_sessions = sessions
-        self.vocabulary: dict[str, int] = {}
         self.unknown_users = 0
-        self.keys: list[np.ndarray] = []
-        self.counts_n: list[np.ndarray] = []
-        self.session_parts: list[dict[str, np.ndarray]] = []
+        self.sources = 0
+        self.vocabulary: dict[str, int] = {}
+        self.spill = tempfile.TemporaryDirectory(prefix="graphkit-duckdb-")
+        self.db = duckdb.connect(
+            config={"memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": self.spill.name}
+        )
+        codes = pd.DataFrame(
+            {"code": np.arange(len(users), dtype=np.int32), "user_id": users["user_id"]}
+        )
+        self.db.register("user_codes", codes)
+        self.db.execute("CREATE TEMP TABLE users AS SELECT * FROM user_codes")
+        self.db.unregister("user_codes")
+        self.db.execute("CREATE TEMP TABLE event_codes (event VARCHAR, code INTEGER)")
+        self.params = {
+            "session": names.session,
+            "view": names.view,
+            "like": names.like,
+            "click": names.click,
+            "message": names.message,
+        }
 
-    def add(self, chunk: pd.DataFrame) -> None:
+    def add_frame(self, chunk: pd.DataFrame) -> None:
         missing = [c for c in EVENT_COLUMNS if c not in chunk.columns]
         if missing:
             raise DataError(
@@ -295,146 +405,113 @@ class _Reducer:
             )
         if chunk.empty:
             return
-        user = self.user_index.get_indexer(pd.Index(chunk["user_id"]))
-        known = user >= 0
-        if not known.all():
-            self.unknown_users += int((~known).sum())
-            chunk, user = chunk[known], user[known]
-            if chunk.empty:
-                return
-        at_ms = _epoch_ms(chunk["at"])
-        day = at_ms // MS_PER_DAY
-        event = self._event_codes(chunk["event"])
-        key = (
-            (user.astype(np.int64) << (_DAY_BITS + _EVENT_BITS))
-            | ((day - _DAY_BASE) << _EVENT_BITS)
-            | event
+        frame = pd.DataFrame(
+            {
+                "user_id": chunk["user_id"].astype(str),
+                "at_ms": _epoch_ms(chunk["at"]),
+                "event": chunk["event"].astype(str),
+                "value": pd.to_numeric(chunk["value"], errors="coerce").astype(float),
+                "session_id": chunk["session_id"].astype(object),
+            }
         )
-        unique, n = np.unique(key, return_counts=True)
-        self.keys.append(unique)
-        self.counts_n.append(n)
-        if not self.with_sessions:
-            return
-        has = chunk["session_id"].notna().to_numpy()
-        if has.any():
-            self.session_parts.append(self._session_part(chunk, user, at_ms, event, has))
+        self.db.register("chunk", frame)
+        try:
+            self._add("chunk")
+        finally:
+            self.db.unregister("chunk")
 
-    def _event_codes(self, events: pd.Series) -> np.ndarray:
-        codes, uniques = pd.factorize(events)
-        mapping = np.empty(len(uniques), dtype=np.int64)
-        for position, name in enumerate(uniques):
-            mapping[position] = self.vocabulary.setdefault(str(name), len(self.vocabulary))
-        if len(self.vocabulary) > _MAX_EVENT_NAMES:
-            raise DataError(
-                f"more than {_MAX_EVENT_NAMES} distinct event names",
-                expected="a few event kinds (session, view, like, ...)",
-                hint="put free text in another column; `event` names a kind of action",
+    def add_parquet(self, path: str, since_ms: int | None, until_ms: int | None) -> None:
+        """Events of the Parquet file at ``path`` with ``since <= at < until`` (ms)."""
+        # A view, so every query below streams the file (nothing is materialised); the
+        # path comes from the store and the bounds are integers we computed.
+        window = self.db.read_parquet(path).project(
+            'user_id, epoch_ms(CAST("at" AS TIMESTAMPTZ)) AS at_ms, event, value, session_id'
+        )
+        if since_ms is not None:
+            window = window.filter(f"at_ms >= {int(since_ms)}")
+        if until_ms is not None:
+            window = window.filter(f"at_ms < {int(until_ms)}")
+        window.create_view("events_window")
+        self._add("events_window")
+        self.db.execute("DROP VIEW events_window")
+
+    def _add(self, source: str) -> None:
+        for (name,) in self.db.execute(_EVENT_NAMES.format(source=source)).fetchall():
+            if name not in self.vocabulary:
+                self.vocabulary[name] = len(self.vocabulary)
+                self.db.execute(
+                    "INSERT INTO event_codes VALUES ($name, $code)",
+                    {"name": name, "code": self.vocabulary[name]},
+                )
+        verb = "INSERT INTO {table} " if self.sources else "CREATE TEMP TABLE {table} AS "
+        self.db.execute(verb.format(table="partial_counts") + _PARTIAL_COUNTS.format(source=source))
+        # Events of users not in the users table (the LEFT JOIN's NULL codes): counted for
+        # a note, then dropped.
+        self.unknown_users += self._one(
+            'SELECT coalesce(sum(n), 0) FROM partial_counts WHERE "user" IS NULL'
+        )
+        self.db.execute('DELETE FROM partial_counts WHERE "user" IS NULL')
+        if self.with_sessions:
+            self.db.execute(
+                verb.format(table="partial_sessions") + _PARTIAL_SESSIONS.format(source=source),
+                self.params,
             )
-        return mapping[codes]
+        self.sources += 1
 
-    def _session_part(
-        self,
-        chunk: pd.DataFrame,
-        user: np.ndarray,
-        at_ms: np.ndarray,
-        event: np.ndarray,
-        has: np.ndarray,
-    ) -> dict[str, np.ndarray]:
-        # A session is (user, session_id). Ids are numbered per chunk (factorize: fast)
-        # and renumbered once over all chunks in sessions(), for sessions spanning chunks.
-        codes, ids = pd.factorize(chunk["session_id"].to_numpy()[has])
-        session_user = user[has].astype(np.int64)
-        kind = event[has]
-        value = pd.to_numeric(chunk["value"], errors="coerce").to_numpy(dtype=float)[has]
-        part = {
-            "key": session_user * max(len(ids), 1) + codes,
-            "user": session_user,
-            "session": codes,
-            "start_ms": at_ms[has],
-            "end_ms": at_ms[has],
-            "session_value": np.where(kind == self._code(self.names.session), value, np.nan),
-            "events": np.ones(int(has.sum()), dtype=np.int64),
-        }
-        for column, name in self.names.session_counts().items():
-            part[column] = (kind == self._code(name)).astype(np.int64)
-        reduced = _reduce_sessions(part)
-        reduced["session"] = np.asarray(ids, dtype=object)[reduced["session"]]
-        return reduced
-
-    def _code(self, name: str) -> int:
-        return self.vocabulary.get(name, -1)
+    def _one(self, query: str) -> int:
+        row = self.db.execute(query).fetchone()
+        return int(row[0]) if row else 0
 
     def counts(self) -> pd.DataFrame:
-        """``user, day, event, n``, sorted by user, day, event."""
-        keys = np.concatenate(self.keys) if self.keys else np.empty(0, dtype=np.int64)
-        n = np.concatenate(self.counts_n) if self.counts_n else np.empty(0, dtype=np.int64)
-        # Renumber events alphabetically, so the order never depends on which came first.
+        """``user, day, event, n``, sorted by user, day, event (names alphabetically)."""
         names = sorted(self.vocabulary)
-        renumber = np.empty(max(len(names), 1), dtype=np.int64)
-        renumber[[self.vocabulary[name] for name in names]] = np.arange(len(names))
-        event_mask = _MAX_EVENT_NAMES - 1
-        keys = (keys & ~event_mask) | renumber[keys & event_mask]
-        order = np.argsort(keys, kind="stable")
-        keys, n = keys[order], n[order]
-        if len(keys) and (keys[1:] == keys[:-1]).any():  # chunks sharing a day
-            first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-            keys, n = keys[first], np.add.reduceat(n, first)
-        event = pd.Categorical.from_codes(
-            (keys & event_mask).astype(np.int32), categories=pd.Index(names)
-        )
+        frame: dict[str, Any]
+        if not self.sources:
+            frame = {"user": [], "day": [], "event": [], "n": []}
+        else:
+            # Discovery codes -> alphabetical codes, so the order never depends on which
+            # name came first.
+            order = pd.DataFrame(
+                {
+                    "code": [self.vocabulary[name] for name in names],
+                    "sorted": np.arange(len(names), dtype=np.int32),
+                }
+            )
+            self.db.register("event_order_frame", order)
+            self.db.execute("CREATE OR REPLACE TEMP TABLE event_order AS FROM event_order_frame")
+            partial = "FROM partial_counts" if self.sources == 1 else _FOLDED_COUNTS
+            frame = self.db.execute(_FINAL_COUNTS.format(partial=partial)).fetchnumpy()
+        # NumPy arrays straight from DuckDB, and no copy into the frame: at 10M events
+        # every extra copy of these columns is ~100 MB of peak memory.
         return pd.DataFrame(
             {
-                "user": (keys >> (_DAY_BITS + _EVENT_BITS)).astype(np.int32),
-                "day": (((keys >> _EVENT_BITS) & (2**_DAY_BITS - 1)) + _DAY_BASE).astype(np.int32),
-                "event": event,
-                "n": n.astype(np.int64),
-            }
+                "user": np.asarray(frame["user"], dtype=np.int32),
+                "day": np.asarray(frame["day"], dtype=np.int32),
+                "event": pd.Categorical.from_codes(
+                    np.asarray(frame["event"], dtype=np.int32), categories=pd.Index(names)
+                ),
+                "n": np.asarray(frame["n"], dtype=np.int64),
+            },
+            copy=False,
         )
 
     def sessions(self) -> pd.DataFrame:
-        """One row per session, by start time (ties by user, then the other columns)."""
-        columns = ["user", "day", "start_ms", "end_ms", "length_s", "events", *_SESSION_FLAGS]
-        if not self.session_parts:
-            empty = pd.DataFrame({c: pd.Series(dtype=np.int64) for c in columns})
-            return empty.astype({"length_s": float})
-        parts = {
-            c: np.concatenate([p[c] for p in self.session_parts]) for c in self.session_parts[0]
-        }
-        codes, ids = pd.factorize(parts["session"])
-        parts["key"] = parts["user"] * max(len(ids), 1) + codes
-        merged = _reduce_sessions(parts)
-        span = (merged["end_ms"] - merged["start_ms"]) / 1000.0
-        value = merged["session_value"]
+        """One row per session, by start time (ties by user, then the other columns, so
+        the order never depends on how a store broke ties between events)."""
+        if not self.sources or not self.with_sessions:
+            empty = pd.DataFrame({c: pd.Series(dtype=np.int64) for c in SESSION_COLUMNS})
+            return empty.astype({"user": np.int32, "day": np.int32, "length_s": float})
+        partial = "FROM partial_sessions" if self.sources == 1 else _FOLDED_SESSIONS
+        merged = self.db.execute(_FINAL_SESSIONS.format(partial=partial)).fetchnumpy()
+        dtypes = {"user": np.int32, "day": np.int32, "length_s": np.float64}
         data = {
-            "user": merged["user"].astype(np.int32),
-            "day": (merged["start_ms"] // MS_PER_DAY).astype(np.int32),
-            "start_ms": merged["start_ms"],
-            "end_ms": merged["end_ms"],
-            "length_s": np.where(np.isnan(value), span, value),
-            "events": merged["events"],
-            **{c: merged[c] for c in _SESSION_FLAGS},
+            c: np.asarray(merged.pop(c), dtype=dtypes.get(c, np.int64)) for c in SESSION_COLUMNS
         }
-        # Sorted on every column (last key first), so the order never depends on how
-        # a store broke ties between events of the same millisecond.
-        order = np.lexsort([data[name] for name in reversed(("start_ms", "user", *data))])
-        del merged
-        return pd.DataFrame({name: values[order] for name, values in data.items()})
+        return pd.DataFrame(data, copy=False)
 
-
-def _reduce_sessions(part: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Rows (or partial sessions) with equal ``key`` folded into one per session."""
-    # Rows of one key agree on user and session, so an unstable (faster) sort is fine.
-    order = np.argsort(part["key"])
-    key = part["key"][order]
-    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.empty(0, int)
-    out = {"key": key[first]}
-    out.update({c: part[c][order[first]] for c in ("user", "session")})
-    out["start_ms"] = np.minimum.reduceat(part["start_ms"][order], first)
-    out["end_ms"] = np.maximum.reduceat(part["end_ms"][order], first)
-    out["session_value"] = np.fmax.reduceat(part["session_value"][order], first)  # NaN-skipping
-    for column in ("events", *_SESSION_FLAGS):
-        out[column] = np.add.reduceat(part[column][order], first)
-    return out
+    def close(self) -> None:
+        self.db.close()
+        self.spill.cleanup()
 
 
 def _reported_range(

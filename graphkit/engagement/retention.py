@@ -29,6 +29,9 @@ from graphkit.errors import ConfigError, InsufficientData
 Period = Literal["day", "week"]
 DEFAULT_DAYS = (1, 7, 14, 30)
 DEFAULT_WEEKS = 8
+MIN_CELL_USERS = 30
+"""Cells with fewer eligible users are greyed out in reports: with 30 users a retention
+near 50% has a standard error of √(0.25/30) ≈ 9 points."""
 # 1970-01-01 was a Thursday: day numbers + 3 count from a Monday.
 _MONDAY_OFFSET = 3
 
@@ -63,6 +66,12 @@ class RetentionTable:
     offsets: tuple[int, ...]
     segment: str | None
     notes: tuple[str, ...] = ()
+
+    @property
+    def eligible_wide(self) -> pd.DataFrame:
+        """Like ``wide``, with the number of eligible users of each cell instead of the
+        retention (the denominator each cell was computed from)."""
+        return _wide(self.table, list(self.groups), self.period, values="eligible")
 
 
 def cohort_label(signup_day: np.ndarray) -> np.ndarray:
@@ -218,10 +227,12 @@ def _active_offsets(
     return {int(cast(int, k)): group["user"].to_numpy() for k, group in pairs.groupby("k")}
 
 
-def _wide(table: pd.DataFrame, groups: list[str], period: str) -> pd.DataFrame:
+def _wide(
+    table: pd.DataFrame, groups: list[str], period: str, values: str = "retention"
+) -> pd.DataFrame:
     sizes = table.groupby(groups, observed=True, sort=False)["users"].first()
     pivot = table.pivot_table(
-        index=groups, columns=period, values="retention", observed=True, dropna=False, sort=False
+        index=groups, columns=period, values=values, observed=True, dropna=False, sort=False
     )
     pivot.columns = [f"{period}_{c}" for c in pivot.columns]
     wide = pd.concat([sizes, pivot], axis=1).reset_index()

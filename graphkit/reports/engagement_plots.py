@@ -9,6 +9,8 @@ returning an empty chart.
 
 from __future__ import annotations
 
+import matplotlib
+import matplotlib.colors
 import matplotlib.dates as mdates
 import matplotlib.figure
 import numpy as np
@@ -20,6 +22,7 @@ from graphkit.errors import InsufficientData
 FLAG_COLOR = "#d62728"
 BAND_COLOR = "#9ecae1"
 LINE_COLOR = "#1f77b4"
+FEW_USERS_COLOR = "#e0e0e0"
 MAX_HEATMAP_ROWS = 40
 MAX_COMMUNITY_BARS = 10
 
@@ -75,13 +78,20 @@ def activity_chart(daily: pd.DataFrame, *, ax: Axes | None = None) -> matplotlib
 
 
 def retention_heatmap(
-    wide: pd.DataFrame, groups: tuple[str, ...] | list[str], *, ax: Axes | None = None
+    wide: pd.DataFrame,
+    groups: tuple[str, ...] | list[str],
+    *,
+    eligible: pd.DataFrame | None = None,
+    min_eligible: int = 0,
+    ax: Axes | None = None,
 ) -> matplotlib.figure.Figure:
     """The cohort table as a heatmap: rows are groups, columns days (or weeks), cells the
     retention (annotated in percent; blank where nobody is eligible yet).
 
-    ``wide`` and ``groups`` come from :class:`graphkit.engagement.retention.RetentionTable`.
-    Only the first :data:`MAX_HEATMAP_ROWS` groups are drawn (the title says so).
+    ``wide`` and ``groups`` come from :class:`graphkit.engagement.retention.RetentionTable`;
+    ``eligible`` (its ``eligible_wide``) adds each cell's number of eligible users under
+    the percentage, and cells with fewer than ``min_eligible`` are greyed out (drawn grey,
+    value in grey). Only the first :data:`MAX_HEATMAP_ROWS` groups are drawn.
     """
     offsets = [c for c in wide.columns if c.startswith(("day_", "week_"))]
     if not offsets:
@@ -91,21 +101,38 @@ def retention_heatmap(
         raise InsufficientData("nothing to plot: no retention value can be observed yet")
     shown = wide.head(MAX_HEATMAP_ROWS)
     values = values[: len(shown)]
-    figure, ax = _axes(ax, (1.4 + 0.9 * len(offsets), 1.2 + 0.35 * len(shown)))
-    masked = np.ma.masked_invalid(values)
-    image = ax.imshow(masked, aspect="auto", cmap="Blues", vmin=0, vmax=1)
+    row_height = 0.35 if eligible is None else 0.5
+    figure, ax = _axes(ax, (1.4 + 0.9 * len(offsets), 1.2 + row_height * len(shown)))
+    counts = (
+        eligible[offsets].to_numpy(dtype=float)[: len(shown)]
+        if eligible is not None
+        else np.full(values.shape, np.nan)
+    )
+    few = np.nan_to_num(counts, nan=np.inf) < min_eligible
+    masked = np.ma.masked_where(np.isnan(values) | few, values)
+    cmap = matplotlib.colormaps["Blues"].with_extremes(bad=FEW_USERS_COLOR)
+    image = ax.imshow(masked, aspect="auto", cmap=cmap, vmin=0, vmax=1)
+    # Cells nobody is eligible for stay white (drawn over the grey of masked cells).
+    blank = np.isnan(values)
+    if blank.any():
+        ax.imshow(np.ma.masked_where(~blank, np.zeros(values.shape)), aspect="auto",
+                  cmap=matplotlib.colors.ListedColormap(["white"]))  # fmt: skip
     ax.set_xticks(range(len(offsets)), [c.replace("_", " ") for c in offsets])
     labels = [" / ".join(str(row[g]) for g in groups) for _, row in shown.iterrows()]
     labels = [f"{label} (n={int(n)})" for label, n in zip(labels, shown["users"], strict=True)]
     ax.set_yticks(range(len(shown)), labels)
     for (row, column), value in np.ndenumerate(values):
         if np.isfinite(value):
-            color = "white" if value > 0.6 else "black"
-            ax.text(column, row, f"{value:.0%}", ha="center", va="center", fontsize=8, color=color)
+            color = "dimgray" if few[row, column] else "white" if value > 0.6 else "black"
+            count = counts[row, column]
+            text = f"{value:.0%}" + (f"\nn={int(count)}" if np.isfinite(count) else "")
+            ax.text(column, row, text, ha="center", va="center", fontsize=7, color=color)
     figure.colorbar(image, ax=ax, label="retention", format=lambda v, _: f"{v:.0%}")
     title = "Retention by " + " and ".join(groups)
     if len(wide) > len(shown):
         title += f" (first {len(shown)} of {len(wide)} rows)"
+    if min_eligible > 0 and few.any():
+        title += f"; grey: fewer than {min_eligible} eligible users"
     ax.set_title(title)
     return figure
 

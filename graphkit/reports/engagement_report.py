@@ -9,8 +9,14 @@ the summary sentences:
   (DAU ÷ MAU) over the days that have a MAU (30 days of history).
 * **Retention**: for each day N of the table, retained users ÷ eligible users summed over
   every cohort (cohorts that cannot be observed at day N yet do not count).
-* **Anomalies**: the days flagged by the rule (σ by default: outside the rolling mean ±
-  k·sd of the previous ``window`` days), with their direction.
+* **Anomalies**: the days flagged by the seasonal rule (σ by default: outside the
+  weekly-seasonal forecast ± k robust SDs of its past errors, see
+  :mod:`graphkit.engagement.anomalies`), with observed and expected values, direction
+  and size.
+* **Retention table**: each cell's eligible users next to its retention; the heatmap greys
+  out cells from fewer than :data:`~graphkit.engagement.retention.MIN_CELL_USERS` users.
+* **Sessions and engagement score**: per-session CTR (mean over sessions with a view, and
+  pooled), the score's formula with its weights, and the top users.
 * **Aha moment**: the sweet spot (largest Youden's J) and the retention of users at or
   above it against the others — a correlation, which the report says in those words,
   with the experiment that would test causation.
@@ -27,8 +33,8 @@ import pandas as pd
 
 from graphkit.engagement.activity import ActivityMetrics
 from graphkit.engagement.aha import AhaResult, action_label
-from graphkit.engagement.anomalies import AnomalyReport
-from graphkit.engagement.retention import RetentionTable
+from graphkit.engagement.anomalies import AnomalyReport, describe_day
+from graphkit.engagement.retention import MIN_CELL_USERS, RetentionTable
 from graphkit.reports import engagement_plots
 from graphkit.reports.document import Bullets, Fact, Figure, Paragraph, Report, Section, Table
 
@@ -110,15 +116,34 @@ def retention_sentence(retention: RetentionTable) -> str:
 
 def anomaly_sentence(anomalies: AnomalyReport) -> str:
     flagged = anomalies.flagged
-    rule = f"the {anomalies.rule} rule (k = {anomalies.k:g}, {anomalies.window}-day window)"
+    rule = (
+        f"the seasonal {anomalies.rule} rule (k = {anomalies.k:g}, {anomalies.window}-day window)"
+    )
     if flagged.empty:
         return f"No day of {anomalies.metric} was flagged by {rule}."
     days = ", ".join(
-        f"{row['date']} ({row['direction']}, {row['value']:,.0f} against {row['expected']:,.0f} "
-        "expected)"
+        f"{row['date']} ("
+        + describe_day(row["value"], row["expected"], row["direction"], row["change"])
+        + ")"
         for _, row in flagged.iterrows()
     )
     return f"{len(flagged)} day(s) of {anomalies.metric} flagged by {rule}: {days}."
+
+
+def anomaly_method(anomalies: AnomalyReport) -> str:
+    """How the expected band was computed, in words (the formulas are in the README)."""
+    if anomalies.rule == "sigma":
+        band = f"± {anomalies.k:g} robust SDs (1.4826 × MAD)"
+    else:
+        band = f"Tukey's fences (quartiles ± {anomalies.k:g} IQR)"
+    return (
+        f"Each day's {anomalies.metric} is forecast from the weeks before it: a weekday "
+        "profile (median ratio of each weekday to its centred 7-day mean) times the level "
+        "of the last 7 days. A day is flagged when it falls outside the forecast's relative "
+        f"errors over the previous {anomalies.window} days {band} (at least "
+        f"{anomalies.min_history} earlier errors); flagged days are replaced by their "
+        "expected value in later baselines, so one outage does not hide the next."
+    )
 
 
 def aha_sentence(results: EngagementResults) -> str:
@@ -162,6 +187,74 @@ def _figure_or_note(name: str, make: Any, caption: str, alt: str) -> Figure | Pa
         return Figure(name, make(), caption=caption, alt=alt)
     except InsufficientData as exc:
         return Paragraph(f"No {name.replace('_', ' ')} figure: {exc.message}.")
+
+
+def cohort_table(retention: RetentionTable) -> pd.DataFrame:
+    """The wide cohort table with each offset's eligible users next to it (``day_1_n``)."""
+    wide, eligible = retention.wide, retention.eligible_wide
+    table = wide[[c for c in wide.columns if not c.startswith(("day_", "week_"))]].copy()
+    for column in [c for c in wide.columns if c.startswith(("day_", "week_"))]:
+        table[column] = wide[column]
+        table[f"{column}_n"] = eligible[column].astype("int64")
+    return table
+
+
+def sessions_section(activity: ActivityMetrics) -> Section:
+    """Per-session CTR and the engagement score, with their definitions and weights."""
+    sessions, scores = activity.sessions, activity.scores
+    summary = sessions.summary
+    ctr_event = sessions.ctr_event
+    mean_ctr, pooled = summary.get("mean_session_ctr"), summary.get("pooled_ctr")
+    ctr_text = (
+        f"Per-session CTR = {ctr_event} events ÷ view events of the session; sessions "
+        "without a view have none and are left out of the mean "
+        f"({summary['sessions_without_views']:,} of {summary['sessions']:,} sessions). "
+        "Mean session CTR "
+        + ("n/a" if mean_ctr is None else f"{mean_ctr:.1%}")
+        + ", pooled CTR (all clicks ÷ all views of sessions with views) "
+        + ("n/a" if pooled is None else f"{pooled:.1%}")
+        + "."
+    )
+    weights = pd.DataFrame(
+        {"component": list(scores.weights), "weight": list(scores.weights.values())}
+    )
+    formula = " + ".join(f"{w:.3g}·z({name})" for name, w in scores.weights.items())
+    transform = "log1p(x)" if scores.transform == "log1p" else "x"
+    score_text = (
+        f"Engagement score per user over the reported days: score = {formula}, where "
+        f"z(c) standardises {transform} of component c over all users (mean 0, population SD "
+        "1; a component that does not vary adds 0). Components: active days, sessions, "
+        "session minutes, views, likes, clicks and messages; the weights (normalised to sum "
+        "1) are in the table below and can be changed with `graphkit engagement metrics "
+        "--weight NAME=W`."
+    )
+    summary_frame = pd.DataFrame(
+        {
+            "metric": list(summary),
+            "value": [float("nan") if v is None else v for v in summary.values()],
+        }
+    )
+    top = scores.table.head(10)[["rank", "user_id", "score", "active_days", "sessions", "messages"]]
+    return Section(
+        "Sessions and engagement score",
+        [
+            Paragraph(ctr_text),
+            Table("sessions", summary_frame, caption="Sessions (CTR = " + ctr_event + " ÷ view)"),
+            Paragraph(score_text),
+            Table(
+                "score_weights",
+                weights,
+                caption="Engagement score weights",
+                formats={"weight": ".3f"},
+            ),
+            Table(
+                "top_engaged",
+                top,
+                caption="Top 10 users by engagement score",
+                formats={"score": ".3f"},
+            ),
+        ],
+    )
 
 
 def aha_section(results: EngagementResults) -> Section:
@@ -234,8 +327,10 @@ def engagement_document(
             [
                 Paragraph(
                     "DAU: users with at least one event that day; WAU and MAU: over the last 7 "
-                    "and 30 days. Stickiness = DAU ÷ MAU. New users had their first event "
-                    "that day. " + activity_sentence(activity)
+                    "and 30 days. Stickiness = DAU ÷ MAU. New users: users active on their "
+                    "signup day (a user without a signup date counts as new on their first "
+                    "active day); returning users: the other active users. "
+                    + activity_sentence(activity)
                 ),
                 Figure(
                     "activity",
@@ -251,18 +346,28 @@ def engagement_document(
                 Paragraph(
                     "Users are grouped by the week (cohort) of their signup; a user is "
                     f"retained on {retention.period} N when active that {retention.period}. "
-                    "Blank cells cannot be observed yet. " + retention_sentence(retention)
+                    f"Each cell is retained ÷ eligible users (those whose {retention.period} N "
+                    "is within the data); blank cells cannot be observed yet, and cells "
+                    f"computed from fewer than {MIN_CELL_USERS} eligible users are greyed out "
+                    "in the heatmap (their retention is uncertain by ±9 points or more). "
+                    + retention_sentence(retention)
                 ),
                 _figure_or_note(
                     "retention_heatmap",
-                    lambda: engagement_plots.retention_heatmap(retention.wide, retention.groups),
-                    caption="Retention per cohort (rows) and day since signup (columns).",
+                    lambda: engagement_plots.retention_heatmap(
+                        retention.wide,
+                        retention.groups,
+                        eligible=retention.eligible_wide,
+                        min_eligible=MIN_CELL_USERS,
+                    ),
+                    caption="Retention per cohort (rows) and day since signup (columns), with "
+                    f"the eligible users of each cell (n); grey: fewer than {MIN_CELL_USERS}.",
                     alt="Heatmap of retention by signup cohort.",
                 ),
                 Table(
                     "retention",
-                    retention.wide,
-                    caption="Retention per cohort",
+                    cohort_table(retention),
+                    caption="Retention per cohort, and the eligible users of each cell (_n)",
                     formats={
                         c: ".0%" for c in retention.wide.columns if c.startswith(("day_", "week_"))
                     },
@@ -278,12 +383,7 @@ def engagement_document(
         Section(
             "Anomalies",
             [
-                Paragraph(
-                    f"A day is flagged when its {anomalies.metric} falls outside the expected band "
-                    f"of the {anomalies.rule} rule: the previous {anomalies.window} days "
-                    f"± {anomalies.k:g} spreads (at least {anomalies.min_history} days of "
-                    "history). " + anomaly_sentence(anomalies)
-                ),
+                Paragraph(anomaly_method(anomalies) + " " + anomaly_sentence(anomalies)),
                 Figure(
                     "anomalies",
                     engagement_plots.anomaly_chart(
@@ -296,6 +396,7 @@ def engagement_document(
                 Table("anomalies", flagged, caption="Flagged days"),
             ],
         ),
+        sessions_section(activity),
         aha_section(results),
         Section(
             "Activity per day",
@@ -315,6 +416,12 @@ def engagement_document(
         Fact("wau", "WAU (last day)", _int_or_none(last.get("wau")), ","),
         Fact("mau", "MAU (last day)", _int_or_none(last.get("mau")), ","),
         Fact("mean_stickiness", "mean stickiness", sticky, ".1%"),
+        Fact(
+            "mean_session_ctr",
+            "mean session CTR",
+            activity.sessions.summary.get("mean_session_ctr"),
+            ".1%",
+        ),
         Fact("flagged_days", f"{anomalies.metric} days flagged", len(flagged), ","),
         Fact(
             "aha_sweet_spot",

@@ -1,8 +1,10 @@
 """Engagement use cases: metrics, retention, anomalies, aha moments, graph position.
 
-Each opens the store, reads events a week at a time into an
-:class:`~graphkit.engagement.eventlog.ActivityLog` (memory stays bounded by the aggregates,
-not by the number of events), and hands it to :mod:`graphkit.engagement`.
+Each opens the store and reduces its events into an
+:class:`~graphkit.engagement.eventlog.ActivityLog` with DuckDB (memory stays bounded by the
+aggregates, not by the number of events): the embedded store's ``events.parquet`` is read
+by DuckDB directly; other stores (Neo4j) hand their events over a week at a time. The
+log goes to :mod:`graphkit.engagement`.
 
 Time options are UTC dates: ``since`` is the first day reported, ``until`` the first day
 *not* reported (half-open, like the subgraph options). Trailing windows (MAU, anomaly
@@ -43,6 +45,7 @@ from graphkit.engagement.anomalies import (
     DEFAULT_K,
     DEFAULT_MIN_HISTORY,
     DEFAULT_WINDOW,
+    FORECAST_DAYS,
     AnomalyReport,
     Rule,
     check_band,
@@ -55,6 +58,7 @@ from graphkit.engagement.eventlog import (
     day_number,
     day_start,
     summarise_events,
+    summarise_parquet,
 )
 from graphkit.engagement.position import PositionCorrelation, engagement_vs_position
 from graphkit.engagement.retention import (
@@ -70,6 +74,7 @@ from graphkit.graph.features import FEATURE_COLUMNS, graph_features
 from graphkit.graph.pull import pull_graph
 from graphkit.store import GraphStore
 from graphkit.store.base import EdgeFilter, ProgressCallback
+from graphkit.store.local_store import LocalStore
 from graphkit.workflows.network import opened_store
 
 CHUNK_DAYS = 7
@@ -102,6 +107,28 @@ def read_activity(
     first_day = None if since is None else day_number(since)
     last_day = None if until is None else day_number(until - timedelta(microseconds=1))
     scan_from = None if first_day is None else first_day - history_days
+    if isinstance(store, LocalStore):
+        # The embedded store's events are one Parquet file: DuckDB reduces it directly,
+        # without the events ever becoming a pandas frame (read-only: the file stays
+        # the store's).
+        if progress:
+            progress("events", 0, 1)
+        log = summarise_parquet(
+            store.events_path,
+            users,
+            first_day=first_day,
+            last_day=last_day,
+            data_first_day=scan_from,
+            names=names,
+            sessions=sessions,
+        ) if store.events_path.exists() else summarise_events(
+            [], users, first_day=first_day, last_day=last_day, data_first_day=scan_from,
+            names=names, sessions=sessions,
+        )  # fmt: skip
+        if progress:
+            progress("events", 1, 1)
+        return log
+    # Other stores (Neo4j) are read a week at a time: memory holds one week of events.
     return summarise_events(
         _event_chunks(store, users, scan_from, last_day, progress),
         users,
@@ -293,8 +320,10 @@ def engagement_anomalies(
     if rule not in DEFAULT_K:
         raise ConfigError(f"unknown rule {rule!r}", hint="use sigma or iqr")
     check_band(rule, DEFAULT_K[rule] if k is None else k, window, min_history)
-    # The metric itself may need history (WAU, MAU) on top of the baseline window.
-    history = window + (MAU_DAYS - 1 if metric in ("wau", "mau", "stickiness") else 0)
+    # Each day's band needs `window` earlier forecast errors, each forecast up to
+    # FORECAST_DAYS of history; the metric itself may need more (WAU, MAU).
+    history = window + FORECAST_DAYS
+    history += MAU_DAYS - 1 if metric in ("wau", "mau", "stickiness") else 0
     with opened_store(settings) as store:
         log = read_activity(
             store, since=since, until=until, history_days=history, progress=progress

@@ -175,7 +175,7 @@ def test_anomalies_fail_on_alert_and_webhook(store: Path, tmp_path: Path) -> Non
         )  # fmt: skip
     assert result.exit_code == 5, result.output
     data = json.loads(result.stdout)
-    assert data["rule"] == "sigma" and data["k"] == 3.0 and data["window"] == 14
+    assert data["rule"] == "sigma" and data["k"] == 3.0 and data["window"] == 56
     assert data["flagged"]
     (request,) = received.requests
     assert [d["date"] for d in request["json"]["flagged"]] == [d["date"] for d in data["flagged"]]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from graphkit.dataset import Dataset, load_dataset
-from graphkit.engagement.eventlog import ActivityLog, summarise_events
+from graphkit.engagement.anomalies import AnomalyReport, bands
+from graphkit.engagement.eventlog import ActivityLog, day_labels, summarise_events
 from graphkit.simulate import SimulatedEvents, SimulatedNetwork, simulate_events, simulate_network
 from graphkit.simulate import write_dataset as write_simulated
 
@@ -66,3 +68,31 @@ def small_dataset_dir(
 @pytest.fixture(scope="session")
 def small_dataset(small_dataset_dir: Path) -> Dataset:
     return load_dataset(small_dataset_dir)
+
+
+# A weekly cycle like a social app's (Saturday 40% above Monday), Monday = 0.
+PROFILE = np.array([0.85, 0.88, 0.9, 0.92, 1.0, 1.25, 1.2])
+PROFILE = PROFILE / PROFILE.mean()
+MONDAY = 20454 - 3  # day number of Monday 2025-12-29
+
+
+def seasonal_series(days: int = 112, *, noise: float = 0.02, seed: int = 0) -> pd.Series:
+    """A growing metric with a strong weekly cycle and 2% noise, indexed by day number."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(days)
+    level = 1000.0 * (1 + 0.003 * t)
+    values = level * PROFILE[t % 7] * (1 + noise * rng.standard_normal(days))
+    return pd.Series(values, index=MONDAY + t)
+
+
+def spiked_report() -> AnomalyReport:
+    # Ten weeks of a seasonal DAU-like series with an outage on the last day.
+    values = seasonal_series(70)
+    values.iloc[-1] *= 0.4
+    table = bands(values, rule="sigma", k=3, window=56, min_history=14)
+    table.insert(0, "date", [str(d) for d in day_labels(values.index.to_numpy())])
+    table["reported"] = True
+    return AnomalyReport(
+        metric="dau", rule="sigma", k=3.0, window=56, min_history=14,
+        series=table.reset_index(drop=True),
+    )  # fmt: skip

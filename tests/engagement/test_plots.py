@@ -13,14 +13,13 @@ import pytest
 
 from graphkit.engagement.activity import daily_activity
 from graphkit.engagement.aha import sweep_thresholds
-from graphkit.engagement.anomalies import detect_anomalies
 from graphkit.engagement.eventlog import day_number
 from graphkit.engagement.position import engagement_vs_position
 from graphkit.engagement.retention import retention_table
 from graphkit.errors import InsufficientData
 from graphkit.experiments.survival import compare_survival
 from graphkit.reports import engagement_plots as plots
-from tests.engagement.conftest import log_from_text
+from tests.engagement.conftest import log_from_text, spiked_report
 from tests.engagement.hand_data import (
     EVENTS,
     RETENTION_EVENTS,
@@ -48,10 +47,30 @@ def test_retention_heatmap_annotates_every_observed_cell() -> None:
     assert "50%" in texts and "100%" in texts
 
 
-def test_anomaly_chart_marks_the_flagged_days() -> None:
-    report = detect_anomalies(
-        log_from_text(USERS, EVENTS), "event:view", window=4, min_history=2, k=0.5
+def test_retention_heatmap_shows_eligible_users_and_greys_out_small_cells() -> None:
+    log = log_from_text(
+        RETENTION_USERS, RETENTION_EVENTS, first_day=day_number(pd.Timestamp("2026-01-05"))
     )
+    result = retention_table(log, days=(1, 7, 14))
+    eligible = result.eligible_wide
+    # Hand data: cohort of 5 Jan has u1, u2 (2 eligible on day 1), 12 Jan u3, u4.
+    assert eligible["day_1"].tolist() == [2, 2]
+    figure = plots.retention_heatmap(result.wide, result.groups, eligible=eligible, min_eligible=2)
+    texts = [t.get_text() for t in figure.axes[0].texts]
+    assert "50%\nn=2" in texts
+    cells = figure.axes[0].images[0].get_array()
+    counts = eligible[["day_1", "day_7", "day_14"]].to_numpy(dtype=float)
+    few = counts < 2
+    assert few.any() and not few.all()
+    assert cells.mask[few].all()  # drawn in the "bad" grey, not on the colour scale
+    observed = np.isfinite(result.wide[["day_1", "day_7", "day_14"]].to_numpy(dtype=float))
+    assert not cells.mask[observed & ~few].any()
+    grey = [t for t in figure.axes[0].texts if t.get_color() == "dimgray"]
+    assert len(grey) == (observed & few).sum()
+
+
+def test_anomaly_chart_marks_the_flagged_days() -> None:
+    report = spiked_report()
     figure = plots.anomaly_chart(report.series, metric=report.metric, rule=report.rule)
     (points,) = figure.axes[0].collections[1:]  # [0] is the band
     assert len(points.get_offsets()) == len(report.flagged) > 0
