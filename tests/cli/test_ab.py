@@ -642,3 +642,12 @@ def test_ratio_metric_from_events(store: Path):
     excludes = ratio["diff_ci"][0] > 0 or ratio["diff_ci"][1] < 0
     assert excludes == (ratio["p_value"] < 0.05)
     assert ratio["cuped"] is None and ratio["verdict"]["adjustment"] == "none"
+
+
+def test_monitor_unknown_arm_is_exit_2_listing_the_arms(store: Path):
+    # It used to be exit 4 "no look had users in both arms".
+    result = run(
+        "ab", "monitor", "onboarding", "--store", str(store), "-m", "sessions", "--control", "ctrl"
+    )  # fmt: skip
+    assert result.exit_code == 2, result.stderr
+    assert "'ctrl'" in result.stderr and "variants found: control, treatment" in result.stderr
