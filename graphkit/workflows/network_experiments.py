@@ -90,8 +90,17 @@ def write_design(
     rows = result.assignments.assign(
         experiment=result.settings.experiment, assigned_at=stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     )[["experiment", "user_id", "variant", "assigned_at", "unit", "role"]]
+    record = design_path(out, result.settings.experiment)
+    # The record of an earlier design of this experiment in the same folder (possibly
+    # beside another assignments file) is not silently replaced; checked before anything
+    # is written. --append replaces this experiment's rows, so its record too.
+    if record.exists() and not (force or append):
+        raise ConfigError(
+            f"{record} already exists (the design of an earlier `ab design`)",
+            hint="pass --force to overwrite it, or write to another folder",
+        )
     write_assignments(rows, out, force=force, append=append)
-    return write_design_record(result, design_path(out, result.settings.experiment), stamp)
+    return write_design_record(result, record, stamp)
 
 
 def write_design_record(result: NetworkDesign, record: Path, assigned_at: pd.Timestamp) -> Path:

@@ -212,3 +212,32 @@ def test_cli_design_then_spillover(dataset: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "trim" in result.output and "Traceback" not in result.output
+
+
+def test_cli_design_does_not_silently_replace_an_earlier_design_record(
+    dataset: Path, tmp_path: Path
+) -> None:
+    """A second `ab design` of the same experiment into the same folder (another --out
+    file) used to overwrite NAME.design.json silently, so the first assignments file was
+    left beside the second design's record."""
+    runner = CliRunner()
+    store = tmp_path / "store"
+    assert runner.invoke(app, ["load", str(dataset), "--store", str(store)]).exit_code == 0
+    folder = tmp_path / "design"
+
+    def design_into(name: str, *extra: str):
+        return runner.invoke(
+            app,
+            ["ab", "design", "next", "--unit", "user", "--store", str(store),
+             "--out", str(folder / name), "--assigned-at", "2026-03-01", *extra],
+        )  # fmt: skip
+
+    assert design_into("a.csv").exit_code == 0
+    record = folder / "next.design.json"
+    first = record.read_text()
+    refused = design_into("b.csv", "--unit", "cluster")
+    assert refused.exit_code == 2, refused.output
+    assert "next.design.json" in refused.output and "--force" in refused.output
+    assert record.read_text() == first and not (folder / "b.csv").exists()
+    assert design_into("b.csv", "--unit", "cluster", "--force").exit_code == 0
+    assert json.loads(record.read_text())["unit"] == "cluster"
