@@ -400,9 +400,16 @@ def spillover_from_store(
     design_file: str | Path | None = None,
 ) -> SpilloverReport:
     """Spillover on a stored experiment: its metric per user from events, its graph."""
-    from graphkit.experiments.metrics import DEFAULT_POST_DAYS
+    from graphkit.experiments.metrics import DEFAULT_POST_DAYS, parse_event_metric
     from graphkit.workflows.experiments import experiment_from_store
 
+    if parse_event_metric(metric).aggregate == "ratio":
+        # A ratio is Σ NUM / Σ DEN per arm, not a per-user value: the exposure estimators
+        # would get the table's placeholder column and report zeros.
+        raise ConfigError(
+            f"metric {metric!r} is a ratio: spillover estimates need one value per user",
+            hint="use its numerator or denominator as a count (e.g. clicks=count:click)",
+        )
     data = experiment_from_store(
         settings,
         experiment,

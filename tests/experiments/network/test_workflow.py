@@ -241,3 +241,16 @@ def test_cli_design_does_not_silently_replace_an_earlier_design_record(
     assert record.read_text() == first and not (folder / "b.csv").exists()
     assert design_into("b.csv", "--unit", "cluster", "--force").exit_code == 0
     assert json.loads(record.read_text())["unit"] == "cluster"
+
+
+def test_cli_spillover_refuses_a_ratio_metric(dataset: Path, tmp_path: Path) -> None:
+    """A ratio metric used to give every condition a mean of 0 and exit 0."""
+    runner = CliRunner()
+    store = tmp_path / "store"
+    assert runner.invoke(app, ["load", str(dataset), "--store", str(store)]).exit_code == 0
+    result = runner.invoke(
+        app,
+        ["ab", "spillover", EXPERIMENT, "-m", "vps=ratio:view/session", "--store", str(store)],
+    )
+    assert result.exit_code == 2, result.output
+    assert "is a ratio" in result.output and "Traceback" not in result.output
