@@ -134,8 +134,9 @@ METRIC_OPTION = Annotated[
         "--metric",
         "-m",
         help="Repeatable. Stored experiment: NAME=sum|count|conversion[:EVENT] or "
-        f"{', '.join(DEFAULT_METRICS)} (default all three). --table: COLUMN or "
-        "COLUMN:mean|count|conversion.",
+        f"{', '.join(DEFAULT_METRICS)} (default all three), or a ratio "
+        "NAME=ratio:NUM_EVENT/DEN_EVENT. --table: COLUMN, COLUMN:mean|count|conversion or "
+        "NAME=ratio:NUM_COL/DEN_COL.",
     ),
 ]
 COVARIATE_OPTION = Annotated[

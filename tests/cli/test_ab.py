@@ -651,3 +651,10 @@ def test_monitor_unknown_arm_is_exit_2_listing_the_arms(store: Path):
     )  # fmt: skip
     assert result.exit_code == 2, result.stderr
     assert "'ctrl'" in result.stderr and "variants found: control, treatment" in result.stderr
+
+
+def test_analyze_help_names_ratio_metrics():
+    # Ratio metrics worked but --help listed only sum, count and conversion.
+    result = run("ab", "analyze", "--help", env={"COLUMNS": "400"})
+    assert result.exit_code == 0
+    assert "NAME=ratio:NUM_EVENT/DEN_EVENT" in result.stdout
