@@ -1178,10 +1178,18 @@ def _verdict_table(result: "ExperimentAnalysis") -> Table:
                 "—" if v is None or v != v else f"±{abs(v):.1%}" for v in frame["mde_relative"]
             ],
             "P(win)": ["—" if v is None or v != v else f"{v:.1%}" for v in frame["chance_to_win"]],
+            # "—" read as "no data" for a test that ran and found nothing: say which.
             "verdict": [
-                (g or "—") if role == "guardrail" else ("significant" if sig else "—")
-                for role, sig, g in zip(
-                    frame["role"], frame["significant"], frame["guardrail"], strict=True
+                (g if isinstance(g, str) else "not tested")
+                if role == "guardrail"
+                else "significant"
+                if sig
+                else "no test"
+                if _value(p) is None
+                else "not significant"
+                for role, sig, g, p in zip(
+                    frame["role"], frame["significant"], frame["guardrail"], frame["p_value"],
+                    strict=True,
                 )
             ],
         }

@@ -658,3 +658,21 @@ def test_analyze_help_names_ratio_metrics():
     result = run("ab", "analyze", "--help", env={"COLUMNS": "400"})
     assert result.exit_code == 0
     assert "NAME=ratio:NUM_EVENT/DEN_EVENT" in result.stdout
+
+
+def test_verdict_table_says_not_significant_and_no_test(tmp_path: Path):
+    # The verdict column showed "—" both for a test that found nothing and for no test.
+    rows = ["user_id,variant,flat,y"] + [
+        f"u{i},{'treatment' if i % 2 else 'control'},5,{(i * 7919) % 13}" for i in range(200)
+    ]
+    table = write_csv(tmp_path / "t.csv", "\n".join(rows) + "\n")
+    result = ok(
+        "ab", "analyze", "--table", str(table), "--variant-col", "variant", "-m", "y",
+        "-m", "flat", "--guardrail", "flat", env={"COLUMNS": "250"},
+    )  # fmt: skip
+    verdicts = result.stdout.split("Verdicts", 1)[1]
+    y_row = next(line for line in verdicts.splitlines() if line.startswith("│ y "))
+    flat_row = next(line for line in verdicts.splitlines() if line.startswith("│ flat "))
+    assert "not significant" in y_row
+    assert "not tested" in flat_row
+    assert "not tested (no estimate): flat" in result.stdout
