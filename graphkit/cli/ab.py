@@ -1188,7 +1188,10 @@ def _verdict_table(result: "ExperimentAnalysis") -> Table:
                 if _value(p) is None
                 else "not significant"
                 for role, sig, g, p in zip(
-                    frame["role"], frame["significant"], frame["guardrail"], frame["p_value"],
+                    frame["role"],
+                    frame["significant"],
+                    frame["guardrail"],
+                    frame["p_value"],
                     strict=True,
                 )
             ],
