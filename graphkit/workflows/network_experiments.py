@@ -556,15 +556,24 @@ def network_effects(
 ) -> NetworkEffects:
     """Spillover of every metric of a stored experiment, for the experiment report's
     "Network effects" section (``experiment_report(..., network=...)``)."""
+    from graphkit.experiments.metrics import parse_event_metric
     from graphkit.reports.network_effects import NetworkEffects
 
     spillover = spillover or SpilloverSettings()
+    # Ratio metrics have no per-user value (spillover_from_store refuses them): the report
+    # leaves them out of this section, with a note, instead of failing as a whole.
+    ratios = [m for m in metrics if parse_event_metric(m).aggregate == "ratio"]
     reports = [
         spillover_from_store(
             settings, experiment, metric, spillover, post_days=post_days, design_file=design_file
         )
         for metric in metrics
+        if metric not in ratios
     ]
+    skipped = tuple(
+        f"{metric}: a ratio metric has no per-user value, so no spillover estimate"
+        for metric in ratios
+    )
     record = read_design(design_file) if design_file else None
     return NetworkEffects(
         estimates={r.metric: r.estimate for r in reports},
@@ -572,7 +581,7 @@ def network_effects(
         direction=spillover.direction,
         design=reports[0].design if reports else {"kind": "complete"},
         diagnostics=record.get("diagnostics") if record else None,
-        notes=tuple(n for r in reports for n in r.notes),
+        notes=skipped + tuple(n for r in reports for n in r.notes),
     )
 
 

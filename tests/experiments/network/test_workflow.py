@@ -254,3 +254,20 @@ def test_cli_spillover_refuses_a_ratio_metric(dataset: Path, tmp_path: Path) -> 
     )
     assert result.exit_code == 2, result.output
     assert "is a ratio" in result.output and "Traceback" not in result.output
+
+
+def test_report_network_effects_leave_out_a_ratio_metric_with_a_note(
+    dataset: Path, tmp_path: Path
+) -> None:
+    """A ratio metric in the report's metrics (e.g. from --config) must not fail the
+    whole report now that `ab spillover` refuses ratios: it is left out, with a note."""
+    from graphkit.workflows.network_experiments import network_effects
+
+    settings = Settings(store_dir=tmp_path / "store")
+    load(dataset, settings)
+    effects = network_effects(
+        settings, EXPERIMENT, ["sessions", "vps=ratio:view/session"],
+        design_file=dataset / f"{EXPERIMENT}.design.json",
+    )  # fmt: skip
+    assert list(effects.estimates) == ["sessions"]
+    assert any(note.startswith("vps=ratio:view/session: a ratio metric") for note in effects.notes)
