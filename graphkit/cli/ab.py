@@ -134,8 +134,9 @@ METRIC_OPTION = Annotated[
         "--metric",
         "-m",
         help="Repeatable. Stored experiment: NAME=sum|count|conversion[:EVENT] or "
-        f"{', '.join(DEFAULT_METRICS)} (default all three). --table: COLUMN or "
-        "COLUMN:mean|count|conversion.",
+        f"{', '.join(DEFAULT_METRICS)} (default all three), or a ratio "
+        "NAME=ratio:NUM_EVENT/DEN_EVENT. --table: COLUMN, COLUMN:mean|count|conversion or "
+        "NAME=ratio:NUM_COL/DEN_COL.",
     ),
 ]
 COVARIATE_OPTION = Annotated[
@@ -1177,10 +1178,21 @@ def _verdict_table(result: "ExperimentAnalysis") -> Table:
                 "—" if v is None or v != v else f"±{abs(v):.1%}" for v in frame["mde_relative"]
             ],
             "P(win)": ["—" if v is None or v != v else f"{v:.1%}" for v in frame["chance_to_win"]],
+            # "—" read as "no data" for a test that ran and found nothing: say which.
             "verdict": [
-                (g or "—") if role == "guardrail" else ("significant" if sig else "—")
-                for role, sig, g in zip(
-                    frame["role"], frame["significant"], frame["guardrail"], strict=True
+                (g if isinstance(g, str) else "not tested")
+                if role == "guardrail"
+                else "significant"
+                if sig
+                else "no test"
+                if _value(p) is None
+                else "not significant"
+                for role, sig, g, p in zip(
+                    frame["role"],
+                    frame["significant"],
+                    frame["guardrail"],
+                    frame["p_value"],
+                    strict=True,
                 )
             ],
         }

@@ -258,15 +258,20 @@ class ExperimentAnalysis:
         checks = [
             (c.metric, c.treatment, c.verdict.guardrail)
             for c in self.comparisons
-            if c.verdict is not None and c.verdict.guardrail is not None
+            if c.verdict is not None and c.verdict.role == "guardrail"
         ]
         if not checks:
             return None
-        harmed = [f"{m} ({t})" for m, t, g in checks if g.status == "harmed"]
-        open_ = [f"{m} ({t})" for m, t, g in checks if g.status == "inconclusive"]
+        harmed = [f"{m} ({t})" for m, t, g in checks if g is not None and g.status == "harmed"]
+        open_ = [f"{m} ({t})" for m, t, g in checks if g is not None and g.status == "inconclusive"]
+        # A guardrail without an estimate was not checked: "no guardrail harmed" must not
+        # cover it.
+        untested = [f"{m} ({t})" for m, t, g in checks if g is None]
         text = f"guardrail harmed: {', '.join(harmed)}" if harmed else "no guardrail harmed"
         if open_:
             text += f"; harm beyond the margin not ruled out for {', '.join(open_)}"
+        if untested:
+            text += f"; not tested (no estimate): {', '.join(untested)}"
         return text
 
     def to_frame(self) -> pd.DataFrame:

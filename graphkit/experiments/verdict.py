@@ -292,6 +292,10 @@ def verdict_sentence(
         head += f"{_number(verdict.estimate)} per user, p {_p(verdict.p_value)}"
     if verdict.role == "guardrail":
         return head + "; " + guardrail_words(metric, verdict) + "."
+    if verdict.p_value is None:
+        # Nothing was tested (an arm constant or empty): "not significant" would read as
+        # evidence of no effect.
+        return head + "; no test could be computed (see the notes)."
     corrected = n_tests > 1
     if verdict.significant:
         body = "significant" + (
@@ -348,7 +352,7 @@ def power_words(verdict: Verdict) -> str:
 def guardrail_words(metric: str, verdict: Verdict) -> str:
     check = verdict.guardrail
     if check is None:
-        return "not a guardrail"
+        return "guardrail not tested: no estimate could be computed (see the notes)"
     margin = f"{check.margin:.1%}"
     if check.status == "ok":
         return f"guardrail holds: harm beyond {margin} is ruled out (p {_p(check.p_value)})"

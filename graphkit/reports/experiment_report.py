@@ -295,7 +295,13 @@ def verdict_cards(analysis: ExperimentAnalysis) -> list[Bullets]:
         interval = "confidence sequence" if verdict.sequential is not None else "CI"
         lines = [
             f"{item.metric}, {item.treatment} vs {item.control}: "
-            + ("significant" if verdict.significant else "not significant")
+            + (
+                "significant"
+                if verdict.significant
+                else "no test (see the notes)"
+                if verdict.p_value is None
+                else "not significant"
+            )
             + f" ({verdict.model}"
             + (f", {verdict.adjustment}-adjusted" if verdict.adjustment != "none" else "")
             + ")",
@@ -327,7 +333,9 @@ def verdict_cards(analysis: ExperimentAnalysis) -> list[Bullets]:
             + (
                 f"always-valid p = {p_text(verdict.sequential.p_value)} (tuning N* = "
                 f"{verdict.sequential.tuning:,}); "
-                + ("safe to stop" if verdict.sequential.p_value < analysis.alpha else "keep going")
+                # The card's decision is the corrected one: an always-valid p below alpha
+                # that the correction does not keep is not a reason to stop.
+                + ("safe to stop" if verdict.significant else "keep going")
                 if verdict.sequential is not None
                 else "off (fixed horizon: read the result once, at the planned end)"
             )

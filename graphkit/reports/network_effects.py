@@ -51,10 +51,10 @@ class NetworkEffects:
     notes: tuple[str, ...] = field(default=())
 
 
-def _interval(effect: Effect | None) -> str:
+def _interval(effect: Effect | None, level: str = "95%") -> str:
     if effect is None or effect.estimate is None or effect.ci is None:
         return "not estimable"
-    return f"{effect.estimate:.3g} (95% CI {effect.ci[0]:.3g} to {effect.ci[1]:.3g})"
+    return f"{effect.estimate:.3g} ({level} CI {effect.ci[0]:.3g} to {effect.ci[1]:.3g})"
 
 
 def _significant(effect: Effect | None) -> bool | None:
@@ -84,6 +84,7 @@ def verdicts(effects: NetworkEffects) -> list[str]:
     total_contrast, spill_contrast = _KEY_CONTRASTS[kind]
     sentences = []
     for metric, estimate in effects.estimates.items():
+        level = f"{1 - estimate.alpha:.0%}"
         spill = _find(estimate, spill_contrast)
         if spill_contrast is not None:
             condition, reference = spill_contrast
@@ -95,12 +96,12 @@ def verdicts(effects: NetworkEffects) -> list[str]:
             elif found:
                 sentences.append(
                     f"{metric}: spillover — users in {condition} differ from {reference} by "
-                    f"{_interval(spill)}; an ordinary user-level comparison is biased."
+                    f"{_interval(spill, level)}; an ordinary user-level comparison is biased."
                 )
             else:
                 sentences.append(
                     f"{metric}: no spillover detected — {condition} − {reference} is "
-                    f"{_interval(spill)}."
+                    f"{_interval(spill, level)}."
                 )
         total = _find(estimate, total_contrast)
         naive = estimate.naive
@@ -112,11 +113,22 @@ def verdicts(effects: NetworkEffects) -> list[str]:
         same_call = naive_sig == total_sig and (
             not naive_sig or (naive.estimate > 0) == (total.estimate > 0)
         )
-        verdict = "does not change the decision" if same_call else "changes the decision"
+        assert total.ci is not None
+        if same_call:
+            verdict = "interference does not change the decision"
+        elif naive_sig and total.ci[0] <= naive.estimate <= total.ci[1]:
+            # Not a different answer, only a wider one: the network-aware interval holds
+            # both zero and the naive estimate (Aronow–Samii variances are conservative).
+            verdict = (
+                "the network-aware interval is too wide to confirm or contradict the naive "
+                "result (it includes both zero and the naive estimate)"
+            )
+        else:
+            verdict = "interference changes the decision"
         sentences.append(
             f"{metric}: the network-aware effect {total_contrast[0]} − {total_contrast[1]} is "
-            f"{_interval(total)} against a naive {naive.estimate:.3g} "
-            f"(95% CI {naive.ci[0]:.3g} to {naive.ci[1]:.3g}): interference {verdict}."
+            f"{_interval(total, level)} against a naive {naive.estimate:.3g} "
+            f"({level} CI {naive.ci[0]:.3g} to {naive.ci[1]:.3g}): {verdict}."
         )
     return sentences
 

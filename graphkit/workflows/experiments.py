@@ -32,6 +32,7 @@ from graphkit.experiments.analysis import (
     SrmSummary,
     analyze_experiment,
     check_split,
+    check_variants,
     parse_table_metric,
 )
 from graphkit.experiments.assignment import assign, assign_stratified
@@ -426,6 +427,11 @@ def monitor(
         raise ConfigError(f"every_days must be a positive number of days, got {every_days}")
     parsed = [m if isinstance(m, EventMetric) else parse_event_metric(m) for m in metrics]
     assignments = _experiment_assignments(settings, experiment)
+    # Unknown arm names are bad input (exit 2, listing the arms), not "no look had users
+    # in both arms"; a one-arm experiment is InsufficientData, as for ``analyze``.
+    check_variants(
+        sorted(assignments["variant"].astype(str).unique()), analysis.control, analysis.treatments
+    )
     start = assignments["assigned_at"].min()
     end = assignments["assigned_at"].max() + pd.Timedelta(days=post_days)
     events = _events_between(settings, start - pd.Timedelta(days=pre_days), end)

@@ -90,8 +90,17 @@ def write_design(
     rows = result.assignments.assign(
         experiment=result.settings.experiment, assigned_at=stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     )[["experiment", "user_id", "variant", "assigned_at", "unit", "role"]]
+    record = design_path(out, result.settings.experiment)
+    # The record of an earlier design of this experiment in the same folder (possibly
+    # beside another assignments file) is not silently replaced; checked before anything
+    # is written. --append replaces this experiment's rows, so its record too.
+    if record.exists() and not (force or append):
+        raise ConfigError(
+            f"{record} already exists (the design of an earlier `ab design`)",
+            hint="pass --force to overwrite it, or write to another folder",
+        )
     write_assignments(rows, out, force=force, append=append)
-    return write_design_record(result, design_path(out, result.settings.experiment), stamp)
+    return write_design_record(result, record, stamp)
 
 
 def write_design_record(result: NetworkDesign, record: Path, assigned_at: pd.Timestamp) -> Path:
@@ -391,9 +400,16 @@ def spillover_from_store(
     design_file: str | Path | None = None,
 ) -> SpilloverReport:
     """Spillover on a stored experiment: its metric per user from events, its graph."""
-    from graphkit.experiments.metrics import DEFAULT_POST_DAYS
+    from graphkit.experiments.metrics import DEFAULT_POST_DAYS, parse_event_metric
     from graphkit.workflows.experiments import experiment_from_store
 
+    if parse_event_metric(metric).aggregate == "ratio":
+        # A ratio is Σ NUM / Σ DEN per arm, not a per-user value: the exposure estimators
+        # would get the table's placeholder column and report zeros.
+        raise ConfigError(
+            f"metric {metric!r} is a ratio: spillover estimates need one value per user",
+            hint="use its numerator or denominator as a count (e.g. clicks=count:click)",
+        )
     data = experiment_from_store(
         settings,
         experiment,
@@ -540,15 +556,24 @@ def network_effects(
 ) -> NetworkEffects:
     """Spillover of every metric of a stored experiment, for the experiment report's
     "Network effects" section (``experiment_report(..., network=...)``)."""
+    from graphkit.experiments.metrics import parse_event_metric
     from graphkit.reports.network_effects import NetworkEffects
 
     spillover = spillover or SpilloverSettings()
+    # Ratio metrics have no per-user value (spillover_from_store refuses them): the report
+    # leaves them out of this section, with a note, instead of failing as a whole.
+    ratios = [m for m in metrics if parse_event_metric(m).aggregate == "ratio"]
     reports = [
         spillover_from_store(
             settings, experiment, metric, spillover, post_days=post_days, design_file=design_file
         )
         for metric in metrics
+        if metric not in ratios
     ]
+    skipped = tuple(
+        f"{metric}: a ratio metric has no per-user value, so no spillover estimate"
+        for metric in ratios
+    )
     record = read_design(design_file) if design_file else None
     return NetworkEffects(
         estimates={r.metric: r.estimate for r in reports},
@@ -556,7 +581,7 @@ def network_effects(
         direction=spillover.direction,
         design=reports[0].design if reports else {"kind": "complete"},
         diagnostics=record.get("diagnostics") if record else None,
-        notes=tuple(n for r in reports for n in r.notes),
+        notes=skipped + tuple(n for r in reports for n in r.notes),
     )
 
 

@@ -642,3 +642,37 @@ def test_ratio_metric_from_events(store: Path):
     excludes = ratio["diff_ci"][0] > 0 or ratio["diff_ci"][1] < 0
     assert excludes == (ratio["p_value"] < 0.05)
     assert ratio["cuped"] is None and ratio["verdict"]["adjustment"] == "none"
+
+
+def test_monitor_unknown_arm_is_exit_2_listing_the_arms(store: Path):
+    # It used to be exit 4 "no look had users in both arms".
+    result = run(
+        "ab", "monitor", "onboarding", "--store", str(store), "-m", "sessions", "--control", "ctrl"
+    )  # fmt: skip
+    assert result.exit_code == 2, result.stderr
+    assert "'ctrl'" in result.stderr and "variants found: control, treatment" in result.stderr
+
+
+def test_analyze_help_names_ratio_metrics():
+    # Ratio metrics worked but --help listed only sum, count and conversion.
+    result = run("ab", "analyze", "--help", env={"COLUMNS": "400"})
+    assert result.exit_code == 0
+    assert "NAME=ratio:NUM_EVENT/DEN_EVENT" in result.stdout
+
+
+def test_verdict_table_says_not_significant_and_no_test(tmp_path: Path):
+    # The verdict column showed "—" both for a test that found nothing and for no test.
+    rows = ["user_id,variant,flat,y"] + [
+        f"u{i},{'treatment' if i % 2 else 'control'},5,{(i * 7919) % 13}" for i in range(200)
+    ]
+    table = write_csv(tmp_path / "t.csv", "\n".join(rows) + "\n")
+    result = ok(
+        "ab", "analyze", "--table", str(table), "--variant-col", "variant", "-m", "y",
+        "-m", "flat", "--guardrail", "flat", env={"COLUMNS": "250"},
+    )  # fmt: skip
+    verdicts = result.stdout.split("Verdicts", 1)[1]
+    y_row = next(line for line in verdicts.splitlines() if line.startswith("│ y "))
+    flat_row = next(line for line in verdicts.splitlines() if line.startswith("│ flat "))
+    assert "not significant" in y_row
+    assert "not tested" in flat_row
+    assert "not tested (no estimate): flat" in result.stdout

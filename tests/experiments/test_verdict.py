@@ -308,3 +308,59 @@ def test_sequential_verdicts_report_the_power_of_the_sequential_test():
     assert s.mde_relative > f.mde_relative and s.power_at_target < f.power_at_target
     assert "the sequential test at this look detects" in seq.comparisons[0].sentence
     assert "not adjusted for peeking" in seq.comparisons[0].sentence
+
+
+def test_an_untestable_metric_is_not_called_not_significant_nor_a_passed_guardrail():
+    """A constant metric has no test: its sentence must not say "not significant", and a
+    guardrail without an estimate must not be covered by "no guardrail harmed"."""
+    rng = np.random.default_rng(4)
+    n = 400
+    variant = np.repeat(["control", "treatment"], n // 2)
+    frame = pd.DataFrame(
+        {"variant": variant, "goal": rng.normal(10, 2, n), "flat": np.full(n, 5.0),
+         "other": np.full(n, 3.0)}
+    )  # fmt: skip
+    result = analyze_experiment(
+        frame, [Metric("goal"), Metric("flat"), Metric("other")],
+        settings=AnalysisSettings(guardrails={"flat": 0.01}),
+    )  # fmt: skip
+    by_metric = {c.metric: c for c in result.comparisons}
+    assert by_metric["flat"].verdict.p_value is None
+    assert "not a guardrail" not in by_metric["flat"].sentence
+    assert "guardrail not tested" in by_metric["flat"].sentence
+    assert "not significant" not in by_metric["other"].sentence
+    assert "no test could be computed" in by_metric["other"].sentence
+    assert result.guardrail_summary() == (
+        "no guardrail harmed; not tested (no estimate): flat (treatment)"
+    )
+
+
+def test_verdict_card_decision_is_the_corrected_one():
+    """The report's card says "safe to stop" only when the corrected verdict is significant,
+    and "no test" (not "not significant") for a metric without a test."""
+    from graphkit.reports.experiment_report import verdict_cards
+
+    rng = np.random.default_rng(5)
+    n = 4000
+    variant = np.repeat(["control", "treatment"], n // 2)
+    treated = variant == "treatment"
+    base = rng.normal(10, 2, n)
+    chosen = AnalysisSettings(primary=("goal", "other", "flat"), sequential=True)
+    found = False
+    for shift in np.linspace(0.05, 0.4, 36):
+        frame = pd.DataFrame(
+            {"variant": variant, "goal": base + shift * treated, "other": base[::-1],
+             "flat": np.full(n, 5.0)}
+        )  # fmt: skip
+        result = analyze_experiment(
+            frame, [Metric("goal"), Metric("other"), Metric("flat")], settings=chosen
+        )
+        goal = result.comparisons[0].verdict
+        if goal.p_value < 0.05 <= goal.p_adjusted:
+            found = True
+            break
+    assert found, "no shift gave an always-valid p below alpha that Holm does not keep"
+    cards = {card.items[0].split(",")[0]: card.items for card in verdict_cards(result)}
+    assert "not significant" in cards["goal"][0]
+    assert any(line.startswith("sequential:") and "keep going" in line for line in cards["goal"])
+    assert "no test" in cards["flat"][0] and "not significant" not in cards["flat"][0]

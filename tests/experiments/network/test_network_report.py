@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -50,7 +51,7 @@ def _estimate(spill: tuple[float, float, float], total: tuple[float, float, floa
 
 def test_spillover_that_flips_the_decision_is_said_plainly() -> None:
     effects = NetworkEffects(
-        {"sessions": _estimate((0.8, 0.3, 1.3), (0.2, -0.5, 0.9), (0.9, 0.4, 1.4))},
+        {"sessions": _estimate((0.8, 0.3, 1.3), (0.2, -0.5, 0.7), (0.9, 0.4, 1.4))},
         "as4",
         "both",
         {"kind": "complete"},
@@ -58,6 +59,29 @@ def test_spillover_that_flips_the_decision_is_said_plainly() -> None:
     said = verdicts(effects)
     assert said[0].startswith("sessions: spillover — users in ind1 differ from no by 0.8")
     assert "changes the decision" in said[1] and "does not" not in said[1]
+
+
+def test_a_wider_network_interval_is_not_called_a_changed_decision() -> None:
+    # The network-aware interval holds zero and the naive estimate: it neither confirms
+    # nor contradicts the naive call (it used to say "changes the decision").
+    effects = NetworkEffects(
+        {"sessions": _estimate((0.7, -7.0, 8.3), (3.4, -6.3, 13.1), (3.0, 2.2, 3.8))},
+        "as4",
+        "both",
+        {"kind": "cluster", "p": 0.5},
+    )
+    said = verdicts(effects)
+    assert "changes the decision" not in said[1]
+    assert "too wide to confirm or contradict" in said[1]
+
+
+def test_the_sentences_use_the_estimates_confidence_level() -> None:
+    estimate = _estimate((0.1, -0.4, 0.6), (1.0, 0.5, 1.5), (0.9, 0.4, 1.4))
+    ninety = NetworkEffects(
+        {"sessions": replace(estimate, alpha=0.1)}, "as4", "both", {"kind": "complete"}
+    )
+    said = verdicts(ninety)
+    assert all("90% CI" in line and "95% CI" not in line for line in said)
 
 
 def test_no_spillover_and_same_decision() -> None:

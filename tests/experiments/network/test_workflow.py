@@ -212,3 +212,62 @@ def test_cli_design_then_spillover(dataset: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "trim" in result.output and "Traceback" not in result.output
+
+
+def test_cli_design_does_not_silently_replace_an_earlier_design_record(
+    dataset: Path, tmp_path: Path
+) -> None:
+    """A second `ab design` of the same experiment into the same folder (another --out
+    file) used to overwrite NAME.design.json silently, so the first assignments file was
+    left beside the second design's record."""
+    runner = CliRunner()
+    store = tmp_path / "store"
+    assert runner.invoke(app, ["load", str(dataset), "--store", str(store)]).exit_code == 0
+    folder = tmp_path / "design"
+
+    def design_into(name: str, *extra: str):
+        return runner.invoke(
+            app,
+            ["ab", "design", "next", "--unit", "user", "--store", str(store),
+             "--out", str(folder / name), "--assigned-at", "2026-03-01", *extra],
+        )  # fmt: skip
+
+    assert design_into("a.csv").exit_code == 0
+    record = folder / "next.design.json"
+    first = record.read_text()
+    refused = design_into("b.csv", "--unit", "cluster")
+    assert refused.exit_code == 2, refused.output
+    assert "next.design.json" in refused.output and "--force" in refused.output
+    assert record.read_text() == first and not (folder / "b.csv").exists()
+    assert design_into("b.csv", "--unit", "cluster", "--force").exit_code == 0
+    assert json.loads(record.read_text())["unit"] == "cluster"
+
+
+def test_cli_spillover_refuses_a_ratio_metric(dataset: Path, tmp_path: Path) -> None:
+    """A ratio metric used to give every condition a mean of 0 and exit 0."""
+    runner = CliRunner()
+    store = tmp_path / "store"
+    assert runner.invoke(app, ["load", str(dataset), "--store", str(store)]).exit_code == 0
+    result = runner.invoke(
+        app,
+        ["ab", "spillover", EXPERIMENT, "-m", "vps=ratio:view/session", "--store", str(store)],
+    )
+    assert result.exit_code == 2, result.output
+    assert "is a ratio" in result.output and "Traceback" not in result.output
+
+
+def test_report_network_effects_leave_out_a_ratio_metric_with_a_note(
+    dataset: Path, tmp_path: Path
+) -> None:
+    """A ratio metric in the report's metrics (e.g. from --config) must not fail the
+    whole report now that `ab spillover` refuses ratios: it is left out, with a note."""
+    from graphkit.workflows.network_experiments import network_effects
+
+    settings = Settings(store_dir=tmp_path / "store")
+    load(dataset, settings)
+    effects = network_effects(
+        settings, EXPERIMENT, ["sessions", "vps=ratio:view/session"],
+        design_file=dataset / f"{EXPERIMENT}.design.json",
+    )  # fmt: skip
+    assert list(effects.estimates) == ["sessions"]
+    assert any(note.startswith("vps=ratio:view/session: a ratio metric") for note in effects.notes)
