@@ -1,5 +1,6 @@
 """`graphkit simulate` and `graphkit load`."""
 
+import math
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -126,6 +127,7 @@ def simulate_command(
     Heavy-tailed activity, planted communities (column true_community), timestamps with a
     weekly rhythm, several interaction types and demographic columns. Deterministic per seed.
     """
+    _check_experiment_options(experiment, effect, variants, spillover, design)
     sim = simulate_network(
         users,
         seed=seed,
@@ -203,6 +205,39 @@ def simulate_command(
             + ", ".join(str(p) for p in truth_paths)
             + "):\n"
             + result.truth.to_string(index=False)
+        )
+
+
+def _check_experiment_options(
+    experiment: str | None,
+    effect: list[str] | None,
+    variants: str,
+    spillover: float | None,
+    design: str,
+) -> None:
+    """Refuse option combinations the simulation would ignore, before any file is written."""
+    if spillover is None:
+        if design != "user":
+            raise ConfigError(
+                "--design applies to a spillover simulation", hint="add --spillover S"
+            )
+        return
+    if experiment is None:
+        raise ConfigError("--spillover needs --experiment NAME")
+    if design not in ("user", "cluster"):
+        raise ConfigError(f"--design {design!r} is unknown", hint="use user or cluster")
+    if not math.isfinite(spillover) or spillover <= -1:
+        raise ConfigError(f"--spillover must be a number above -1, got {spillover}")
+    others = sorted(set(parse_effects(effect or [])) - {"sessions"})
+    if others:
+        raise ConfigError(
+            f"--effect {', '.join(others)}: a spillover simulation plants a sessions effect only",
+            hint="give --effect sessions=LIFT",
+        )
+    if split_list(variants, "--variants") != ["control", "treatment"]:
+        raise ConfigError(
+            "a spillover simulation has two arms, control and treatment",
+            hint="leave out --variants",
         )
 
 

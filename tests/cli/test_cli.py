@@ -237,3 +237,26 @@ def test_simulate_rejects_a_bad_effect(tmp_path: Path):
     )
     assert result.exit_code == 2
     assert "METRIC=LIFT" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--spillover", "0.3"], "--spillover needs --experiment"),
+        (["--experiment", "e", "--design", "cluster"], "--design applies to a spillover"),
+        (["--experiment", "e", "--spillover", "0.3", "--design", "ring"], "--design 'ring'"),
+        (["--experiment", "e", "--spillover", "-2"], "above -1"),
+        (
+            ["--experiment", "e", "--spillover", "0.3", "--effect", "time_spent=0.1"],
+            "sessions effect only",
+        ),
+        (["--experiment", "e", "--spillover", "0.3", "--variants", "a,b,c"], "two arms"),
+    ],
+)
+def test_simulate_refuses_options_a_spillover_run_would_ignore(
+    tmp_path: Path, options: list[str], message: str
+):
+    result = run("simulate", str(tmp_path / "x"), "--users", "100", *options)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert not (tmp_path / "x").exists()  # refused before anything was written
