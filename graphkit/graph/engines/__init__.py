@@ -71,11 +71,9 @@ def get_engine(name: str) -> Engine:
 
         return IGraphEngine()
     if name == "gds":
-        # The in-database engine plugs in here (graphkit.graph.engines.gds_engine).
-        raise ConfigError(
-            "the gds engine is not available in this build",
-            hint="use --engine igraph (or auto); GDS support comes with the gds engine",
-        )
+        from graphkit.graph.engines.gds import GdsEngine
+
+        return GdsEngine()
     raise ConfigError(f"unknown engine {name!r}", hint=f"choose from {', '.join(ENGINE_NAMES)}")
 
 
@@ -99,9 +97,15 @@ def resolve_engine(name: str | None = None, store: GraphStore | None = None) -> 
         )
     if requested != "auto":
         return EngineChoice(get_engine(requested), requested, f"{requested} requested")
-    # HOOK(gds): prefer GDS on a Neo4j store whose server has the plugin, e.g.
-    #   if store is not None and gds_available(store): return EngineChoice(gds, "auto", ...)
-    del store
+    if store is not None:
+        from graphkit.graph.engines.gds import gds_version
+
+        # Asked once per run: auto resolves once, where the store is opened.
+        version = gds_version(store)
+        if version is not None:
+            return EngineChoice(
+                get_engine("gds"), "auto", f"auto: gds (Graph Data Science {version} in Neo4j)"
+            )
     return EngineChoice(
         get_engine(DEFAULT_COMPILED), "auto", f"auto: {DEFAULT_COMPILED} (compiled, in process)"
     )

@@ -1,0 +1,464 @@
+"""The in-database engine: Neo4j Graph Data Science (GDS 2.13, Community Edition).
+
+The graph is never pulled into Python. :meth:`GdsEngine.open` projects the subgraph a
+:class:`~graphkit.graph.pull.SubgraphSpec` describes into the GDS catalog with a Cypher
+projection (``cypher/gds_project.cypher``: the same pairs, weights and filters as the
+store's pulls, every value a ``$parameter``), runs each algorithm in the server and reads
+back one score per user. The projection has a unique name per run and is always dropped,
+also on an error or Ctrl-C. Before projecting, GDS estimates the memory the projection and
+Louvain need; a subgraph that would not fit in the server's free heap raises a
+:class:`~graphkit.errors.GraphkitError` with both numbers instead of straining the server.
+
+Rescaling to NetworkX's definitions (checked by the parity suite to 1e-9):
+
+* PageRank: GDS sums to n (its teleport term is 1 − d, not (1 − d)/n) and lets the score
+  of users without out-ties leak. Both only multiply the NetworkX vector by a constant (the
+  sink term NetworkX adds is the same for every user), so dividing by the sum gives it.
+* Betweenness: GDS's raw score is NetworkX's ``normalized=False`` score; graphkit divides
+  by (n − 1)(n − 2)/2 on an undirected graph and (n − 1)(n − 2) on a digraph.
+* Closeness: GDS's ``useWassermanFaust`` score is NetworkX's (unweighted; on a digraph the
+  projection's reversed ``IN`` relationships give distances *to* the user). GDS closeness
+  has no weights: weighted closeness sums all-pairs shortest paths in the server.
+* Degree and strength: GDS degree over the undirected relationships (a digraph: over
+  ``OUT`` and ``IN``, i.e. in + out as ``nx.DiGraph.degree``).
+* Clustering: GDS local clustering coefficient (triangle count based) on the undirected fold.
+* Louvain and Leiden on the undirected fold; modularity from ``gds.modularity.stream``
+  (resolution 1) plus (1 − γ) Σ_c (d_c / 2m)² for resolution γ.
+
+What GDS 2.13 cannot do the same way, said in :attr:`GdsGraph.notes`:
+
+* Sampled betweenness: ``gds.betweenness`` takes no source list (``sourceNodes`` is not
+  a configuration key), only ``samplingSize`` and ``samplingSeed``. GDS draws its own k
+  sources, so the estimate has the same size and seed-stability as the other engines'
+  but not the same numbers; graphkit scales it like NetworkX scales a non-pivot user
+  (dependency sum / (k(n − 2)), × 2 undirected).
+* Louvain has no resolution and no seed in GDS: graphkit runs it single-threaded, so the
+  result is reproducible, and refuses a resolution other than 1 (Leiden has ``gamma``).
+* No greedy modularity in GDS.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from graphkit.errors import ConfigError, GraphkitError, InsufficientData, StoreUnavailable
+from graphkit.graph.engines.base import (
+    DISTANCE_GRID,
+    PAGERANK_DAMPING,
+    Partition,
+    PulledGraph,
+    eppstein_wang,
+    number_groups,
+    series,
+)
+from graphkit.store.queries import query
+
+if TYPE_CHECKING:
+    from graphkit.graph.pull import SubgraphSpec
+    from graphkit.store.base import GraphStore
+    from graphkit.store.neo4j_store import Neo4jStore
+
+NAME = "gds"
+LICENCE = "GPL-3.0 (Neo4j Graph Data Science, inside the server)"
+PAGERANK_TOLERANCE = 1e-13
+"""GDS stops when no score (on its scale, summing to n) changes by more than this."""
+PAGERANK_MAX_ITERATIONS = 2000
+SINGLE_THREAD = 1
+"""Louvain and Leiden run on one thread: GDS's parallel runs depend on thread timing."""
+PROJECTION_PREFIX = "graphkit-"
+NO_PLUGIN_HINT = (
+    "install Graph Data Science in the server (scripts/neo4j-local and docker-compose.yml "
+    "do), or use engine igraph"
+)
+
+
+def _mib(size: float) -> str:
+    return f"{size / 2**20:,.0f} MiB"
+
+
+class GdsSession:
+    """Runs graphkit's GDS queries on a Neo4j store, translating server errors.
+
+    Every query runs in its own auto-commit session: GDS procedures are not retried (a
+    projection is not idempotent), and a session broken by Ctrl-C is never reused.
+    """
+
+    def __init__(self, store: Neo4jStore) -> None:
+        self.store = store
+
+    def run(self, name: str, **params: Any) -> dict[str, Any]:
+        """The single row of ``cypher/<name>.cypher`` as a dict."""
+        from neo4j.exceptions import Neo4jError, ServiceUnavailable
+
+        store = self.store
+        try:
+            with store.driver.session(database=store.settings.neo4j_database) as session:
+                record = session.run(query(name), params).single()
+        except Neo4jError as exc:
+            raise translate(exc, store.description) from exc
+        except (ServiceUnavailable, OSError) as exc:
+            raise StoreUnavailable(f"{store.description} is not reachable") from exc
+        assert record is not None, f"{name}.cypher returns exactly one row"
+        return dict(record)
+
+
+def translate(exc: Any, where: str) -> GraphkitError:
+    """A GDS or Cypher failure as graphkit's error, with what to do about it."""
+    message = str(getattr(exc, "message", None) or exc)
+    lowered = message.lower()
+    if "gds." in lowered and ("unknown function" in lowered or "no procedure" in lowered):
+        return StoreUnavailable(f"{where} has no Graph Data Science plugin", hint=NO_PLUGIN_HINT)
+    if "memory" in lowered and ("estimat" in lowered or "exceed" in lowered):
+        return GraphkitError(
+            f"GDS in {where} refused the job for lack of memory: {message}",
+            hint="raise the server's heap (NEO4J_HEAP for scripts/neo4j-local) or narrow "
+            "the subgraph (--since/--until/--type/--community)",
+        )
+    return GraphkitError(f"GDS in {where} failed: {message}")
+
+
+def gds_version(store: GraphStore) -> str | None:
+    """The Graph Data Science version of a Neo4j store's server, or None without the plugin.
+
+    The embedded store has no GDS (None). A server that cannot be reached raises
+    :class:`~graphkit.errors.StoreUnavailable`.
+    """
+    from graphkit.store.neo4j_store import Neo4jStore
+
+    if not isinstance(store, Neo4jStore):
+        return None
+    try:
+        return str(GdsSession(store).run("gds_version")["version"])
+    except StoreUnavailable as exc:
+        if exc.hint == NO_PLUGIN_HINT:
+            return None
+        raise
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The users a subgraph holds: ``ids`` (sorted) and whether the projection must be
+    restricted to them (``restricted``: a community or an ego network)."""
+
+    ids: list[str]
+    restricted: bool
+
+
+def users_in_scope(store: GraphStore, spec: SubgraphSpec) -> Scope:
+    """The users of ``spec``, found as :func:`graphkit.graph.pull.pull_graph` finds them.
+
+    An ego network is found hop by hop from the ego user's ties (only those are read).
+    """
+    from graphkit.graph.pull import ego_members
+
+    ids = store.user_ids(community=spec.community)
+    if spec.community is not None and not ids:
+        raise InsufficientData(
+            f"no user belongs to community {spec.community}",
+            hint="run `graphkit communities --write-back` first, or check the id",
+        )
+    restricted = spec.community is not None
+    if spec.ego is not None:
+        if spec.ego not in set(ids):
+            raise InsufficientData(
+                f"user {spec.ego!r} is not in the graph"
+                + (f" (community {spec.community})" if restricted else ""),
+                hint="check the user_id against users.csv",
+            )
+        ids = ego_members(store, spec, set(ids) if restricted else None)
+        restricted = True
+    return Scope(sorted(ids), restricted)
+
+
+class GdsGraph:
+    """A subgraph projected into GDS; every measure is computed in the server."""
+
+    engine = NAME
+
+    def __init__(
+        self, session: GdsSession, name: str, scope: Scope, *, directed: bool, pairs: int
+    ) -> None:
+        self.session = session
+        self.name = name
+        self.directed = directed
+        self._ids = np.asarray(scope.ids, dtype=object)
+        self.nodes = len(scope.ids)
+        self.edges = pairs
+        self.notes: list[str] = []
+        """What was computed differently from the other engines (shown to the user)."""
+        self._mutated = 0
+
+    def user_ids(self) -> np.ndarray:
+        return self._ids
+
+    # -- plumbing
+    def _config(self, types: Sequence[str], *, weight: str | None = None, **extra: Any) -> dict:
+        config: dict[str, Any] = {"relationshipTypes": list(types), **extra}
+        if weight is not None:
+            config["relationshipWeightProperty"] = weight
+        return config
+
+    def _stream(self, name: str, config: dict[str, Any], label: str) -> pd.Series:
+        """Scores of ``cypher/gds_<name>.cypher``, keyed by user id in the graph's order."""
+        record = self.session.run(f"gds_{name}", graph=self.name, config=config)
+        return self._align(record["ids"], record["values"], label)
+
+    def _align(self, ids: list[Any], values: list[Any], label: str) -> pd.Series:
+        raw = pd.Series(np.asarray(values, dtype=float), index=pd.Index(ids, dtype=object))
+        aligned = raw.reindex(pd.Index(self._ids, dtype=object))
+        if aligned.isna().any():
+            raise GraphkitError(
+                f"GDS returned no {label} for some users; users changed during the run",
+                hint="run it again",
+            )
+        return series(self._ids, aligned.to_numpy(), label)
+
+    @property
+    def _path_types(self) -> list[str]:
+        """Relationships paths follow, from a user outwards."""
+        return ["OUT"] if self.directed else ["UND"]
+
+    # -- measures
+    def degree(self, *, weighted: bool) -> pd.Series:
+        types = ["OUT", "IN"] if self.directed else ["UND"]
+        return self._stream(
+            "degree", self._config(types, weight="weight" if weighted else None), "degree"
+        )
+
+    def _undirected_degree(self, *, weighted: bool) -> pd.Series:
+        return self._stream(
+            "degree", self._config(["UND"], weight="weight" if weighted else None), "degree"
+        )
+
+    def pagerank(self, *, weighted: bool) -> pd.Series:
+        config = self._config(
+            self._path_types,
+            weight="weight" if weighted else None,
+            dampingFactor=PAGERANK_DAMPING,
+            tolerance=PAGERANK_TOLERANCE,
+            maxIterations=PAGERANK_MAX_ITERATIONS,
+        )
+        raw = self._stream("pagerank", config, "pagerank")
+        total = float(raw.sum())
+        return raw / total if total > 0 else raw
+
+    def betweenness(self, *, weighted: bool, sources: Sequence[Any] | None = None) -> pd.Series:
+        n = self.nodes
+        extra: dict[str, Any] = {}
+        if sources is not None and len(sources) < n:
+            k = len(sources)
+            # GDS picks its own sources: seed its draw from graphkit's, so a run repeats.
+            extra = {"samplingSize": k, "samplingSeed": _seed_of(sources)}
+            self.notes.append(
+                f"betweenness: GDS 2.13 cannot take graphkit's {k} source users; it drew "
+                f"{k} of its own (same size, different users), so this estimate differs "
+                "from the other engines' for the same seed"
+            )
+        config = self._config(self._path_types, weight="distance" if weighted else None, **extra)
+        raw = self._stream("betweenness", config, "betweenness").to_numpy()
+        if n <= 2:
+            values = raw
+        else:
+            pairs = 2.0 if not self.directed else 1.0  # GDS counts an undirected pair once
+            k = extra.get("samplingSize", n - 1)  # exact: k = n - 1 other sources per user
+            values = raw * pairs / (k * (n - 2)) if extra else raw * pairs / ((n - 1) * (n - 2))
+        return series(self._ids, values, "betweenness")
+
+    def closeness(self, *, weighted: bool, sources: Sequence[Any] | None = None) -> pd.Series:
+        # Distances *to* a user: on a digraph they run along the reversed (IN) copies, or,
+        # from pivots and over all pairs, along OUT summed per target.
+        n = self.nodes
+        if sources is not None and len(sources) < n:
+            config = self._config(self._path_types, weight="distance" if weighted else None)
+            record = self.session.run(
+                "gds_pivot_distances", graph=self.name, config=config, pivots=list(sources)
+            )
+            total, reached = self._sums(record)
+            is_source = pd.Index(self._ids, dtype=object).isin(list(sources))
+            values = eppstein_wang(total, reached, is_source, n, len(sources))
+            return series(self._ids, values, "closeness")
+        if not weighted:
+            types = ["IN"] if self.directed else ["UND"]
+            return self._stream(
+                "closeness", self._config(types, useWassermanFaust=True), "closeness"
+            )
+        record = self.session.run(
+            "gds_all_distances",
+            graph=self.name,
+            config=self._config(self._path_types, weight="distance"),
+        )
+        total, reached = self._sums(record)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = np.where(total > 0, (reached / max(n - 1, 1)) * (reached / total), 0.0)
+        return series(self._ids, values, "closeness")
+
+    def _sums(self, record: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        index = pd.Index(record["ids"], dtype=object)
+        frame = pd.DataFrame(
+            {"total": record["totals"], "reached": record["reached"]}, index=index, dtype=float
+        )
+        frame = frame.reindex(pd.Index(self._ids, dtype=object)).fillna(0.0)
+        return frame["total"].to_numpy(), frame["reached"].to_numpy()
+
+    def clustering(self) -> pd.Series:
+        values = self._stream("clustering", self._config(["UND"]), "clustering")
+        return values.fillna(0.0)
+
+    def components(self) -> pd.Series:
+        raw = self._stream("wcc", self._config(["UND"]), "component")
+        labels = number_groups(raw.to_numpy().astype(np.int64), self._ids)
+        return pd.Series(labels, index=pd.Index(self._ids, name="user_id"), name="component")
+
+    def communities(
+        self, *, method: str, weighted: bool, resolution: float, seed: int | None
+    ) -> Partition:
+        if method == "greedy":
+            raise ConfigError(
+                "the gds engine has no greedy modularity",
+                hint="use louvain or leiden, or engine igraph for greedy",
+            )
+        if method not in ("louvain", "leiden"):
+            raise ConfigError(f"unknown community method {method!r}")
+        if method == "louvain" and resolution != 1.0:
+            raise ConfigError(
+                "GDS Louvain has no resolution parameter",
+                hint="use method leiden (its gamma is the resolution) or engine igraph",
+            )
+        weight = "weight" if weighted else None
+        strength = self._undirected_degree(weighted=weighted)
+        if float(strength.sum()) == 0.0:
+            # Modularity is undefined without ties; every user is its own community.
+            raw = np.arange(self.nodes)
+            membership = pd.Series(
+                number_groups(raw, self._ids),
+                index=pd.Index(self._ids, name="user_id"),
+                name="community",
+            )
+            return Partition(membership, 0.0, method, NAME, resolution, weighted, seed)
+        self._mutated += 1
+        prop = f"graphkit_community_{self._mutated}"
+        config = self._config(
+            ["UND"], weight=weight, mutateProperty=prop, concurrency=SINGLE_THREAD
+        )
+        if method == "leiden":
+            config["gamma"] = float(resolution)
+            if seed is not None:
+                config["randomSeed"] = int(seed)
+        elif seed is not None:
+            self.notes.append("louvain: GDS Louvain takes no seed; it ran single-threaded")
+        self.session.run(f"gds_{method}", graph=self.name, config=config)
+        record = self.session.run("gds_node_property", graph=self.name, property=prop)
+        raw_labels = self._align(record["ids"], record["values"], "community").to_numpy()
+        labels = number_groups(raw_labels.astype(np.int64), self._ids)
+        parts = self.session.run(
+            "gds_modularity",
+            graph=self.name,
+            config=self._config(["UND"], weight=weight, communityProperty=prop),
+        )
+        # gds.modularity is Σ_c [L_c/m − (d_c/2m)²]; resolution γ weighs the second term.
+        total = float(strength.sum())
+        shares = pd.Series(strength.to_numpy()).groupby(labels).sum().to_numpy() / total
+        modularity = float(sum(parts["values"])) + (1.0 - resolution) * float(np.sum(shares**2))
+        membership = pd.Series(labels, index=pd.Index(self._ids, name="user_id"), name="community")
+        return Partition(membership, modularity, method, NAME, resolution, weighted, seed)
+
+
+def _seed_of(sources: Sequence[Any]) -> int:
+    """A stable 63-bit seed from graphkit's pivots (GDS must draw the same for a seed)."""
+    import hashlib
+
+    digest = hashlib.sha256("\x1f".join(map(str, sources)).encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+class GdsEngine:
+    """Neo4j Graph Data Science: computes inside the server, on a projection of the subgraph.
+
+    Parameters
+    ----------
+    memory_budget : bytes GDS may use at most (default: the server's free heap, as GDS
+        reports it). A subgraph estimated to need more raises before anything is projected.
+    """
+
+    name = NAME
+    licence = LICENCE
+    needs_pull = False
+
+    def __init__(self, memory_budget: int | None = None) -> None:
+        self.memory_budget = memory_budget
+
+    @contextmanager
+    def open(
+        self,
+        graph: PulledGraph | None = None,
+        *,
+        store: GraphStore | None = None,
+        spec: SubgraphSpec | None = None,
+    ) -> Iterator[GdsGraph]:
+        from graphkit.graph.pull import SubgraphSpec
+        from graphkit.store.neo4j_store import Neo4jStore
+
+        if graph is not None or not isinstance(store, Neo4jStore):
+            raise ConfigError(
+                "the gds engine computes inside Neo4j",
+                hint="configure a Neo4j store (GRAPHKIT_NEO4J_URI) or use engine igraph",
+            )
+        spec = spec or SubgraphSpec()
+        session = GdsSession(store)
+        # No version check here (auto asked already): without the plugin, the memory
+        # estimate's first gds.* call fails with StoreUnavailable and NO_PLUGIN_HINT.
+        scope = users_in_scope(store, spec)
+        params = {
+            "ids": scope.ids if scope.restricted else None,
+            "since": spec.since,
+            "until": spec.until,
+            "types": list(spec.types) if spec.types is not None else None,
+            "min_weight": float(spec.min_weight),
+            "directed": spec.directed,
+        }
+        self._check_memory(session, params)
+        name = f"{PROJECTION_PREFIX}{uuid.uuid4().hex}"
+        try:
+            record = session.run("gds_project", graph=name, grid=DISTANCE_GRID, **params)
+            yield GdsGraph(session, name, scope, directed=spec.directed, pairs=int(record["pairs"]))
+        finally:
+            # Also after Ctrl-C: a fresh session, and no error if the projection never
+            # came to be.
+            session.run("gds_drop", graph=name)
+
+    def _check_memory(self, session: GdsSession, params: dict[str, Any]) -> None:
+        size = session.run(
+            "gds_scope_size", **{k: params[k] for k in ("ids", "since", "until", "types")}
+        )
+        users, interactions = int(size["users"]), int(size["interactions"])
+        # Each interaction is at most one pair; a pair is stored twice when undirected and
+        # four times (OUT, IN, both ways of UND) when directed.
+        relationships = interactions * (4 if params["directed"] else 2)
+        needed = int(
+            session.run("gds_estimate_projection", nodes=users, relationships=relationships)[
+                "bytesMax"
+            ]
+        ) + int(
+            session.run("gds_estimate_louvain", nodes=users, relationships=2 * interactions)[
+                "bytesMax"
+            ]
+        )
+        heap = session.run("gds_heap")
+        available = int(heap["available"])
+        budget = available if self.memory_budget is None else min(available, self.memory_budget)
+        if needed > budget:
+            raise GraphkitError(
+                f"the subgraph ({users:,} users, {interactions:,} interactions) needs about "
+                f"{_mib(needed)} of Neo4j heap for GDS, but only {_mib(budget)} is available "
+                f"(server heap max {_mib(int(heap['max']))})",
+                hint="raise the server's heap (NEO4J_HEAP for scripts/neo4j-local, "
+                "server.memory.heap.max_size), narrow the subgraph "
+                "(--since/--until/--type/--community), or use engine igraph",
+            )
