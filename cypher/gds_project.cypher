@@ -9,13 +9,13 @@
 //        $directed: of its ordered pairs that pass $min_weight, as the undirected fold of
 //        the pulled digraph). Clustering, components and communities run on it; so do all
 //        measures of an undirected subgraph.
-//   OUT  ($directed only) one per ordered pair a->b; IN: the same pair reversed (b->a), for
-//        distances *to* a user (closeness) and in + out degree.
+//   OUT  ($directed only) one per ordered pair a->b; IN: the same pair reversed (b->a):
+//        degree over OUT and IN is in + out degree, as nx.DiGraph.degree.
 // Properties: weight, and distance = 1 / weight on the grid $grid (graphkit's path length;
 // see graphkit.graph.engines.base.path_distance).
 // Every user in scope is a node, also when none of its ties survive the filters.
 // Returns the projection's counts and `pairs`: UND pairs, or OUT pairs when $directed.
-CALL {
+CALL () {
   MATCH (u:User) WHERE $ids IS NULL RETURN u
   UNION
   UNWIND coalesce($ids, []) AS id MATCH (u:User {id: id}) RETURN u

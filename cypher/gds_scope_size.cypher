@@ -1,7 +1,7 @@
 // Size of the subgraph gds_project.cypher would project, before projecting it, for the
 // memory estimate: `users` in scope ($ids or null for all) and `interactions`, the
 // interactions between them that pass the filters (an upper bound on the pairs).
-CALL {
+CALL () {
   MATCH (u:User) WHERE $ids IS NULL RETURN u
   UNION
   UNWIND coalesce($ids, []) AS id MATCH (u:User {id: id}) RETURN u

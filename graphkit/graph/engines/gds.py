@@ -16,9 +16,9 @@ Rescaling to NetworkX's definitions (checked by the parity suite to 1e-9):
   sink term NetworkX adds is the same for every user), so dividing by the sum gives it.
 * Betweenness: GDS's raw score is NetworkX's ``normalized=False`` score; graphkit divides
   by (n − 1)(n − 2)/2 on an undirected graph and (n − 1)(n − 2) on a digraph.
-* Closeness: GDS's ``useWassermanFaust`` score is NetworkX's (unweighted; on a digraph the
-  projection's reversed ``IN`` relationships give distances *to* the user). GDS closeness
-  has no weights: weighted closeness sums all-pairs shortest paths in the server.
+* Closeness: GDS's ``useWassermanFaust`` score is NetworkX's (unweighted; on a digraph GDS,
+  like NetworkX, sums the distances *to* the user). GDS closeness has no weights: weighted
+  closeness sums all-pairs shortest paths in the server per user reached.
 * Degree and strength: GDS degree over the undirected relationships (a digraph: over
   ``OUT`` and ``IN``, i.e. in + out as ``nx.DiGraph.degree``).
 * Clustering: GDS local clustering coefficient (triangle count based) on the undirected fold.
@@ -272,8 +272,7 @@ class GdsGraph:
         return series(self._ids, values, "betweenness")
 
     def closeness(self, *, weighted: bool, sources: Sequence[Any] | None = None) -> pd.Series:
-        # Distances *to* a user: on a digraph they run along the reversed (IN) copies, or,
-        # from pivots and over all pairs, along OUT summed per target.
+        # Distances *to* a user: along OUT, summed per user reached.
         n = self.nodes
         if sources is not None and len(sources) < n:
             config = self._config(self._path_types, weight="distance" if weighted else None)
@@ -285,9 +284,10 @@ class GdsGraph:
             values = eppstein_wang(total, reached, is_source, n, len(sources))
             return series(self._ids, values, "closeness")
         if not weighted:
-            types = ["IN"] if self.directed else ["UND"]
+            # GDS sums the distances *from the users that reach* a node (measured: on OUT
+            # it equals nx.closeness_centrality of the digraph, on IN the reverse).
             return self._stream(
-                "closeness", self._config(types, useWassermanFaust=True), "closeness"
+                "closeness", self._config(self._path_types, useWassermanFaust=True), "closeness"
             )
         record = self.session.run(
             "gds_all_distances",
