@@ -1,13 +1,14 @@
 """The in-database engine: Neo4j Graph Data Science (GDS 2.13, Community Edition).
 
-The graph is never pulled into Python. :meth:`GdsEngine.open` projects the subgraph a
-:class:`~graphkit.graph.pull.SubgraphSpec` describes into the GDS catalog with a Cypher
-projection (``cypher/gds_project.cypher``: the same pairs, weights and filters as the
-store's pulls, every value a ``$parameter``), runs each algorithm in the server and reads
-back one score per user. The projection has a unique name per run and is always dropped,
-also on an error or Ctrl-C. Before projecting, GDS estimates the memory the projection and
-Louvain need; a subgraph that would not fit in the server's free heap raises a
-:class:`~graphkit.errors.GraphkitError` with both numbers instead of straining the server.
+The graph is never pulled into Python (one exception: sampled betweenness, below).
+:meth:`GdsEngine.open` projects the subgraph a :class:`~graphkit.graph.pull.SubgraphSpec`
+describes into the GDS catalog with a Cypher projection (``cypher/gds_project.cypher``:
+the same pairs, weights and filters as the store's pulls, every value a ``$parameter``),
+runs each algorithm in the server and reads back one score per user. The projection has
+a unique name per run and is always dropped, also on an error or Ctrl-C. Before
+projecting, GDS estimates the memory the projection and Louvain need; a subgraph that
+would not fit in the server's free heap raises a :class:`~graphkit.errors.GraphkitError`
+with both numbers instead of straining the server.
 
 Rescaling to NetworkX's definitions (checked by the parity suite to 1e-9):
 
@@ -28,10 +29,10 @@ Rescaling to NetworkX's definitions (checked by the parity suite to 1e-9):
 What GDS 2.13 cannot do the same way, said in :attr:`GdsGraph.notes`:
 
 * Sampled betweenness: ``gds.betweenness`` takes no source list (``sourceNodes`` is not
-  a configuration key), only ``samplingSize`` and ``samplingSeed``. GDS draws its own k
-  sources, so the estimate has the same size and seed-stability as the other engines'
-  but not the same numbers; graphkit scales it like NetworkX scales a non-pivot user
-  (dependency sum / (k(n − 2)), × 2 undirected).
+  a configuration key); its ``samplingSize`` prefers high-degree sources without
+  reweighting them, a biased estimate. graphkit's estimate from its own pivots is computed
+  by igraph on the pulled pairs instead (:attr:`GdsGraph.computed_by` says so); exact
+  betweenness stays in GDS.
 * Louvain has no resolution and no seed in GDS: graphkit runs it single-threaded, so the
   result is reproducible, and refuses a resolution other than 1 (Leiden has ``gamma``).
 * No greedy modularity in GDS.
@@ -183,17 +184,29 @@ class GdsGraph:
     engine = NAME
 
     def __init__(
-        self, session: GdsSession, name: str, scope: Scope, *, directed: bool, pairs: int
+        self,
+        session: GdsSession,
+        name: str,
+        scope: Scope,
+        *,
+        spec: SubgraphSpec,
+        pairs: int,
     ) -> None:
         self.session = session
+        self.store = session.store
+        self.spec = spec
         self.name = name
-        self.directed = directed
+        self.directed = spec.directed
+        self.restricted = scope.restricted
         self._ids = np.asarray(scope.ids, dtype=object)
         self.nodes = len(scope.ids)
         self.edges = pairs
         self.notes: list[str] = []
-        """What was computed differently from the other engines (shown to the user)."""
+        """How a score was computed differently from the other engines (for the user)."""
+        self.computed_by: dict[str, str] = {}
+        """measure → engine, for a measure GDS did not compute itself."""
         self._mutated = 0
+        self._pull: PulledGraph | None = None
 
     def user_ids(self) -> np.ndarray:
         return self._ids
@@ -251,25 +264,42 @@ class GdsGraph:
 
     def betweenness(self, *, weighted: bool, sources: Sequence[Any] | None = None) -> pd.Series:
         n = self.nodes
-        extra: dict[str, Any] = {}
         if sources is not None and len(sources) < n:
-            k = len(sources)
-            # GDS picks its own sources: seed its draw from graphkit's, so a run repeats.
-            extra = {"samplingSize": k, "samplingSeed": _seed_of(sources)}
-            self.notes.append(
-                f"betweenness: GDS 2.13 cannot take graphkit's {k} source users; it drew "
-                f"{k} of its own (same size, different users), so this estimate differs "
-                "from the other engines' for the same seed"
-            )
-        config = self._config(self._path_types, weight="distance" if weighted else None, **extra)
+            return self._sampled_betweenness(weighted=weighted, sources=sources)
+        config = self._config(self._path_types, weight="distance" if weighted else None)
         raw = self._stream("betweenness", config, "betweenness").to_numpy()
         if n <= 2:
-            values = raw
-        else:
-            pairs = 2.0 if not self.directed else 1.0  # GDS counts an undirected pair once
-            k = extra.get("samplingSize", n - 1)  # exact: k = n - 1 other sources per user
-            values = raw * pairs / (k * (n - 2)) if extra else raw * pairs / ((n - 1) * (n - 2))
-        return series(self._ids, values, "betweenness")
+            return series(self._ids, raw, "betweenness")
+        pairs = 2.0 if not self.directed else 1.0  # GDS counts an undirected pair once
+        return series(self._ids, raw * pairs / ((n - 1) * (n - 2)), "betweenness")
+
+    def _sampled_betweenness(self, *, weighted: bool, sources: Sequence[Any]) -> pd.Series:
+        """graphkit's estimate from its own pivots, computed by igraph on the pulled subgraph.
+
+        GDS 2.13 cannot compute it: ``gds.betweenness`` takes no source list, and its
+        ``samplingSize`` draws sources with probability growing with their degree and does
+        not reweight them, so its estimate is biased (measured on the karate club: the
+        mean over 300 draws of 10 sources is 16% below the exact total) and differs from
+        every other engine's. Only this measure pulls the subgraph's pairs.
+        """
+        from graphkit.graph.engines import get_engine
+
+        self.computed_by["betweenness"] = "igraph"
+        self.notes.append(
+            f"betweenness: estimated by igraph from graphkit's {len(sources)} source users "
+            "on the pulled subgraph (GDS 2.13 cannot take a list of source users)"
+        )
+        with get_engine("igraph").open(self._pulled()) as graph:
+            return graph.betweenness(weighted=weighted, sources=sources)
+
+    def _pulled(self) -> PulledGraph:
+        """The subgraph's pairs as the store pulls them (cached)."""
+        if self._pull is None:
+            store, spec = self.store, self.spec
+            among = list(self._ids) if self.restricted else None
+            edges = store.aggregate_edges(spec.edge_filter, directed=spec.directed, among=among)
+            self._pull = PulledGraph.from_edges(list(self._ids), edges, directed=spec.directed)
+        return self._pull
 
     def closeness(self, *, weighted: bool, sources: Sequence[Any] | None = None) -> pd.Series:
         # Distances *to* a user: along OUT, summed per user reached.
@@ -370,14 +400,6 @@ class GdsGraph:
         return Partition(membership, modularity, method, NAME, resolution, weighted, seed)
 
 
-def _seed_of(sources: Sequence[Any]) -> int:
-    """A stable 63-bit seed from graphkit's pivots (GDS must draw the same for a seed)."""
-    import hashlib
-
-    digest = hashlib.sha256("\x1f".join(map(str, sources)).encode()).digest()
-    return int.from_bytes(digest[:8], "big") >> 1
-
-
 class GdsEngine:
     """Neo4j Graph Data Science: computes inside the server, on a projection of the subgraph.
 
@@ -427,7 +449,7 @@ class GdsEngine:
         name = f"{PROJECTION_PREFIX}{uuid.uuid4().hex}"
         try:
             record = session.run("gds_project", graph=name, grid=DISTANCE_GRID, **params)
-            yield GdsGraph(session, name, scope, directed=spec.directed, pairs=int(record["pairs"]))
+            yield GdsGraph(session, name, scope, spec=spec, pairs=int(record["pairs"]))
         finally:
             # Also after Ctrl-C: a fresh session, and no error if the projection never
             # came to be.
