@@ -10,6 +10,9 @@
 
     [store]
     dir = ".graphkit"
+
+    [graph]
+    engine = "auto"   # auto | networkx | igraph | gds (env GRAPHKIT_ENGINE, flag --engine)
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from graphkit.errors import ConfigError
 DEFAULT_STORE_DIR = ".graphkit"
 DEFAULT_NEO4J_USER = "neo4j"
 DEFAULT_NEO4J_DATABASE = "neo4j"
+ENGINE_NAMES = ("auto", "networkx", "igraph", "gds")
+"""Graph engines (:mod:`graphkit.graph.engines`); kept here so settings load no numpy."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,8 @@ class Settings:
     neo4j_password: str | None = field(default=None, repr=False)
     neo4j_database: str = DEFAULT_NEO4J_DATABASE
     store_dir: Path = Path(DEFAULT_STORE_DIR)
+    engine: str | None = None
+    """Graph engine name; None = ``auto`` (see :func:`graphkit.graph.engines.resolve_engine`)."""
 
     @property
     def uses_neo4j(self) -> bool:
@@ -72,12 +79,14 @@ def resolve_settings(
     neo4j_database: str | None = None,
     store_dir: str | Path | None = None,
     config_file: Path | None = None,
+    engine: str | None = None,
 ) -> Settings:
     """Resolve settings: explicit arguments (flags) win, then env, then the config file."""
     env = os.environ
     file_cfg = _read_config_file(config_file)
     neo4j_cfg = file_cfg.get("neo4j", {})
     store_cfg = file_cfg.get("store", {})
+    graph_cfg = file_cfg.get("graph", {})
 
     def pick(flag: Any, env_name: str, file_value: Any, default: Any) -> Any:
         for value in (flag, env.get(env_name), file_value):
@@ -93,7 +102,13 @@ def resolve_settings(
             f"Neo4j URI {uri!r} has an unknown scheme",
             hint="use bolt://HOST:7687 or neo4j://HOST:7687",
         )
+    engine_name = pick(engine, "GRAPHKIT_ENGINE", graph_cfg.get("engine"), None)
+    if engine_name is not None and engine_name not in ENGINE_NAMES:
+        raise ConfigError(
+            f"unknown graph engine {engine_name!r}", hint=f"choose from {', '.join(ENGINE_NAMES)}"
+        )
     return Settings(
+        engine=engine_name,
         neo4j_uri=uri,
         neo4j_user=pick(
             neo4j_user, "GRAPHKIT_NEO4J_USER", neo4j_cfg.get("user"), DEFAULT_NEO4J_USER

@@ -27,13 +27,40 @@ from graphkit.graph.pull import SubgraphSpec
 
 class CommunityMethod(StrEnum):
     louvain = "louvain"
+    leiden = "leiden"
     greedy = "greedy"
 
 
+class EngineName(StrEnum):
+    auto = "auto"
+    networkx = "networkx"
+    igraph = "igraph"
+    gds = "gds"
+
+
 SAMPLE_HELP = (
-    "Estimate betweenness and closeness from K random source users "
-    "(default: exact up to 5,000 users, K=200 above)."
+    "Estimate betweenness and closeness from K random source users (default: exact up "
+    "to 5,000 users; above, sources are added until the top 100 is stable)."
 )
+ENGINE_OPTION = Annotated[
+    EngineName | None,
+    typer.Option(
+        "--engine",
+        help="Graph engine: auto (default; env GRAPHKIT_ENGINE, graphkit.toml [graph] engine), "
+        "networkx (reference), igraph (compiled), gds (Neo4j Graph Data Science).",
+    ),
+]
+
+
+def engine_value(engine: EngineName | None) -> str | None:
+    return None if engine is None else engine.value
+
+
+def note_engine(engine: str, estimates: dict[str, str]) -> None:
+    """Say on stderr which engine computed the scores and how estimates were made."""
+    stderr.print(f"note: computed by the {engine} engine")
+    for name, how in estimates.items():
+        stderr.print(f"note: {name} is approximate ({how})")
 
 
 @handles_errors
@@ -63,6 +90,7 @@ def centrality_command(
     ] = False,
     fmt: FORMAT_OPTION = None,
     out: OUT_OPTION = None,
+    engine: ENGINE_OPTION = None,
 ) -> None:
     """Rank users by degree, betweenness, closeness and PageRank.
 
@@ -80,16 +108,17 @@ def centrality_command(
             seed=seed,
             write_back=write_back,
             progress=progress,
+            engine=engine_value(engine),
         )
-    for name, how in result.approximate.items():
-        stderr.print(f"note: {name} is approximate ({how})")
+    note_engine(result.engine, result.approximate)
     fmt = format_for(fmt, out)
     scores = result.top(top)
     records = scores.to_dict("records")
-    if result.approximate:
-        for record in records:
+    for record in records:
+        record["engine"] = result.engine
+        if result.approximate:
             record["approximate"] = sorted(result.approximate)
-    caption = f"{result.nodes} users, {result.edges} ties" + (
+    caption = f"{result.nodes} users, {result.edges} ties; engine {result.engine}" + (
         "; approximate: " + ", ".join(sorted(result.approximate)) if result.approximate else ""
     )
     emit_frame(scores, fmt, out, title="Centrality", caption=caption, json_data=records)
@@ -105,7 +134,7 @@ def communities_command(
     method: Annotated[CommunityMethod, typer.Option(help="Detection method.")] = (
         CommunityMethod.louvain
     ),
-    seed: Annotated[int, typer.Option(help="Seed for Louvain's random order.")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed for Louvain's and Leiden's random order.")] = 0,
     resolution: Annotated[
         float, typer.Option(help="Above 1 favours smaller communities, below 1 larger ones.")
     ] = 1.0,
@@ -120,8 +149,9 @@ def communities_command(
     ] = False,
     fmt: FORMAT_OPTION = None,
     out: OUT_OPTION = None,
+    engine: ENGINE_OPTION = None,
 ) -> None:
-    """Find communities (Louvain or greedy modularity): sizes, modularity, members.
+    """Find communities (Louvain, Leiden or greedy modularity): sizes, modularity, members.
 
     Communities are numbered from 0 (largest) in decreasing size.
     """
@@ -135,12 +165,15 @@ def communities_command(
             seed=seed,
             write_back=write_back,
             progress=progress,
+            engine=engine_value(engine),
         )
+    note_engine(result.engine, {})
     fmt = format_for(fmt, out)
     if fmt is OutputFormat.json:
         emit(
             to_json(
                 {
+                    "engine": result.engine,
                     "method": result.method,
                     "modularity": result.modularity,
                     "resolution": result.resolution,
@@ -171,7 +204,10 @@ def communities_command(
                 "members": [", ".join(m[:5]) + (", …" if len(m) > 5 else "") for _, m in shown],
             }
         )
-        caption = f"modularity {result.modularity:.4f}, {len(result.communities)} communities"
+        caption = (
+            f"modularity {result.modularity:.4f}, {len(result.communities)} communities, "
+            f"engine {result.engine}"
+        )
         if singles:
             caption += f" ({singles} of them single users without ties, not listed)"
         emit_frame(frame, fmt, out, title=f"Communities ({result.method})", caption=caption)
@@ -194,6 +230,7 @@ def features_command(
     write_back: Annotated[
         bool, typer.Option("--write-back", help="Store the features as User properties.")
     ] = False,
+    engine: ENGINE_OPTION = None,
 ) -> None:
     """One row per user with graph features, for joins on user_id.
 
@@ -209,16 +246,26 @@ def features_command(
             influencer_share=influencer_share,
             write_back=write_back,
             progress=progress,
+            engine=engine_value(engine),
         )
-    for name, how in result.approximate.items():
-        stderr.print(f"note: {name} is approximate ({how})")
+    note_engine(result.engine, result.approximate)
     fmt = format_for(fmt, out)
     if out is not None and out.suffix.lower() == ".parquet":
         out.parent.mkdir(parents=True, exist_ok=True)
         result.table.to_parquet(out, index=False)
         stderr.print(f"wrote {out}")
         return
-    emit_frame(result.table, fmt, out, title="Graph features")
+    json_data = None
+    if fmt is OutputFormat.json:
+        json_data = result.table.assign(engine=result.engine).to_dict("records")
+    emit_frame(
+        result.table,
+        fmt,
+        out,
+        title="Graph features",
+        caption=f"engine {result.engine}",
+        json_data=json_data,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -9,26 +9,33 @@ Scores follow NetworkX's default normalisation:
   disconnected graphs compare fairly); directed graphs use distances *to* the user.
 * ``pagerank``: damping 0.85; with ``weight``, transitions ∝ weight.
 
-On large graphs exact betweenness and closeness cost O(n·m); pass ``sample=k`` (or let
-``auto_sample`` pick it) to estimate both from ``k`` random source users (Brandes–Pich
-for betweenness, Eppstein–Wang for closeness). Results say which scores are approximate.
+Any engine computes them (:mod:`graphkit.graph.engines`; default: resolved from ``auto``)
+and gives the same numbers. On large graphs exact betweenness and closeness cost O(n·m):
+above :data:`~graphkit.graph.sampling.EXACT_UP_TO` users they are estimated from source
+users graphkit chooses, adaptively until the top of the ranking is stable, or from
+``sample=k`` sources (:mod:`graphkit.graph.sampling`). Results say how each score was made.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
-import numpy as np
 import pandas as pd
 
 from graphkit.errors import ConfigError, InsufficientData
+from graphkit.graph.engines import choose_sources, open_graph
+from graphkit.graph.engines.base import PAGERANK_DAMPING, PAGERANK_TOLERANCE, EngineGraph
+from graphkit.graph.sampling import EXACT_UP_TO, Estimate, estimate_betweenness, estimate_closeness
+
+if TYPE_CHECKING:
+    from graphkit.graph.engines import Engine, PulledGraph
 
 MEASURES = ("degree", "betweenness", "closeness", "pagerank")
-AUTO_SAMPLE_ABOVE = 5_000
-"""Graphs with more nodes than this get sampled betweenness/closeness unless told otherwise."""
-AUTO_SAMPLE_SIZE = 200
+AUTO_SAMPLE_ABOVE = EXACT_UP_TO
+"""Graphs with more nodes than this get estimated betweenness/closeness unless told otherwise."""
 
 
 @dataclass(frozen=True)
@@ -43,17 +50,13 @@ class CentralityResult:
     edges: int
     approximate: dict[str, str] = field(default_factory=dict)
     """measure → how it was approximated; empty when every score is exact."""
+    engine: str = "networkx"
+    """The engine that computed every score."""
+    estimates: dict[str, Estimate] = field(default_factory=dict, repr=False)
+    """measure → how betweenness/closeness were obtained (sources, stability)."""
 
     def top(self, n: int | None) -> pd.DataFrame:
         return self.scores if n is None else self.scores.head(n)
-
-
-def with_distance(graph: nx.Graph, weight: str = "weight") -> nx.Graph:
-    """A copy whose edges carry ``distance = 1 / weight``: strong ties are short paths."""
-    copy = graph.copy()
-    for _, _, data in copy.edges(data=True):
-        data["distance"] = 1.0 / data[weight]
-    return copy
 
 
 def degree_scores(graph: nx.Graph, *, weight: str | None = None) -> dict[str, float]:
@@ -63,12 +66,14 @@ def degree_scores(graph: nx.Graph, *, weight: str | None = None) -> dict[str, fl
 
 
 def pagerank(graph: nx.Graph, *, weight: str | None = None) -> dict:
-    """PageRank (damping 0.85) converged to 1e-10 per node.
+    """PageRank (damping 0.85) of a NetworkX graph, by NetworkX, converged tightly.
 
     NetworkX's default tolerance (1e-6) leaves scores ~1e-6 away from the fixed point
     (igraph's and R's answers); power iteration is cheap, so iterate further.
     """
-    return nx.pagerank(graph, alpha=0.85, weight=weight, tol=1e-10, max_iter=1000)
+    return nx.pagerank(
+        graph, alpha=PAGERANK_DAMPING, weight=weight, tol=PAGERANK_TOLERANCE, max_iter=1000
+    )
 
 
 def sampled_closeness(graph: nx.Graph, *, k: int, distance: str | None, seed: int) -> dict:
@@ -76,39 +81,26 @@ def sampled_closeness(graph: nx.Graph, *, k: int, distance: str | None, seed: in
 
     For each user, the sum of distances from all others and how many reach it are both
     scaled up from the ``k`` sampled sources (Eppstein & Wang, 2004, "Fast approximation
-    of centrality").
+    of centrality"). ``distance`` names an edge attribute used as it is (None: hops); the
+    sources are graphkit's draw (:func:`~graphkit.graph.engines.base.choose_sources`).
     """
-    nodes = list(graph)
-    n = len(nodes)
-    rng = np.random.default_rng(seed)
-    pivots = [nodes[i] for i in rng.choice(n, size=min(k, n), replace=False)]
-    index = {node: i for i, node in enumerate(nodes)}
-    total = np.zeros(n)
-    reached = np.zeros(n)
-    for pivot in pivots:
-        if distance is None:
-            lengths = nx.single_source_shortest_path_length(graph, pivot)
-        else:
-            lengths = nx.single_source_dijkstra_path_length(graph, pivot, weight=distance)
-        for node, d in lengths.items():
-            if node != pivot:
-                total[index[node]] += d
-                reached[index[node]] += 1
-    # A pivot samples every user but itself: scale by the number of *other* pivots.
-    others = np.full(n, float(len(pivots)))
-    for pivot in pivots:
-        others[index[pivot]] -= 1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(others > 0, (n - 1) / others, 0.0)
-    reach = reached * scale  # estimated number of others that reach the user
-    dist = total * scale
-    with np.errstate(divide="ignore", invalid="ignore"):
-        closeness = np.where(dist > 0, (reach / (n - 1)) * (reach / dist), 0.0)
-    return dict(zip(nodes, closeness.tolist(), strict=True))
+    from graphkit.graph.engines.networkx_engine import NetworkXGraph
+
+    copy = graph.copy()
+    if distance is not None:
+        # The engine reads path lengths from ``weight`` as 1/weight: hand it 1/distance.
+        for _, _, data in copy.edges(data=True):
+            data["weight"] = 1.0 / data[distance]
+    from graphkit.graph.engines import PulledGraph
+
+    opened = NetworkXGraph(PulledGraph.from_networkx(copy))
+    sources = choose_sources(opened.user_ids(), min(k, graph.number_of_nodes()), seed)
+    scores = opened.closeness(weighted=distance is not None, sources=sources)
+    return dict(zip(list(graph), scores.tolist(), strict=True))
 
 
 def centrality(
-    graph: nx.Graph,
+    graph: nx.Graph | PulledGraph | EngineGraph,
     *,
     measures: Sequence[str] = MEASURES,
     weight: str | None = None,
@@ -116,20 +108,22 @@ def centrality(
     auto_sample: bool = True,
     seed: int = 0,
     sort_by: str | None = None,
+    engine: str | Engine | None = None,
 ) -> CentralityResult:
     """Compute the requested centralities of every node.
 
     Parameters
     ----------
-    graph : networkx.Graph or DiGraph
-        Nodes are user ids (see :func:`graphkit.graph.pull.pull_graph`).
+    graph : networkx.Graph or DiGraph, a pulled graph, or a graph an engine opened
+        Nodes are user ids (see :func:`graphkit.graph.pull.pull_edges`).
     measures : names from ``MEASURES``
-    weight : edge attribute used as tie strength, or None for unweighted scores.
+    weight : ``"weight"`` for tie strength (distance = 1 / weight on paths), or None.
     sample : estimate betweenness and closeness from this many source users.
-    auto_sample : when ``sample`` is None, sample ``AUTO_SAMPLE_SIZE`` sources on graphs
-        above ``AUTO_SAMPLE_ABOVE`` nodes.
-    seed : random seed for sampling.
+    auto_sample : when ``sample`` is None, estimate adaptively above ``AUTO_SAMPLE_ABOVE``
+        users (:mod:`graphkit.graph.sampling`); False: always exact.
+    seed : random seed for choosing source users.
     sort_by : measure to rank by (default: PageRank if computed, else the first measure).
+    engine : engine name or engine (default: ``GRAPHKIT_ENGINE``, else ``auto``).
 
     Returns
     -------
@@ -142,51 +136,73 @@ def centrality(
     >>> result.scores.iloc[0]["user_id"], round(result.scores.iloc[0]["pagerank"], 4)
     (33, 0.1009)
     """
+    if weight not in (None, "weight"):
+        raise ConfigError(f"weight must be 'weight' or None, not {weight!r}")
+    check_request(measures, sample)
+    with open_graph(graph, engine) as opened:
+        return centrality_of(
+            opened,
+            measures=tuple(measures),
+            weighted=weight is not None,
+            sample=sample,
+            exact=not auto_sample,
+            seed=seed,
+            sort_by=sort_by,
+        )
+
+
+def check_request(measures: Sequence[str], sample: int | None) -> None:
+    """Raise ConfigError for an unknown measure or a sample below 1."""
     unknown = [m for m in measures if m not in MEASURES]
     if unknown or not measures:
         raise ConfigError(
             f"unknown measure {unknown[0] if unknown else '(none)'!r}",
             hint=f"choose from {', '.join(MEASURES)}",
         )
-    if graph.number_of_nodes() == 0:
-        raise InsufficientData("the graph has no users", hint="widen the filters or load data")
-    measures = tuple(dict.fromkeys(measures))
-    n = graph.number_of_nodes()
-    if sample is None and auto_sample and n > AUTO_SAMPLE_ABOVE:
-        sample = AUTO_SAMPLE_SIZE
     if sample is not None and sample < 1:
-        raise ConfigError("--sample must be at least 1")
-    if sample is not None and sample >= n:
-        sample = None  # sampling every node is the exact computation
-    distance = None
-    path_graph = graph
-    if weight is not None and {"betweenness", "closeness"} & set(measures):
-        path_graph, distance = with_distance(graph, weight), "distance"
+        raise ConfigError("sample must be at least 1 (--sample)")
 
-    columns: dict[str, dict] = {}
-    approximate: dict[str, str] = {}
+
+def centrality_of(
+    graph: EngineGraph,
+    *,
+    measures: Sequence[str],
+    weighted: bool,
+    sample: int | None,
+    exact: bool,
+    seed: int,
+    sort_by: str | None,
+) -> CentralityResult:
+    """:func:`centrality` on a graph an engine has opened."""
+    check_request(measures, sample)
+    measures = tuple(dict.fromkeys(measures))
+    n = graph.nodes
+    if n == 0:
+        raise InsufficientData("the graph has no users", hint="widen the filters or load data")
+    if exact and sample is None:
+        sample = n  # every source: the exact computation
+    columns: dict[str, pd.Series] = {}
+    estimates: dict[str, Estimate] = {}
+    pivots: list[Any] | None = None
     for measure in measures:
         if measure == "degree":
-            columns[measure] = degree_scores(graph, weight=weight)
+            columns[measure] = graph.degree(weighted=weighted) / (n - 1 if n > 1 else 1)
         elif measure == "pagerank":
-            columns[measure] = pagerank(graph, weight=weight)
+            columns[measure] = graph.pagerank(weighted=weighted)
         elif measure == "betweenness":
-            columns[measure] = nx.betweenness_centrality(
-                path_graph, k=sample, weight=distance, seed=seed
+            estimate, pivots = estimate_betweenness(
+                graph, weighted=weighted, sample=sample, seed=seed
             )
-            if sample is not None:
-                approximate[measure] = f"estimated from {sample} of {n} source users"
-        elif measure == "closeness":
-            if sample is None:
-                columns[measure] = nx.closeness_centrality(path_graph, distance=distance)
-            else:
-                columns[measure] = sampled_closeness(
-                    path_graph, k=sample, distance=distance, seed=seed
-                )
-                approximate[measure] = f"estimated from {sample} of {n} source users"
-    scores = pd.DataFrame({"user_id": list(graph)})
+            columns[measure], estimates[measure] = estimate.scores, estimate
+    if "closeness" in measures:
+        estimate = estimate_closeness(
+            graph, weighted=weighted, sample=sample, seed=seed, pivots=pivots
+        )
+        columns["closeness"], estimates["closeness"] = estimate.scores, estimate
+    ids = graph.user_ids()
+    scores = pd.DataFrame({"user_id": ids})
     for measure in measures:
-        scores[measure] = scores["user_id"].map(columns[measure]).astype(float)
+        scores[measure] = columns[measure].reindex(ids).to_numpy(dtype=float)
     sort_by = sort_by or ("pagerank" if "pagerank" in measures else measures[0])
     if sort_by not in measures:
         raise ConfigError(f"cannot sort by {sort_by!r}: it is not among the measures computed")
@@ -197,9 +213,11 @@ def centrality(
     return CentralityResult(
         scores=scores,
         measures=measures,
-        weighted=weight is not None,
-        directed=graph.is_directed(),
+        weighted=weighted,
+        directed=graph.directed,
         nodes=n,
-        edges=graph.number_of_edges(),
-        approximate=approximate,
+        edges=graph.edges,
+        approximate={m: e.how for m, e in estimates.items() if not e.exact},
+        engine=graph.engine,
+        estimates=estimates,
     )

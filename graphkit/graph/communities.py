@@ -1,21 +1,32 @@
-"""Community detection: Louvain (python-louvain) and greedy modularity (NetworkX).
+"""Community detection: Louvain, Leiden and greedy modularity, on any engine.
 
 Communities are numbered 0, 1, 2, … from the largest to the smallest (ties by their
 smallest member id), so the numbering is stable and ``community 0`` is the biggest.
-Directed graphs are folded to undirected first: both methods optimise undirected modularity.
+Directed graphs are folded to undirected first (a pair's weights in both directions
+summed): every method optimises undirected modularity.
+
+Methods (engine ``networkx`` / ``igraph``): ``louvain`` — python-louvain / igraph
+multilevel; ``leiden`` — igraph's Leiden (modularity objective, iterated until stable;
+igraph only); ``greedy`` — Clauset–Newman–Moore greedy modularity, NetworkX /
+igraph fastgreedy (same merges, same modularity). Every run is seeded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import community as community_louvain  # python-louvain
 import networkx as nx
 
 from graphkit.errors import ConfigError, InsufficientData
+from graphkit.graph.engines import COMMUNITY_METHODS, open_graph
+from graphkit.graph.engines.base import EngineGraph
 
-METHODS = ("louvain", "greedy")
+if TYPE_CHECKING:
+    from graphkit.graph.engines import Engine, PulledGraph
+
+METHODS = COMMUNITY_METHODS
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,8 @@ class CommunityResult:
     resolution: float
     weighted: bool
     seed: int | None
+    engine: str = "networkx"
+    """The engine that found the partition and scored its modularity."""
 
     @property
     def sizes(self) -> list[int]:
@@ -42,14 +55,17 @@ def number_communities(groups: Iterable[Iterable[str]]) -> list[list[str]]:
 
 
 def detect_communities(
-    graph: nx.Graph,
+    graph: nx.Graph | PulledGraph | EngineGraph,
     *,
     method: str = "louvain",
     weight: str | None = None,
     resolution: float = 1.0,
     seed: int | None = 0,
+    engine: str | Engine | None = None,
 ) -> CommunityResult:
     """Partition the users into communities and score the partition's modularity.
+
+    ``engine``: a name or engine (default: ``GRAPHKIT_ENGINE``, else ``auto``).
 
     Examples
     --------
@@ -58,41 +74,36 @@ def detect_communities(
     >>> round(result.modularity, 4), result.sizes
     (0.3807, [17, 9, 8])
     """
+    if weight not in (None, "weight"):
+        raise ConfigError(f"weight must be 'weight' or None, not {weight!r}")
+    with open_graph(graph, engine) as opened:
+        return communities_of(
+            opened, method=method, weighted=weight is not None, resolution=resolution, seed=seed
+        )
+
+
+def communities_of(
+    graph: EngineGraph, *, method: str, weighted: bool, resolution: float, seed: int | None
+) -> CommunityResult:
+    """:func:`detect_communities` on a graph an engine has opened."""
     if method not in METHODS:
-        raise ConfigError(f"unknown method {method!r}", hint="use louvain or greedy")
+        raise ConfigError(f"unknown method {method!r}", hint=f"use {', '.join(METHODS)}")
     if resolution <= 0:
-        raise ConfigError("--resolution must be positive")
-    if graph.number_of_nodes() == 0:
+        raise ConfigError("resolution must be positive (--resolution)")
+    if graph.nodes == 0:
         raise InsufficientData("the graph has no users", hint="widen the filters or load data")
-    undirected = graph.to_undirected() if graph.is_directed() else graph
-    if undirected.number_of_edges() == 0:
-        # Modularity is undefined without edges; every user is its own community.
-        groups = number_communities([[u] for u in undirected])
-        return CommunityResult(
-            method,
-            0.0,
-            {u: i for i, g in enumerate(groups) for u in g},
-            groups,
-            resolution,
-            weight is not None,
-            seed,
-        )
-    if method == "louvain":
-        partition = community_louvain.best_partition(
-            undirected, weight=weight or "__unweighted__", resolution=resolution, random_state=seed
-        )
-        by_label: dict[int, list[str]] = {}
-        for user, label in partition.items():
-            by_label.setdefault(label, []).append(user)
-        groups = number_communities(by_label.values())
-    else:
-        groups = number_communities(
-            nx.community.greedy_modularity_communities(
-                undirected, weight=weight, resolution=resolution
-            )
-        )
-    modularity = nx.community.modularity(undirected, groups, weight=weight, resolution=resolution)
+    partition = graph.communities(
+        method=method, weighted=weighted, resolution=resolution, seed=seed
+    )
+    groups = number_communities(partition.communities)
     membership = {user: i for i, group in enumerate(groups) for user in group}
     return CommunityResult(
-        method, float(modularity), membership, groups, resolution, weight is not None, seed
+        method,
+        partition.modularity,
+        membership,
+        groups,
+        resolution,
+        weighted,
+        seed,
+        partition.engine,
     )

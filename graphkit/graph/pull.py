@@ -1,8 +1,10 @@
-"""Pull a subgraph from any store into NetworkX.
+"""Pull a subgraph from any store: as integer edge arrays (engines) or into NetworkX.
 
 Pairs are aggregated by the store (Neo4j does it in Cypher), so Python receives one row
 per pair of users: ``interactions`` (how many) and ``weight`` (their summed weight).
 Every node attribute and edge attribute is the same whichever store answered.
+:func:`pull_edges` returns a :class:`~graphkit.graph.engines.base.PulledGraph` (what the
+Python engines compute on, no NetworkX graph); :func:`pull_graph` a NetworkX graph.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import networkx as nx
 import pandas as pd
 
 from graphkit.errors import ConfigError, InsufficientData
+from graphkit.graph.engines.base import PulledGraph
 from graphkit.store.base import EdgeFilter, GraphStore
 
 
@@ -92,7 +95,22 @@ def pull_graph(store: GraphStore, spec: SubgraphSpec | None = None) -> nx.Graph:
     InsufficientData
         If the ego user or the community is not in the store.
     """
+    nodes, edges = pull_frames(store, spec or SubgraphSpec())
+    return build_graph(nodes, edges, directed=(spec or SubgraphSpec()).directed)
+
+
+def pull_edges(store: GraphStore, spec: SubgraphSpec | None = None) -> PulledGraph:
+    """Pull the subgraph ``spec`` describes as integer edge arrays (no NetworkX graph).
+
+    Users are sorted by id; edges index them. Raises as :func:`pull_graph`.
+    """
     spec = spec or SubgraphSpec()
+    nodes, edges = pull_frames(store, spec)
+    return PulledGraph.from_edges(nodes, edges, directed=spec.directed)
+
+
+def pull_frames(store: GraphStore, spec: SubgraphSpec) -> tuple[list[str], pd.DataFrame]:
+    """The users in scope (sorted) and their aggregated pairs."""
     nodes = store.user_ids(community=spec.community)
     if spec.community is not None and not nodes:
         raise InsufficientData(
@@ -113,4 +131,4 @@ def pull_graph(store: GraphStore, spec: SubgraphSpec | None = None) -> nx.Graph:
         edges = store.aggregate_edges(spec.edge_filter, directed=spec.directed)
     else:
         edges = store.aggregate_edges(spec.edge_filter, directed=spec.directed, among=nodes)
-    return build_graph(nodes, edges, directed=spec.directed)
+    return nodes, edges

@@ -11,10 +11,11 @@ import pandas as pd
 
 from graphkit.config import Settings
 from graphkit.dataset import Dataset, load_dataset
-from graphkit.graph.centrality import MEASURES, CentralityResult, centrality
-from graphkit.graph.communities import CommunityResult, detect_communities
-from graphkit.graph.features import DEFAULT_INFLUENCER_SHARE, FeatureTable, graph_features
-from graphkit.graph.pull import SubgraphSpec, pull_graph
+from graphkit.graph.centrality import MEASURES, CentralityResult, centrality_of
+from graphkit.graph.communities import CommunityResult, communities_of
+from graphkit.graph.engines import EngineChoice, EngineGraph, open_subgraph, resolve_engine
+from graphkit.graph.features import DEFAULT_INFLUENCER_SHARE, FeatureTable, features_of
+from graphkit.graph.pull import SubgraphSpec
 from graphkit.store import GraphStore, LoadSummary, open_store
 from graphkit.store.base import ProgressCallback
 
@@ -26,6 +27,20 @@ def opened_store(settings: Settings) -> Iterator[GraphStore]:
         yield store
     finally:
         store.close()
+
+
+def choose_engine(settings: Settings, engine: str | None, store: GraphStore) -> EngineChoice:
+    """The engine for this run: ``engine`` (flag) > settings (env, graphkit.toml) > auto."""
+    return resolve_engine(engine or settings.engine, store)
+
+
+@contextmanager
+def opened_subgraph(
+    store: GraphStore, spec: SubgraphSpec | None, choice: EngineChoice
+) -> Iterator[tuple[EngineGraph, EngineGraph]]:
+    """The subgraph and its undirected fold, opened by the chosen engine."""
+    with open_subgraph(choice.engine, store, spec or SubgraphSpec()) as graphs:
+        yield graphs
 
 
 @dataclass(frozen=True)
@@ -54,16 +69,21 @@ def analyze_centrality(
     seed: int = 0,
     write_back: bool = False,
     progress: ProgressCallback | None = None,
+    engine: str | None = None,
 ) -> CentralityResult:
+    """Centralities of the subgraph ``spec`` describes, by the engine chosen once."""
     with opened_store(settings) as store:
-        graph = pull_graph(store, spec)
-        result = centrality(
-            graph,
-            measures=measures,
-            weight="weight" if weighted else None,
-            sample=sample,
-            seed=seed,
-        )
+        choice = choose_engine(settings, engine, store)
+        with opened_subgraph(store, spec, choice) as (graph, _):
+            result = centrality_of(
+                graph,
+                measures=measures,
+                weighted=weighted,
+                sample=sample,
+                exact=False,
+                seed=seed,
+                sort_by=None,
+            )
         if write_back:
             store.write_user_properties(result.scores, progress=progress)
     return result
@@ -79,16 +99,15 @@ def analyze_communities(
     seed: int = 0,
     write_back: bool = False,
     progress: ProgressCallback | None = None,
+    engine: str | None = None,
 ) -> CommunityResult:
+    """Communities of the subgraph's undirected fold, by the engine chosen once."""
     with opened_store(settings) as store:
-        graph = pull_graph(store, spec)
-        result = detect_communities(
-            graph,
-            method=method,
-            weight="weight" if weighted else None,
-            resolution=resolution,
-            seed=seed,
-        )
+        choice = choose_engine(settings, engine, store)
+        with opened_subgraph(store, spec, choice) as (_, fold):
+            result = communities_of(
+                fold, method=method, weighted=weighted, resolution=resolution, seed=seed
+            )
         if write_back:
             membership = pd.DataFrame(
                 {"user_id": list(result.membership), "community": list(result.membership.values())}
@@ -106,12 +125,15 @@ def build_features(
     influencer_share: float = DEFAULT_INFLUENCER_SHARE,
     write_back: bool = False,
     progress: ProgressCallback | None = None,
+    engine: str | None = None,
 ) -> FeatureTable:
+    """The per-user feature table of the subgraph, by the engine chosen once."""
     with opened_store(settings) as store:
-        graph = pull_graph(store, spec)
-        features = graph_features(
-            graph, sample=sample, seed=seed, influencer_share=influencer_share
-        )
+        choice = choose_engine(settings, engine, store)
+        with opened_subgraph(store, spec, choice) as (graph, fold):
+            features = features_of(
+                graph, fold, sample=sample, seed=seed, influencer_share=influencer_share
+            )
         if write_back:
             store.write_user_properties(features.table, progress=progress)
     return features

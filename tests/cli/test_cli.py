@@ -35,8 +35,9 @@ def test_centrality_json_contract(loaded: Path):
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert [set(r) for r in rows] == [
-        {"user_id", "degree", "betweenness", "closeness", "pagerank"}
+        {"user_id", "degree", "betweenness", "closeness", "pagerank", "engine"}
     ] * 6
+    assert {r["engine"] for r in rows} == {"igraph"}  # auto resolves to the compiled engine
     assert [r["pagerank"] for r in rows] == sorted((r["pagerank"] for r in rows), reverse=True)
     by_user = {r["user_id"]: r for r in rows}
     assert by_user["f"]["degree"] == 0.0

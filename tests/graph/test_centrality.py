@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 
 import networkx as nx
 import pytest
@@ -49,8 +50,12 @@ def test_weighted_uses_strength_and_inverse_distance(karate: nx.Graph):
     scores = centrality(karate, weight="weight").scores.set_index("user_id")
     n = karate.number_of_nodes()
     assert scores.loc[0, "degree"] == pytest.approx(karate.degree(0, weight="weight") / (n - 1))
+    # Exact rational distances 1/w: equal paths tie exactly (with float 1/w, 1/3 + 1/6 and
+    # 1/2 differ in the last bit and NetworkX would split the tie arbitrarily).
     distance = nx.Graph()
-    distance.add_edges_from((u, v, {"d": 1 / w}) for u, v, w in karate.edges(data="weight"))
+    distance.add_edges_from(
+        (u, v, {"d": Fraction(1, int(w))}) for u, v, w in karate.edges(data="weight")
+    )
     expected = nx.betweenness_centrality(distance, weight="d")
     assert scores.loc[33, "betweenness"] == pytest.approx(expected[33])
     exact = nx.pagerank(karate, weight="weight", tol=1e-13, max_iter=10_000)

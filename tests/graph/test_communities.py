@@ -91,6 +91,6 @@ def test_directed_graph_is_folded_and_edgeless_graph_is_singletons():
 
 def test_bad_requests_raise_clear_errors(karate: nx.Graph):
     with pytest.raises(ConfigError, match="unknown method"):
-        detect_communities(karate, method="leiden")  # type: ignore[arg-type]
+        detect_communities(karate, method="infomap")
     with pytest.raises(ConfigError, match="resolution"):
         detect_communities(karate, resolution=0)

@@ -24,12 +24,14 @@ Examples
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
+from graphkit.config import ENGINE_NAMES
 from graphkit.errors import ConfigError
 from graphkit.graph.engines.base import (
     COMMUNITY_METHODS,
-    ENGINE_NAMES,
     Engine,
     EngineChoice,
     EngineGraph,
@@ -39,6 +41,9 @@ from graphkit.graph.engines.base import (
 )
 
 if TYPE_CHECKING:
+    import networkx as nx
+
+    from graphkit.graph.pull import SubgraphSpec
     from graphkit.store.base import GraphStore
 
 __all__ = [
@@ -52,6 +57,8 @@ __all__ = [
     "PulledGraph",
     "choose_sources",
     "get_engine",
+    "open_graph",
+    "open_subgraph",
     "resolve_engine",
 ]
 
@@ -109,3 +116,56 @@ def resolve_engine(name: str | None = None, store: GraphStore | None = None) -> 
     return EngineChoice(
         get_engine(DEFAULT_COMPILED), "auto", f"auto: {DEFAULT_COMPILED} (compiled, in process)"
     )
+
+
+def is_engine_graph(graph: Any) -> bool:
+    """True for a graph an engine has already opened."""
+    return isinstance(graph, EngineGraph)
+
+
+@contextmanager
+def open_graph(
+    graph: nx.Graph | PulledGraph | EngineGraph, engine: str | Engine | None = None
+) -> Iterator[EngineGraph]:
+    """An opened graph from a NetworkX graph, a pulled graph or an already opened graph.
+
+    ``engine``: a name (``auto`` and None resolve as :func:`resolve_engine`) or an engine.
+    An already opened graph is used as it is.
+    """
+    if is_engine_graph(graph):
+        yield graph  # type: ignore[misc]
+        return
+    chosen = resolve_engine(engine).engine if engine is None or isinstance(engine, str) else engine
+    pulled = graph if isinstance(graph, PulledGraph) else PulledGraph.from_networkx(graph)
+    with chosen.open(pulled) as opened:
+        yield opened
+
+
+@contextmanager
+def open_subgraph(
+    engine: Engine, store: GraphStore, spec: SubgraphSpec, *, pulled: PulledGraph | None = None
+) -> Iterator[tuple[EngineGraph, EngineGraph]]:
+    """Open the subgraph ``spec`` describes and its undirected fold (the same when undirected).
+
+    A Python engine computes on ``pulled`` (pulled here if not given); an in-database
+    engine opens the store and spec itself and never pulls the graph.
+    """
+    from dataclasses import replace
+
+    from graphkit.graph.pull import pull_edges
+
+    if not engine.needs_pull:
+        with engine.open(store=store, spec=spec) as graph:
+            if not spec.directed:
+                yield graph, graph
+                return
+            with engine.open(store=store, spec=replace(spec, directed=False)) as fold:
+                yield graph, fold
+        return
+    pulled = pulled if pulled is not None else pull_edges(store, spec)
+    with engine.open(pulled) as graph:
+        if not pulled.directed:
+            yield graph, graph
+            return
+        with engine.open(pulled.undirected()) as fold:
+            yield graph, fold

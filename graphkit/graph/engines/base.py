@@ -75,8 +75,6 @@ if TYPE_CHECKING:
     from graphkit.graph.pull import SubgraphSpec
     from graphkit.store.base import GraphStore
 
-ENGINE_NAMES = ("auto", "networkx", "igraph", "gds")
-"""What ``--engine`` / ``GRAPHKIT_ENGINE`` / ``[graph] engine`` accept."""
 COMMUNITY_METHODS = ("louvain", "leiden", "greedy")
 PAGERANK_DAMPING = 0.85
 PAGERANK_TOLERANCE = 1e-12
