@@ -14,7 +14,8 @@
 // Properties: weight, and distance = 1 / weight on the grid $grid (graphkit's path length;
 // see graphkit.graph.engines.base.path_distance).
 // Every user in scope is a node, also when none of its ties survive the filters.
-// Returns the projection's counts and `pairs`: UND pairs, or OUT pairs when $directed.
+// Returns the projection's counts, `pairs` (UND pairs, or OUT pairs when $directed) and
+// `fold_pairs` (UND pairs).
 CALL () {
   MATCH (u:User) WHERE $ids IS NULL RETURN u
   UNION
@@ -63,4 +64,5 @@ RETURN gds.graph.project(
          {undirectedRelationshipTypes: ['UND']}
        ) AS projection,
        sum(CASE WHEN type = (CASE WHEN $directed THEN 'OUT' ELSE 'UND' END) THEN 1 ELSE 0 END)
-         AS pairs
+         AS pairs,
+       sum(CASE WHEN type = 'UND' THEN 1 ELSE 0 END) AS fold_pairs

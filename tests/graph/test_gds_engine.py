@@ -14,7 +14,13 @@ import pytest
 from graphkit.config import Settings
 from graphkit.dataset import load_dataset
 from graphkit.errors import ConfigError, GraphkitError, InsufficientData
-from graphkit.graph.engines import PulledGraph, choose_sources, get_engine, resolve_engine
+from graphkit.graph.engines import (
+    PulledGraph,
+    choose_sources,
+    get_engine,
+    open_subgraph,
+    resolve_engine,
+)
 from graphkit.graph.engines.gds import PROJECTION_PREFIX, GdsEngine, GdsSession, gds_version
 from graphkit.graph.pull import SubgraphSpec, pull_graph
 from graphkit.simulate import simulate_network
@@ -206,3 +212,23 @@ def test_scores_cover_users_without_ties(store: Neo4jStore):
         assert (gds.closeness(weighted=False)[lonely] == 0).all()
         assert (gds.clustering()[lonely] == 0).all()
         assert pd.Series(gds.pagerank(weighted=True)).sum() == pytest.approx(1.0)
+
+
+def test_directed_subgraph_opens_its_fold_on_the_same_projection(store: Neo4jStore):
+    """The fold keeps the ordered pairs that pass min_weight, summed (as PulledGraph does)."""
+    spec = SubgraphSpec(directed=True, min_weight=2.0)
+    pulled = PulledGraph.from_networkx(pull_graph(store, spec)).undirected()
+    with open_subgraph(GdsEngine(), store, spec) as (graph, fold):
+        assert fold.name == graph.name and not fold.directed
+        assert fold.edges == pulled.edges
+        with get_engine("networkx").open(pulled) as ref:
+            for weighted in (False, True):
+                actual = fold.degree(weighted=weighted)
+                expected = ref.degree(weighted=weighted).reindex(actual.index)
+                np.testing.assert_allclose(actual, expected, rtol=0, atol=TOLERANCE)
+            actual = fold.clustering()
+            np.testing.assert_allclose(
+                actual, ref.clustering().reindex(actual.index), atol=TOLERANCE
+            )
+        assert leftover_projections(store) == [graph.name]
+    assert leftover_projections(store) == []

@@ -150,17 +150,13 @@ def open_subgraph(
     A Python engine computes on ``pulled`` (pulled here if not given); an in-database
     engine opens the store and spec itself and never pulls the graph.
     """
-    from dataclasses import replace
-
     from graphkit.graph.pull import pull_edges
 
     if not engine.needs_pull:
         with engine.open(store=store, spec=spec) as graph:
-            if not spec.directed:
-                yield graph, graph
-                return
-            with engine.open(store=store, spec=replace(spec, directed=False)) as fold:
-                yield graph, fold
+            # The in-database engine projects the fold with the digraph (one projection).
+            fold = getattr(graph, "undirected", None)
+            yield graph, fold() if spec.directed and fold is not None else graph
         return
     pulled = pulled if pulled is not None else pull_edges(store, spec)
     with engine.open(pulled) as graph:
