@@ -134,12 +134,23 @@ def test_communities_recover_the_planted_partition(store: Neo4jStore, method: st
     assert partition.modularity > 0.5
 
 
-def test_gds_communities_refuse_what_gds_cannot_do(store: Neo4jStore):
-    with GdsEngine().open(store=store, spec=SubgraphSpec()) as gds:
-        with pytest.raises(ConfigError, match="greedy"):
-            gds.communities(method="greedy", weighted=False, resolution=1.0, seed=0)
-        with pytest.raises(ConfigError, match="resolution"):
-            gds.communities(method="louvain", weighted=False, resolution=0.5, seed=0)
+def test_what_gds_lacks_is_computed_by_igraph_and_said(store: Neo4jStore):
+    """Greedy modularity and Louvain at another resolution are not in GDS: igraph computes
+    them on the fold the other engines use, and the graph says so."""
+    spec = SubgraphSpec(directed=True, min_weight=2.0)
+    pulled = PulledGraph.from_networkx(pull_graph(store, spec)).undirected()
+    with (
+        open_subgraph(GdsEngine(), store, spec) as (graph, fold),
+        get_engine("igraph").open(pulled) as ref,
+    ):
+        for method, resolution in (("greedy", 1.0), ("louvain", 0.5)):
+            found = fold.communities(method=method, weighted=True, resolution=resolution, seed=4)
+            expected = ref.communities(method=method, weighted=True, resolution=resolution, seed=4)
+            assert found.engine == "igraph"
+            assert found.membership.equals(expected.membership)
+            assert found.modularity == pytest.approx(expected.modularity, abs=TOLERANCE)
+        assert graph.computed_by == {"communities": "igraph"}
+        assert "GDS has no greedy modularity" in graph.notes[0]
 
 
 def test_projection_is_dropped_on_error_and_on_ctrl_c(store: Neo4jStore):
@@ -232,3 +243,50 @@ def test_directed_subgraph_opens_its_fold_on_the_same_projection(store: Neo4jSto
             )
         assert leftover_projections(store) == [graph.name]
     assert leftover_projections(store) == []
+
+
+def stored(store: Neo4jStore, column: str) -> pd.Series:
+    return store.users_table().set_index("user_id")[column]
+
+
+def test_write_back_runs_in_gds_write_mode_with_graphkits_values(store: Neo4jStore):
+    spec = SubgraphSpec(types=("message", "comment", "like"))
+    with GdsEngine().open(store=store, spec=spec) as gds:
+        n = gds.nodes
+        sources = choose_sources(gds.user_ids(), 50, seed=1)
+        table = pd.DataFrame(
+            {
+                "user_id": gds.user_ids(),
+                "degree": gds.degree(weighted=True) / (n - 1),
+                "pagerank": gds.pagerank(weighted=True),
+                "betweenness": gds.betweenness(weighted=False),
+                "closeness": gds.closeness(weighted=False, sources=sources),
+            }
+        ).reset_index(drop=True)
+        partition = gds.communities(method="leiden", weighted=True, resolution=1.0, seed=5)
+        table["community"] = partition.membership.reindex(table["user_id"]).to_numpy()
+        assert gds.write_back(table) == n
+        # Sampled closeness was estimated in Python from graphkit's pivots: the store wrote it.
+        assert gds.written_in_gds == ["degree", "pagerank", "betweenness", "community"]
+    for column in ("degree", "pagerank", "betweenness", "closeness"):
+        written = stored(store, column).reindex(table["user_id"]).to_numpy(dtype=float)
+        np.testing.assert_allclose(written, table[column], rtol=1e-12, atol=1e-15)
+    assert (
+        stored(store, "community").reindex(table["user_id"]).to_numpy() == table["community"]
+    ).all()
+
+
+def test_centrality_workflow_writes_back_through_gds(simulated: Settings):
+    from graphkit.workflows.network import analyze_centrality
+
+    result = analyze_centrality(simulated, SubgraphSpec(), engine="gds", write_back=True)
+    assert result.engine == "gds"
+    store = Neo4jStore(simulated)
+    try:
+        scores = result.scores.set_index("user_id")
+        for column in ("degree", "pagerank", "betweenness", "closeness"):
+            written = stored(store, column).reindex(scores.index)
+            np.testing.assert_allclose(written, scores[column], rtol=1e-12, atol=1e-15)
+        assert leftover_projections(store) == []
+    finally:
+        store.close()

@@ -34,8 +34,9 @@ What GDS 2.13 cannot do the same way, said in :attr:`GdsGraph.notes`:
   by igraph on the pulled pairs instead (:attr:`GdsGraph.computed_by` says so); exact
   betweenness stays in GDS.
 * Louvain has no resolution and no seed in GDS: graphkit runs it single-threaded, so the
-  result is reproducible, and refuses a resolution other than 1 (Leiden has ``gamma``).
-* No greedy modularity in GDS.
+  result is reproducible; with a resolution other than 1, and for greedy modularity (not
+  in GDS), igraph computes the partition on the pulled subgraph, as for sampled
+  betweenness.
 """
 
 from __future__ import annotations
@@ -183,6 +184,7 @@ class GdsGraph:
     """A subgraph projected into GDS; every measure is computed in the server."""
 
     engine = NAME
+    """``gds``; ``gds (betweenness by igraph)`` once another engine computed a measure."""
 
     def __init__(
         self,
@@ -210,6 +212,14 @@ class GdsGraph:
         """measure → engine, for a measure GDS did not compute itself."""
         self._pull: PulledGraph | None = None
         self._igraph: EngineGraph | None = None
+        self._digraph: GdsGraph | None = None
+        self._family: list[GdsGraph] = [self]
+        """This graph and its fold: they share one projection and one report."""
+        """The directed subgraph this is the fold of, if it is one."""
+        self._recipes: dict[str, Recipe] = {}
+        self.written_in_gds: list[str] = []
+        """Columns the last write-backs stored in GDS write mode."""
+        self._communities: dict[str, tuple[str, pd.Series, np.ndarray]] = {}
 
     def undirected(self) -> GdsGraph:
         """The undirected fold of a directed subgraph, on the same projection (its ``UND``
@@ -224,7 +234,12 @@ class GdsGraph:
             pairs=self.fold_pairs,
             fold_pairs=self.fold_pairs,
         )
-        fold.notes, fold.computed_by = self.notes, self.computed_by  # one run, one report
+        # One run, one report; write-back may use what either computed.
+        fold.notes, fold.computed_by = self.notes, self.computed_by
+        fold._recipes, fold._communities = self._recipes, self._communities
+        fold._digraph = self
+        fold._family = self._family
+        self._family.append(fold)
         return fold
 
     def user_ids(self) -> np.ndarray:
@@ -237,10 +252,19 @@ class GdsGraph:
             config["relationshipWeightProperty"] = weight
         return config
 
-    def _stream(self, name: str, config: dict[str, Any], label: str) -> pd.Series:
-        """Scores of ``cypher/gds_<name>.cypher``, keyed by user id in the graph's order."""
+    def _stream(
+        self, name: str, config: dict[str, Any], label: str, *, scale: float = 1.0
+    ) -> pd.Series:
+        """Scores of ``cypher/gds_<name>.cypher`` times ``scale``, keyed by user id.
+
+        Remembered as a :class:`Recipe`, so write-back can rerun the algorithm in GDS
+        write mode instead of sending the scores back.
+        """
         record = self.session.run(f"gds_{name}", graph=self.name, config=config)
-        return self._align(record["ids"], record["values"], label)
+        values = self._align(record["ids"], record["values"], label) * scale
+        if name in WRITE_MODE:
+            self._recipes[label] = Recipe(name, config, scale, values)
+        return values
 
     def _align(self, ids: list[Any], values: list[Any], label: str) -> pd.Series:
         raw = pd.Series(np.asarray(values, dtype=float), index=pd.Index(ids, dtype=object))
@@ -276,21 +300,18 @@ class GdsGraph:
             dampingFactor=PAGERANK_DAMPING,
             tolerance=PAGERANK_TOLERANCE,
             maxIterations=PAGERANK_MAX_ITERATIONS,
+            scaler="L1Norm",  # divided by the sum: NetworkX's scores, also when written
         )
-        raw = self._stream("pagerank", config, "pagerank")
-        total = float(raw.sum())
-        return raw / total if total > 0 else raw
+        return self._stream("pagerank", config, "pagerank")
 
     def betweenness(self, *, weighted: bool, sources: Sequence[Any] | None = None) -> pd.Series:
         n = self.nodes
         if sources is not None and len(sources) < n:
             return self._sampled_betweenness(weighted=weighted, sources=sources)
         config = self._config(self._path_types, weight="distance" if weighted else None)
-        raw = self._stream("betweenness", config, "betweenness").to_numpy()
-        if n <= 2:
-            return series(self._ids, raw, "betweenness")
         pairs = 2.0 if not self.directed else 1.0  # GDS counts an undirected pair once
-        return series(self._ids, raw * pairs / ((n - 1) * (n - 2)), "betweenness")
+        scale = pairs / ((n - 1) * (n - 2)) if n > 2 else 1.0
+        return self._stream("betweenness", config, "betweenness", scale=scale)
 
     def _sampled_betweenness(self, *, weighted: bool, sources: Sequence[Any]) -> pd.Series:
         """graphkit's estimate from its own pivots, computed by igraph on the pulled subgraph.
@@ -299,18 +320,30 @@ class GdsGraph:
         ``samplingSize`` draws sources with probability growing with their degree and does
         not reweight them, so its estimate is biased (measured on the karate club: the
         mean over 300 draws of 10 sources is 16% below the exact total) and differs from
-        every other engine's. Only this measure pulls the subgraph's pairs.
+        every other engine's.
         """
+        graph = self._delegate(
+            "betweenness",
+            "estimated from graphkit's source users; GDS 2.13 cannot take a list of source users",
+        )
+        return graph.betweenness(weighted=weighted, sources=sources)
+
+    def _delegate(self, measure: str, why: str) -> EngineGraph:
+        """igraph on this subgraph's pairs, pulled once, for what GDS cannot compute."""
         from graphkit.graph.engines.igraph_engine import IGraphGraph
 
+        if measure not in self.computed_by:
+            self.computed_by[measure] = "igraph"
+            self.notes.append(f"{measure}: computed by igraph on the pulled subgraph ({why})")
+            others = ", ".join(f"{m} by {e}" for m, e in sorted(self.computed_by.items()))
+            for graph in self._family:
+                graph.engine = f"{NAME} ({others})"
         if self._igraph is None:
-            self.computed_by["betweenness"] = "igraph"
-            self.notes.append(
-                "betweenness: estimated by igraph from graphkit's source users on the pulled "
-                "subgraph (GDS 2.13 cannot take a list of source users)"
-            )
-            self._igraph = IGraphGraph(self._pulled())
-        return self._igraph.betweenness(weighted=weighted, sources=sources)
+            if self._digraph is not None:
+                self._igraph = IGraphGraph(self._digraph._pulled().undirected())
+            else:
+                self._igraph = IGraphGraph(self._pulled())
+        return self._igraph
 
     def _pulled(self) -> PulledGraph:
         """The subgraph's pairs as the store pulls them (cached)."""
@@ -369,18 +402,18 @@ class GdsGraph:
     def communities(
         self, *, method: str, weighted: bool, resolution: float, seed: int | None
     ) -> Partition:
-        if method == "greedy":
-            raise ConfigError(
-                "the gds engine has no greedy modularity",
-                hint="use louvain or leiden, or engine igraph for greedy",
-            )
-        if method not in ("louvain", "leiden"):
+        if method not in ("louvain", "leiden", "greedy"):
             raise ConfigError(f"unknown community method {method!r}")
-        if method == "louvain" and resolution != 1.0:
-            raise ConfigError(
-                "GDS Louvain has no resolution parameter",
-                hint="use method leiden (its gamma is the resolution) or engine igraph",
+        if method == "greedy" or (method == "louvain" and resolution != 1.0):
+            why = (
+                "GDS has no greedy modularity"
+                if method == "greedy"
+                else "GDS Louvain has no resolution parameter"
             )
+            partition = self._delegate("communities", why).communities(
+                method=method, weighted=weighted, resolution=resolution, seed=seed
+            )
+            return replace(partition, engine="igraph")
         weight = "weight" if weighted else None
         strength = self._undirected_degree(weighted=weighted)
         if float(strength.sum()) == 0.0:
@@ -406,6 +439,7 @@ class GdsGraph:
         record = self.session.run("gds_node_property", graph=self.name, property=prop)
         raw_labels = self._align(record["ids"], record["values"], "community").to_numpy()
         labels = number_groups(raw_labels.astype(np.int64), self._ids)
+        self._communities["community"] = (prop, pd.Series(labels, index=self._ids), raw_labels)
         parts = self.session.run(
             "gds_modularity",
             graph=self.name,
@@ -417,6 +451,78 @@ class GdsGraph:
         modularity = float(sum(parts["values"])) + (1.0 - resolution) * float(np.sum(shares**2))
         membership = pd.Series(labels, index=pd.Index(self._ids, name="user_id"), name="community")
         return Partition(membership, modularity, method, NAME, resolution, weighted, seed)
+
+    def write_back(self, table: pd.DataFrame, *, progress: Any = None) -> int:
+        """Store ``table``'s score columns on the users, in GDS write mode where possible.
+
+        A column GDS computed here (degree, PageRank, exact betweenness, unweighted exact
+        closeness, communities) is written by rerunning that algorithm in write mode (or,
+        for communities, writing the projection's ids), then rescaled or renumbered in the
+        server to graphkit's values; only the other columns (estimates made from
+        graphkit's pivots, flags) travel from Python as usual. Returns the rows written.
+        """
+        ids = table["user_id"].tolist()
+        rest = ["user_id"]
+        for column in table.columns.drop("user_id"):
+            if self._write_in_gds(column, table.set_index("user_id")[column], ids):
+                self.written_in_gds.append(column)
+            else:
+                rest.append(column)
+        if len(rest) > 1:
+            return int(self.store.write_user_properties(table[rest], progress=progress))
+        return len(table)
+
+    def _write_in_gds(self, column: str, values: pd.Series, ids: list[Any]) -> bool:
+        if column not in WRITABLE or len(values) != self.nodes:
+            return False
+        if column in self._communities:
+            prop, labels, raw = self._communities[column]
+            if not labels.reindex(values.index).equals(values.astype(np.int64)):
+                return False
+            self.session.run(
+                "gds_write_node_property", graph=self.name, properties=[{prop: column}]
+            )
+            mapping = {str(int(r)): int(g) for r, g in zip(raw, labels, strict=True)}
+            self.session.run("gds_renumber_property", ids=ids, property=column, mapping=mapping)
+            return True
+        recipe = self._recipes.get(column)
+        if recipe is None:
+            return False
+        computed = recipe.values.reindex(values.index).to_numpy(dtype=float)
+        wanted = values.to_numpy(dtype=float)
+        # The column is the computed scores times a constant (degree / (n - 1), say)?
+        nonzero = computed != 0
+        if not np.array_equal(nonzero, wanted != 0):
+            return False
+        ratio = wanted[nonzero] / computed[nonzero] if nonzero.any() else np.ones(1)
+        if not np.allclose(ratio, ratio[0], rtol=1e-12, atol=0):
+            return False
+        factor = recipe.scale * float(ratio[0])
+        self.session.run(
+            f"gds_write_{recipe.name}",
+            graph=self.name,
+            config={**recipe.config, "writeProperty": column},
+        )
+        if factor != 1.0:
+            self.session.run("gds_scale_property", ids=ids, property=column, factor=factor)
+        return True
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a column was computed in GDS: rerun ``gds_write_<name>`` with ``config`` and
+    multiply by ``scale`` to write it."""
+
+    name: str
+    config: dict[str, Any]
+    scale: float
+    values: pd.Series
+
+
+WRITE_MODE = ("degree", "pagerank", "betweenness", "closeness")
+"""Algorithms whose scores graphkit can write back in GDS write mode."""
+WRITABLE = ("degree", "pagerank", "betweenness", "closeness", "community")
+"""User properties GDS may write (graphkit's own score names; nothing user-supplied)."""
 
 
 class GdsEngine:
