@@ -486,7 +486,9 @@ class GdsGraph:
             self.session.run("gds_renumber_property", ids=ids, property=column, mapping=mapping)
             return True
         recipe = self._recipes.get(column)
-        if recipe is None:
+        # GDS writes scores as floats: an integer column (the features' raw degree) keeps
+        # its type through the store.
+        if recipe is None or not pd.api.types.is_float_dtype(values):
             return False
         computed = recipe.values.reindex(values.index).to_numpy(dtype=float)
         wanted = values.to_numpy(dtype=float)
