@@ -10,7 +10,9 @@ run on this machine:
     measured in the same run on a sample, and their ratio;
   * pull throughput (aggregated pairs/s, undirected and directed; median of 3 runs) and
     end to end into a NetworkX graph, from Neo4j and from the embedded store;
-  * each algorithm's time on the pulled graph.
+  * then ``benchmarks/bench_engines.py`` on the embedded store: each engine's time per
+    algorithm, the whole ``features`` job against igraph-direct and NetworkX-direct scripts
+    with peak RSS, and (``--stability``) the top-100 overlap between two seeds.
 """
 
 from __future__ import annotations
@@ -26,12 +28,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
+import bench_engines  # type: ignore[import-not-found]  # benchmarks/ is on sys.path
 
 from graphkit.config import Settings
 from graphkit.dataset import load_dataset
-from graphkit.graph.centrality import degree_scores, pagerank, sampled_closeness
-from graphkit.graph.communities import detect_communities
 from graphkit.graph.pull import SubgraphSpec, build_graph, pull_graph
 from graphkit.simulate import simulate_network, write_dataset
 from graphkit.store.base import EdgeFilter
@@ -87,37 +87,19 @@ def one_row_per_transaction(store: Neo4jStore, interactions, sample: int) -> flo
     return sample / (time.perf_counter() - start)
 
 
-def time_algorithms(graph: nx.Graph, k: int, t: dict[str, float]) -> float:
-    """Time each algorithm on the pulled graph; returns Louvain's modularity."""
-    timed("degree", lambda: degree_scores(graph), t)
-    timed("pagerank", lambda: pagerank(graph), t)
-    timed(f"betweenness (sampled k={k})", lambda: nx.betweenness_centrality(graph, k=k, seed=0), t)
-    timed(
-        f"closeness (sampled k={k})",
-        lambda: sampled_closeness(graph, k=k, distance=None, seed=0),
-        t,
-    )
-    louvain = timed("louvain", lambda: detect_communities(graph, method="louvain"), t)
-    sub = graph.subgraph(sorted(graph)[: min(len(graph), 20_000)]).copy()
-    timed(
-        f"greedy modularity ({sub.number_of_nodes()}-user subgraph)",
-        lambda: detect_communities(sub, method="greedy"),
-        t,
-    )
-    return louvain.modularity
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--interactions-per-user", type=float, default=10.0)
     parser.add_argument("--baseline-sample", type=int, default=2_000)
-    parser.add_argument("--betweenness-sample", type=int, default=100)
+    parser.add_argument("--sample", type=int, default=200, help="features --sample K")
+    parser.add_argument("--engines", default="igraph,networkx")
+    parser.add_argument("--stability", action="store_true")
     parser.add_argument("--out", type=Path, default=Path(".bench/graph.json"))
     parser.add_argument(
         "--no-algorithms",
         action="store_true",
-        help="stop after loads and pulls (the algorithms take ~8 minutes at 100k users)",
+        help="stop after loads and pulls (the engine benchmarks take ~30+ minutes at 100k)",
     )
     args = parser.parse_args()
 
@@ -177,8 +159,20 @@ def main() -> None:
             lambda: pull_graph(LocalStore(local.folder), SubgraphSpec()),
             t,
         )
-
-    louvain = time_algorithms(graph, args.betweenness_sample, t) if not args.no_algorithms else None
+        del graph
+        engines = None
+        if not args.no_algorithms:
+            engines = bench_engines.run(
+                argparse.Namespace(
+                    store=local.folder,
+                    sample=args.sample,
+                    engines=args.engines,
+                    algorithm_sources=100,
+                    no_networkx_job=False,
+                    stability=args.stability,
+                    out=args.out.with_name("engines.json"),
+                )
+            )
 
     pull_rate = len(edges) / t["pull from Neo4j (aggregate in Cypher)"]
     figures = {
@@ -194,7 +188,7 @@ def main() -> None:
         "pull_directed_edges_per_s": len(directed_edges) / t["pull directed pairs from Neo4j"],
         "pull_end_to_end_edges_per_s": len(edges) / t["pull_graph from Neo4j (end to end)"],
         "embedded_pull_edges_per_s": len(edges) / t["pull_graph from embedded store"],
-        "louvain_modularity": louvain,
+        "engines": engines,
         "seconds": t,
     }
     print("\nresults", file=sys.stderr)

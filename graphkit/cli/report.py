@@ -8,6 +8,7 @@ import typer
 from graphkit.cli.ab import CorrectionChoice
 from graphkit.cli.common import emit, handles_errors, pulls_subgraph, stderr, uses_store, utc
 from graphkit.cli.engagement import RuleChoice, SinceOption, UntilOption
+from graphkit.cli.network import ENGINE_OPTION, engine_value
 from graphkit.config import Settings
 from graphkit.engagement.anomalies import DAILY_METRICS
 from graphkit.experiments.metrics import (
@@ -71,11 +72,12 @@ def influencers_command(
         typer.Option(
             "--sample",
             metavar="K",
-            help="Estimate betweenness and closeness from K random source users "
-            "(default: exact up to 5,000 users, K=200 above).",
+            help="Estimate betweenness and closeness from K random source users (default: "
+            "exact up to 5,000 users; above, sources are added until the top 100 is stable).",
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed for sampling and Louvain.")] = 0,
+    engine: ENGINE_OPTION = None,
 ) -> None:
     """Who the influential users are: top lists, bridges, agreement, communities, insights.
 
@@ -84,7 +86,9 @@ def influencers_command(
     Bridges: the most betweenness above what the degree predicts, among the top 10% by it.
     """
     check_outputs(out)
-    report = report_workflows.influencer_report(settings, spec, top=top, sample=sample, seed=seed)
+    report = report_workflows.influencer_report(
+        settings, spec, top=top, sample=sample, seed=seed, engine=engine_value(engine)
+    )
     deliver(report, out)
 
 

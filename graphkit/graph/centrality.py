@@ -133,7 +133,8 @@ def centrality(
     --------
     >>> import networkx as nx
     >>> result = centrality(nx.karate_club_graph(), measures=["pagerank"])
-    >>> result.scores.iloc[0]["user_id"], round(result.scores.iloc[0]["pagerank"], 4)
+    >>> best = result.scores.iloc[0]
+    >>> int(best["user_id"]), round(float(best["pagerank"]), 4)
     (33, 0.1009)
     """
     if weight not in (None, "weight"):

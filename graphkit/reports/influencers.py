@@ -104,6 +104,8 @@ class InfluencerAnalysis:
     top: int
     modularity: float
     approximate: dict[str, str] = field(default_factory=dict)
+    engine: str = "networkx"
+    """The graph engine that computed every score."""
 
     @property
     def nodes(self) -> int:
@@ -280,7 +282,12 @@ def community_summary(graph: nx.Graph, users: pd.DataFrame) -> pd.DataFrame:
 
 
 def influencer_analysis(
-    graph: nx.Graph, *, top: int = 10, sample: int | None = None, seed: int = 0
+    graph: nx.Graph,
+    *,
+    top: int = 10,
+    sample: int | None = None,
+    seed: int = 0,
+    engine: str | None = None,
 ) -> InfluencerAnalysis:
     """Rank, compare and group the users of ``graph`` (module docstring for the rules).
 
@@ -292,6 +299,7 @@ def influencer_analysis(
     sample : estimate betweenness and closeness from this many sources (default: exact
         up to 5,000 users).
     seed : seed of sampling and Louvain.
+    engine : graph engine name (default: ``GRAPHKIT_ENGINE``, else ``auto``).
 
     Raises
     ------
@@ -308,7 +316,7 @@ def influencer_analysis(
             hint="widen --since/--until or --type, or load interactions",
         )
     undirected = graph.to_undirected() if graph.is_directed() else graph
-    features = graph_features(graph, sample=sample, seed=seed)
+    features = graph_features(graph, sample=sample, seed=seed, engine=engine)
     users = composite_ranking(features.table)
     intercept, slope, expected = bridge_fit(users)
     users["expected_betweenness"] = expected
@@ -343,6 +351,7 @@ def influencer_analysis(
         top=top,
         modularity=features.modularity,
         approximate=dict(features.approximate),
+        engine=features.engine,
     )
 
 
@@ -529,7 +538,8 @@ def influencer_document(
                 Table(
                     "top_composite",
                     composite,
-                    caption=f"Top {len(composite)} by composite rank",
+                    caption=f"Top {len(composite)} by composite rank; scores computed by "
+                    f"the {analysis.engine} engine",
                     formats={k: v for k, v in SCORE_FORMATS.items() if k in composite.columns},
                 ),
                 Paragraph(

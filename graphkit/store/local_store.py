@@ -31,7 +31,6 @@ from graphkit.store.base import (
     ProgressCallback,
     StoreCounts,
     sort_assignments,
-    sort_edges,
     sort_events,
 )
 
@@ -105,7 +104,13 @@ class LocalStore:
         # large store they are the biggest table in memory.
         users = self._require_users()
         if self._interactions is None:
-            self._interactions = pd.read_parquet(self.interactions_path)
+            # Not the key column (a string per row, needed only when loading); user ids as
+            # categoricals straight from Parquet's dictionaries: small, and integer codes.
+            self._interactions = pd.read_parquet(
+                self.interactions_path,
+                columns=INTERACTION_COLUMNS[:-1],
+                read_dictionary=["source_id", "target_id"],
+            )
         return users, self._interactions
 
     # -- GraphStore
@@ -165,7 +170,13 @@ class LocalStore:
     ) -> pd.DataFrame:
         _, df = self._require()
         source, target = df["source_id"], df["target_id"]
-        mask = (source != target).to_numpy()
+        # Integer ranks of the user ids (rank order = string order): the pairs are then
+        # aggregated on integers, ~5x faster than grouping strings, and come out sorted.
+        categories = [c.astype("category").cat for c in (source, target)]
+        ids = np.unique(np.concatenate([c.categories.to_numpy(dtype=object) for c in categories]))
+        id_index = pd.Index(ids)
+        s_all, t_all = (id_index.get_indexer(c.categories)[c.codes.to_numpy()] for c in categories)
+        mask = s_all != t_all
         if edge_filter.since is not None:
             mask &= (df["at"] >= pd.Timestamp(edge_filter.since)).to_numpy()
         if edge_filter.until is not None:
@@ -176,19 +187,22 @@ class LocalStore:
             mask &= (source.isin(among) & target.isin(among)).to_numpy()
         if touching is not None:
             mask &= (source.isin(touching) | target.isin(touching)).to_numpy()
-        chosen = df.loc[mask, ["source_id", "target_id", "weight"]]
-        s, t = chosen["source_id"].to_numpy(), chosen["target_id"].to_numpy()
+        s_rank, t_rank = s_all[mask], t_all[mask]
         if not directed:
-            swap = s > t
-            s, t = np.where(swap, t, s), np.where(swap, s, t)
-        pairs = pd.DataFrame({"source": s, "target": t, "weight": chosen["weight"].to_numpy()})
-        edges = (
-            pairs.groupby(["source", "target"], sort=True)
-            .agg(interactions=("weight", "size"), weight=("weight", "sum"))
-            .reset_index()
+            s_rank, t_rank = np.minimum(s_rank, t_rank), np.maximum(s_rank, t_rank)
+        width = max(len(ids), 1)
+        pair, inverse = np.unique(s_rank * width + t_rank, return_inverse=True)
+        weight = np.bincount(inverse, df["weight"].to_numpy()[mask], minlength=len(pair))
+        edges = pd.DataFrame(
+            {
+                "source": ids[pair // width],
+                "target": ids[pair % width],
+                "interactions": np.bincount(inverse, minlength=len(pair)),
+                "weight": weight,
+            }
         )
-        edges = edges[edges["weight"] >= edge_filter.min_weight]
-        return sort_edges(edges)
+        # Already canonical (sorted by rank = by id, sort_edges' dtypes): no second sort.
+        return edges[edges["weight"] >= edge_filter.min_weight].reset_index(drop=True)
 
     def events(
         self, *, since: datetime | None = None, until: datetime | None = None

@@ -52,12 +52,15 @@ def analyze_influencers(
     top: int = 10,
     sample: int | None = None,
     seed: int = 0,
+    engine: str | None = None,
 ) -> InfluencerAnalysis:
     """Pull the subgraph and rank, compare and group its users (see
-    :mod:`graphkit.reports.influencers` for every rule)."""
+    :mod:`graphkit.reports.influencers` for every rule); ``engine`` computes the scores."""
     with opened_store(settings) as store:
         graph = pull_graph(store, spec)
-    return influencer_analysis(graph, top=top, sample=sample, seed=seed)
+    return influencer_analysis(
+        graph, top=top, sample=sample, seed=seed, engine=engine or settings.engine
+    )
 
 
 def influencer_report(
@@ -67,6 +70,7 @@ def influencer_report(
     top: int = 10,
     sample: int | None = None,
     seed: int = 0,
+    engine: str | None = None,
 ) -> Report:
     """The influencer report of the subgraph ``spec`` describes.
 
@@ -76,7 +80,9 @@ def influencer_report(
         write_report(report, Path("reports/influencers.html"))
     """
     spec = spec or SubgraphSpec()
-    analysis = analyze_influencers(settings, spec, top=top, sample=sample, seed=seed)
+    analysis = analyze_influencers(
+        settings, spec, top=top, sample=sample, seed=seed, engine=engine
+    )
     parameters = {"top": top, "sample": sample, "seed": seed, **spec_parameters(spec)}
     return influencer_document(analysis, parameters=parameters)
 

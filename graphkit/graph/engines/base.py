@@ -13,8 +13,8 @@ give the same numbers for the same graph:
 ``degree``        raw degree (distinct neighbours; on a digraph in + out, as
                   ``nx.DiGraph.degree``) or, ``weighted``, strength (summed weight).
                   graphkit divides by n − 1 itself where a share is wanted.
-``pagerank``      damping 0.85, converged to 1e-10, **sums to 1**; ``weighted``: transitions
-                  ∝ weight; dangling users jump uniformly (``nx.pagerank``).
+``pagerank``      damping 0.85, converged (≤ 1e-10 per user), **sums to 1**;
+                  ``weighted``: transitions ∝ weight; dangling users jump uniformly.
 ``betweenness``   ``nx.betweenness_centrality(normalized=True)``; ``weighted``: shortest
                   paths with distance = 1 / weight. ``sources`` given: the Brandes–Pich
                   estimate NetworkX makes from exactly those pivots (see below).
@@ -37,7 +37,9 @@ scope (sorted ids) and integer edge arrays indexing them, as the store's pull re
 No NetworkX graph exists unless the NetworkX engine is chosen. An in-database engine
 (``gds``) opens the store and the :class:`~graphkit.graph.pull.SubgraphSpec` instead and
 never pulls the graph: ``engine.open(store=..., spec=...)``; ``engine.needs_pull`` says
-which kind it wants.
+which kind it wants. :func:`graphkit.graph.engines.open_subgraph` opens either kind and
+also the undirected fold (re-opened with ``spec.directed=False`` for an in-database engine),
+which degree, clustering and communities use in ``features``.
 
 Rescaling facts (verified by ``tests/graph/test_engine_parity.py``)
 -------------------------------------------------------------------

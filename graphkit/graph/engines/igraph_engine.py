@@ -38,11 +38,10 @@ DISTANCE_ROWS = 64
 
 
 def to_igraph(pulled: PulledGraph) -> ig.Graph:
-    """An igraph graph whose vertex i is ``pulled.user_ids[i]``; edges carry weight/distance."""
+    """An igraph graph whose vertex i is ``pulled.user_ids[i]``; edges carry ``weight``."""
     edges = np.column_stack([pulled.source, pulled.target]).astype(np.int64)
     graph = ig.Graph(n=pulled.nodes, edges=edges.tolist(), directed=pulled.directed)
     graph.es["weight"] = pulled.weight.tolist()
-    graph.es["distance"] = path_distance(pulled.weight).tolist()
     return graph
 
 
@@ -75,6 +74,14 @@ class IGraphGraph:
     def undirected(self) -> ig.Graph:
         return self.graph if not self.directed else to_igraph(self.pulled.undirected())
 
+    def _distance(self, weighted: bool) -> str | None:
+        """The edge attribute weighted paths use (set on first use), or None: hops."""
+        if not weighted:
+            return None
+        if "distance" not in self.graph.es.attributes():
+            self.graph.es["distance"] = path_distance(self.pulled.weight).tolist()
+        return "distance"
+
     def _series(self, values: Any, name: str) -> pd.Series:
         return series(self.pulled.user_ids, np.asarray(values, dtype=float), name)
 
@@ -100,7 +107,7 @@ class IGraphGraph:
 
     def betweenness(self, *, weighted: bool, sources: Sequence[Any] | None = None) -> pd.Series:
         n = self.nodes
-        distance = "distance" if weighted else None
+        distance = self._distance(weighted)
         # igraph counts an undirected pair once; NetworkX's dependency sum counts it twice.
         pair_factor = 1.0 if self.directed else 2.0
         if sources is None:
@@ -120,7 +127,7 @@ class IGraphGraph:
 
     def closeness(self, *, weighted: bool, sources: Sequence[Any] | None = None) -> pd.Series:
         n = self.nodes
-        distance = "distance" if weighted else None
+        distance = self._distance(weighted)
         if sources is None:
             mode = "in" if self.directed else "all"
             # Mean distance over the users that reach each one (NaN when none does).
