@@ -594,6 +594,8 @@ class GdsEngine:
             "gds_scope_size", **{k: params[k] for k in ("ids", "since", "until", "types")}
         )
         users, interactions = int(size["users"]), int(size["interactions"])
+        if users == 0:
+            raise InsufficientData("the graph has no users", hint="widen the filters or load data")
         # Each interaction is at most one pair; a pair is stored twice when undirected and
         # four times (OUT, IN, both ways of UND) when directed.
         relationships = interactions * (4 if params["directed"] else 2)
