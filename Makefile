@@ -10,7 +10,7 @@ DEMO_EXP_DATA := data/demo-exp
 DEMO_EXP_STORE := .graphkit-demo-exp
 REPORTS := reports
 
-.PHONY: install demo test lint typecheck bench neo4j-start neo4j-stop clean
+.PHONY: install demo test lint typecheck bench bench-gds neo4j-start neo4j-stop clean
 
 install: $(STAMP)
 
@@ -48,6 +48,11 @@ lint: install
 # 512m page cache, is sized for the suite: with it loads run ~40% slower).
 bench: install
 	NEO4J_HEAP=4g NEO4J_PAGECACHE=2g scripts/with-test-neo4j $(BIN)/python benchmarks/bench_graph.py $(BENCH_ARGS)
+
+# GDS in the server (no graph pulled) and `graphkit load` against LOAD CSV, same server and
+# data. BENCH_GDS_ARGS=--exact-closeness adds exact closeness of every user (heavy).
+bench-gds: install
+	NEO4J_HEAP=4g NEO4J_PAGECACHE=2g scripts/with-test-neo4j $(BIN)/python benchmarks/bench_gds.py $(BENCH_GDS_ARGS)
 
 neo4j-start:
 	scripts/neo4j-local start

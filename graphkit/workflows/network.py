@@ -43,6 +43,17 @@ def opened_subgraph(
         yield graphs
 
 
+def write_scores(
+    store: GraphStore, graph: EngineGraph, table: pd.DataFrame, progress: ProgressCallback | None
+) -> int:
+    """Write-back while the subgraph is open: an in-database engine (GDS) writes the scores
+    it computed itself, in its write mode; the rest goes through the store."""
+    writer = getattr(graph, "write_back", None)
+    if writer is not None:
+        return int(writer(table, progress=progress))
+    return store.write_user_properties(table, progress=progress)
+
+
 @dataclass(frozen=True)
 class LoadResult:
     summary: LoadSummary
@@ -84,8 +95,8 @@ def analyze_centrality(
                 seed=seed,
                 sort_by=None,
             )
-        if write_back:
-            store.write_user_properties(result.scores, progress=progress)
+            if write_back:
+                write_scores(store, graph, result.scores, progress)
     return result
 
 
@@ -108,11 +119,14 @@ def analyze_communities(
             result = communities_of(
                 fold, method=method, weighted=weighted, resolution=resolution, seed=seed
             )
-        if write_back:
-            membership = pd.DataFrame(
-                {"user_id": list(result.membership), "community": list(result.membership.values())}
-            )
-            store.write_user_properties(membership, progress=progress)
+            if write_back:
+                membership = pd.DataFrame(
+                    {
+                        "user_id": list(result.membership),
+                        "community": list(result.membership.values()),
+                    }
+                )
+                write_scores(store, fold, membership, progress)
     return result
 
 
@@ -134,6 +148,6 @@ def build_features(
             features = features_of(
                 graph, fold, sample=sample, seed=seed, influencer_share=influencer_share
             )
-        if write_back:
-            store.write_user_properties(features.table, progress=progress)
+            if write_back:
+                write_scores(store, graph, features.table, progress)
     return features

@@ -78,11 +78,9 @@ def get_engine(name: str) -> Engine:
 
         return IGraphEngine()
     if name == "gds":
-        # The in-database engine plugs in here (graphkit.graph.engines.gds_engine).
-        raise ConfigError(
-            "the gds engine is not available in this build",
-            hint="use --engine igraph (or auto); GDS support comes with the gds engine",
-        )
+        from graphkit.graph.engines.gds import GdsEngine
+
+        return GdsEngine()
     raise ConfigError(f"unknown engine {name!r}", hint=f"choose from {', '.join(ENGINE_NAMES)}")
 
 
@@ -106,9 +104,15 @@ def resolve_engine(name: str | None = None, store: GraphStore | None = None) -> 
         )
     if requested != "auto":
         return EngineChoice(get_engine(requested), requested, f"{requested} requested")
-    # HOOK(gds): prefer GDS on a Neo4j store whose server has the plugin, e.g.
-    #   if store is not None and gds_available(store): return EngineChoice(gds, "auto", ...)
-    del store
+    if store is not None:
+        from graphkit.graph.engines.gds import gds_version
+
+        # Asked once per run: auto resolves once, where the store is opened.
+        version = gds_version(store)
+        if version is not None:
+            return EngineChoice(
+                get_engine("gds"), "auto", f"auto: gds (Graph Data Science {version} in Neo4j)"
+            )
     return EngineChoice(
         get_engine(DEFAULT_COMPILED), "auto", f"auto: {DEFAULT_COMPILED} (compiled, in process)"
     )
@@ -146,17 +150,13 @@ def open_subgraph(
     A Python engine computes on ``pulled`` (pulled here if not given); an in-database
     engine opens the store and spec itself and never pulls the graph.
     """
-    from dataclasses import replace
-
     from graphkit.graph.pull import pull_edges
 
     if not engine.needs_pull:
         with engine.open(store=store, spec=spec) as graph:
-            if not spec.directed:
-                yield graph, graph
-                return
-            with engine.open(store=store, spec=replace(spec, directed=False)) as fold:
-                yield graph, fold
+            # The in-database engine projects the fold with the digraph (one projection).
+            fold = getattr(graph, "undirected", None)
+            yield graph, fold() if spec.directed and fold is not None else graph
         return
     pulled = pulled if pulled is not None else pull_edges(store, spec)
     with engine.open(pulled) as graph:

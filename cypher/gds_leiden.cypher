@@ -1,0 +1,4 @@
+// Leiden on graphkit's projection $graph; stores community ids in the projection as
+// $config.mutateProperty (read back with gds_node_property.cypher).
+CALL gds.leiden.mutate($graph, $config) YIELD communityCount
+RETURN communityCount
