@@ -19,6 +19,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -48,7 +49,11 @@ RESERVED_USER_COLUMNS = frozenset(
     }
 )
 
-TIMESTAMP_EXPECTED = "an ISO-8601 time like 2026-01-31T12:00:00Z, between the years 1678 and 2261"
+FIRST_YEAR, LAST_YEAR = 1678, 2261
+"""Times must fall in these years (UTC): the stores count nanoseconds in 64 bits."""
+TIMESTAMP_EXPECTED = (
+    f"an ISO-8601 time like 2026-01-31T12:00:00Z, between the years {FIRST_YEAR} and {LAST_YEAR}"
+)
 
 
 @dataclass(frozen=True)
@@ -489,19 +494,64 @@ def _ids_or_text(frame: pd.DataFrame, col: Column, path: Path, problems: Problem
     return text
 
 
+_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_FIRST_US = (datetime(FIRST_YEAR, 1, 1, tzinfo=UTC) - _EPOCH_UTC) // _MICROSECOND
+_END_US = (datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC) - _EPOCH_UTC) // _MICROSECOND
+_NOT_A_TIME = np.iinfo(np.int64).min  # NaT as int64
+
+
+def _epoch_microseconds(text: str) -> int:
+    """One ISO-8601 time as UTC microseconds since the epoch; NaT's int64 when it is not one.
+
+    Each value is read on its own: its offset (``Z``, ``+05:00``, ``-0500``, ``+05``)
+    converts it to UTC, and a value without one *is* UTC. Reading a column at once with
+    pandas let a value without an offset take the offset of the rows before it.
+    """
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return _NOT_A_TIME
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    micros = (moment - _EPOCH_UTC) // _MICROSECOND
+    return micros if _FIRST_US <= micros < _END_US else _NOT_A_TIME
+
+
+def parse_timestamps(text: pd.Series) -> pd.Series:
+    """ISO-8601 strings as ``datetime64[ns, UTC]``; anything else (and ``""``) as NaT.
+
+    Accepted: a date (``2026-01-31`` or ``20260131``), optionally a time after ``T`` or a
+    space (``12``, ``12:00``, ``12:00:00``, ``12:00:00.123456``), optionally an offset
+    (``Z``, ``+05:00``, ``+0500``, ``+05``), as Python's ``datetime.fromisoformat`` reads
+    them. Every value is converted with its own offset; no offset means UTC. Fractions
+    finer than a microsecond are dropped. Years outside 1678-2261 (UTC) are NaT.
+
+    Examples
+    --------
+    >>> times = pd.Series(["2026-01-08T12:00:00-05:00", "2026-01-08T13:00:00"])
+    >>> [str(t) for t in parse_timestamps(times)]
+    ['2026-01-08 17:00:00+00:00', '2026-01-08 13:00:00+00:00']
+    """
+    values = text.tolist()
+    micros = np.fromiter(map(_epoch_microseconds, values), dtype=np.int64, count=len(values))
+    utc = pd.DatetimeIndex(micros.view("datetime64[us]")).tz_localize("UTC").as_unit("ns")
+    return pd.Series(utc, index=text.index)
+
+
 def _timestamps(frame: pd.DataFrame, col: Column, path: Path, problems: ProblemList) -> pd.Series:
-    """Parse to ``datetime64[ns, UTC]``; naive times are taken as UTC (README)."""
+    """Parse to ``datetime64[ns, UTC]``; times without an offset are UTC (README)."""
     raw = frame[col.name]
     if pd.api.types.is_datetime64_any_dtype(raw):  # a Parquet timestamp column
         blank = raw.isna().to_numpy()
         parsed = raw.dt.tz_localize("UTC") if raw.dt.tz is None else raw.dt.tz_convert("UTC")
-        # Parquet may hold ms/us times outside the nanosecond range the stores use.
-        low, high = pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC")
-        parsed = parsed.where((parsed >= low) & (parsed <= high))
+        # Parquet may hold ms/us times outside the years the stores can count in ns.
+        years = parsed.dt.year
+        parsed = parsed.where((years >= FIRST_YEAR) & (years <= LAST_YEAR))
     else:
         text = _text(raw)
         blank = (text == "").to_numpy()
-        parsed = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
+        parsed = parse_timestamps(text)
     # Keys and stores count nanoseconds; Parquet gives ms or us, later pandas may too.
     parsed = parsed.dt.as_unit("ns")
     if not col.nullable:
