@@ -7,7 +7,6 @@ metric × treatment, SRM first), ``segments`` (effects by graph position) and
 :mod:`graphkit.workflows.experiments` and renders its result.
 """
 
-import io
 import re
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -18,7 +17,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import pandas as pd
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from graphkit.cli.common import (
@@ -32,6 +30,7 @@ from graphkit.cli.common import (
     render_table,
     stderr,
     stdout,
+    text_console,
     to_json,
     uses_store,
 )
@@ -262,7 +261,7 @@ def _print_tables(tables: list[Table], out: Path | None) -> None:
         for table in tables:
             stdout.print(table)
         return
-    console = Console(record=True, width=200, file=io.StringIO())
+    console = text_console()
     for table in tables:
         console.print(table)
     emit(console.export_text(), out)

@@ -2,6 +2,11 @@
 
 This is the only layer that prints or exits. Data goes to stdout (or ``--out``),
 messages and progress to stderr.
+
+Everything printed is plain text: the consoles read no rich markup (``[red]``) and no
+emoji codes (``:smile:``), because what they print is full of user data (ids, property
+names, paths, values in error messages) that must show exactly as written. Styling is
+added explicitly with :func:`labelled`, never by markup inside a string.
 """
 
 import functools
@@ -20,17 +25,30 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from graphkit.config import Settings, resolve_settings
 from graphkit.errors import ConfigError, DataErrors, GraphkitError
 from graphkit.graph.pull import SubgraphSpec
 from graphkit.store.base import ProgressCallback
 
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
-stdout = Console(highlight=False, soft_wrap=True)
+PLAIN = {"markup": False, "emoji": False, "highlight": False}
+"""Console settings that print strings as they are (see the module docstring)."""
+
+stderr = Console(stderr=True, soft_wrap=True, **PLAIN)
+stdout = Console(soft_wrap=True, **PLAIN)
+
+
+def text_console() -> Console:
+    """A console that records plain text, for tables written to ``--out`` files."""
+    return Console(record=True, width=200, file=io.StringIO(), **PLAIN)
+
+
+def labelled(label: str, message: str, style: str = "bold red") -> Text:
+    """``label`` in ``style``, then ``message`` exactly as written (never read as markup)."""
+    return Text.assemble((label, style), " ", message)
 
 
 class OutputFormat(StrEnum):
@@ -42,17 +60,17 @@ class OutputFormat(StrEnum):
 def fail(error: GraphkitError) -> typer.Exit:
     """Print one line (plus a hint) for a GraphkitError; return the Exit to raise.
 
-    A DataErrors lists each problem it holds on its own line. Messages quote user data,
-    so they are escaped: a value like ``[red]`` must print as itself, not as markup.
+    A DataErrors lists each problem it holds on its own line. Messages quote user data
+    and print as written: a value like ``[red]`` shows as itself, not as markup.
     """
-    stderr.print(f"[bold red]error:[/] {escape(error.message)}")
+    stderr.print(labelled("error:", error.message))
     if isinstance(error, DataErrors):
         for other in error.errors[1:]:
-            stderr.print(f"       {other.message}", markup=False)
+            stderr.print(f"       {other.message}")
         if error.total > len(error.errors):
-            stderr.print(f"       … {error.total - len(error.errors)} more not shown", markup=False)
+            stderr.print(f"       … {error.total - len(error.errors)} more not shown")
     if error.hint:
-        stderr.print(f"[bold]hint:[/] {escape(error.hint)}")
+        stderr.print(labelled("hint:", error.hint, "bold"))
     return typer.Exit(error.exit_code)
 
 
@@ -360,7 +378,7 @@ def emit_frame(
     elif out is None:
         stdout.print(render_table(frame, title, caption))
     else:
-        console = Console(record=True, width=200, file=io.StringIO())
+        console = text_console()
         console.print(render_table(frame, title, caption))
         emit(console.export_text(), out)
 
