@@ -34,16 +34,30 @@ from graphkit.errors import ConfigError, DataErrors, GraphkitError
 from graphkit.graph.pull import SubgraphSpec
 from graphkit.store.base import ProgressCallback
 
-PLAIN = {"markup": False, "emoji": False, "highlight": False}
-"""Console settings that print strings as they are (see the module docstring)."""
 
-stderr = Console(stderr=True, soft_wrap=True, **PLAIN)
-stdout = Console(soft_wrap=True, **PLAIN)
+def plain_console(*, stderr: bool = False, record: bool = False) -> Console:
+    """A console that prints strings as they are (see the module docstring)."""
+    file = io.StringIO() if record else None
+    width = 200 if record else None
+    return Console(
+        stderr=stderr,
+        file=file,
+        record=record,
+        width=width,
+        soft_wrap=not record,
+        markup=False,
+        emoji=False,
+        highlight=False,
+    )
+
+
+stderr = plain_console(stderr=True)
+stdout = plain_console()
 
 
 def text_console() -> Console:
     """A console that records plain text, for tables written to ``--out`` files."""
-    return Console(record=True, width=200, file=io.StringIO(), **PLAIN)
+    return plain_console(record=True)
 
 
 def labelled(label: str, message: str, style: str = "bold red") -> Text:
