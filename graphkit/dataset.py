@@ -181,10 +181,64 @@ class Dataset:
     notes: tuple[str, ...] = field(default=())
     events: pd.DataFrame | None = None
     assignments: pd.DataFrame | None = None
+    users_file: Path | None = None
+    """The users file, and the line (CSV) or row (Parquet) of each user: for messages."""
+    user_lines: np.ndarray | None = None
+    written_text: dict[str, pd.Series] = field(default_factory=dict)
+    """Properties read as numbers, as the file wrote them (None where empty)."""
 
     @property
     def property_columns(self) -> list[str]:
         return [c for c in self.users.columns if c not in ("user_id", "signup_at")]
+
+    def property_as_text(self, name: str) -> pd.Series:
+        """A user property as text: as written in the file when it was read as numbers."""
+        if name in self.written_text:
+            return self.written_text[name]
+        values = self.users[name]
+        return values.astype(object).map(str).where(values.notna(), None)
+
+    def user_location(self, position: int, column: str) -> Location:
+        """Where the user at ``position`` (0-based) of :attr:`users` was read."""
+        file = str(self.users_file) if self.users_file is not None else "users"
+        line = None if self.user_lines is None else int(self.user_lines[position])
+        return Location(file, line, column)
+
+
+PropertyKind = Literal["number", "text", "boolean", "time", "other"]
+
+_KIND_OF_INFERRED: dict[str, PropertyKind] = {
+    "string": "text",
+    "integer": "number",
+    "floating": "number",
+    "mixed-integer-float": "number",
+    "decimal": "number",
+    "boolean": "boolean",
+    "datetime": "time",
+    "datetime64": "time",
+    "date": "time",
+}
+
+
+def property_kind(values: pd.Series) -> PropertyKind | None:
+    """What a property column holds: number, text, boolean, time or other; None if empty.
+
+    Stores keep each property in one kind (README, "Property types across loads").
+
+    Examples
+    --------
+    >>> property_kind(pd.Series([31, None])), property_kind(pd.Series(["x", None]))
+    ('number', 'text')
+    """
+    if values.isna().all():
+        return None
+    if pd.api.types.is_bool_dtype(values):
+        return "boolean"
+    if pd.api.types.is_numeric_dtype(values):
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return "time"
+    return _KIND_OF_INFERRED.get(pd.api.types.infer_dtype(values, skipna=True), "other")
 
 
 # ---------------------------------------------------------------------------- reading
@@ -716,6 +770,16 @@ def validate_users(frame: pd.DataFrame, path: Path, problems: ProblemList) -> pd
     return users
 
 
+def _written_text(frame: pd.DataFrame, users: pd.DataFrame) -> dict[str, pd.Series]:
+    """Text properties that :func:`validate_users` read as numbers, as written (0-based)."""
+    written = {}
+    for name in users.columns:
+        if name not in ("user_id", "signup_at") and users[name].dtype != frame[name].dtype:
+            text = _text(frame[name]).reset_index(drop=True)
+            written[name] = text.where(text != "", None)
+    return written
+
+
 def validate_interactions(
     frame: pd.DataFrame,
     path: Path,
@@ -909,8 +973,11 @@ def load_dataset(folder: str | Path) -> Dataset:
     # Each file is checked even when another is broken, so one run reports everything.
     problems = ProblemList()
     users: pd.DataFrame | None = None
+    written_text: dict[str, pd.Series] = {}
     try:
-        users = validate_users(read_table(users_path, USERS), users_path, problems)
+        users_frame = read_table(users_path, USERS)
+        users = validate_users(users_frame, users_path, problems)
+        written_text = _written_text(users_frame, users)
     except DataError as exc:
         problems.add(exc)
     user_ids = None if users is None else users["user_id"]
@@ -957,4 +1024,7 @@ def load_dataset(folder: str | Path) -> Dataset:
         notes=tuple(notes),
         events=events,
         assignments=assignments,
+        users_file=users_path,
+        user_lines=users.index.to_numpy(),
+        written_text=written_text,
     )

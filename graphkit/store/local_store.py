@@ -20,8 +20,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from graphkit.dataset import Dataset
+from graphkit.dataset import Dataset, PropertyKind
 from graphkit.errors import StoreUnavailable
 from graphkit.store.base import (
     ASSIGNMENT_COLUMNS,
@@ -33,9 +35,24 @@ from graphkit.store.base import (
     sort_assignments,
     sort_edges,
     sort_events,
+    users_to_store,
 )
 
 INTERACTION_COLUMNS = ["source_id", "target_id", "type", "at", "weight", "key"]
+
+
+def _kind_of_arrow(kind: pa.DataType) -> PropertyKind | None:
+    if pa.types.is_null(kind):
+        return None  # a column no user has a value in
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        return "number"
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return "text"
+    if pa.types.is_boolean(kind):
+        return "boolean"
+    if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+        return "time"
+    return "other"
 
 
 def _write_atomically(frame: pd.DataFrame, path: Path) -> None:
@@ -109,10 +126,18 @@ class LocalStore:
         return users, self._interactions
 
     # -- GraphStore
+    def property_kinds(self) -> dict[str, PropertyKind | None]:
+        """The kind of each stored user property (from the file's schema, no data read)."""
+        if not self.users_path.exists():
+            return {}
+        schema = pq.read_schema(self.users_path)
+        return {name: _kind_of_arrow(schema.field(name).type) for name in schema.names}
+
     def load(self, dataset: Dataset, *, progress: ProgressCallback | None = None) -> LoadSummary:
+        new_users = users_to_store(dataset, self.property_kinds())
         self.folder.mkdir(parents=True, exist_ok=True)
         total = len(dataset.users) + len(dataset.interactions)
-        users = upsert_users(self._read(self.users_path), dataset.users)
+        users = upsert_users(self._read(self.users_path), new_users)
         _write_atomically(users, self.users_path)
         if progress:
             progress("users", len(dataset.users), total)

@@ -27,7 +27,7 @@ from neo4j.exceptions import (
 )
 
 from graphkit.config import Settings
-from graphkit.dataset import Dataset
+from graphkit.dataset import Dataset, PropertyKind
 from graphkit.errors import GraphkitError, StoreUnavailable
 from graphkit.store.base import (
     EdgeFilter,
@@ -37,6 +37,7 @@ from graphkit.store.base import (
     sort_assignments,
     sort_edges,
     sort_events,
+    users_to_store,
 )
 from graphkit.store.queries import query, statements
 
@@ -104,6 +105,19 @@ def user_rows(users: pd.DataFrame) -> list[dict[str, Any]]:
                 props[name] = value
         rows.append({"id": record[0], "props": props, "times": times})
     return rows
+
+
+def kind_of_value_type(value_type: str) -> PropertyKind:
+    """A Cypher ``valueType()`` ("INTEGER NOT NULL", "ZONED DATETIME NOT NULL"...) as a kind."""
+    if value_type.startswith(("INTEGER", "FLOAT")):
+        return "number"
+    if value_type.startswith("STRING"):
+        return "text"
+    if value_type.startswith("BOOLEAN"):
+        return "boolean"
+    if value_type.split(" NOT NULL")[0] in ("DATE", "LOCAL DATETIME", "ZONED DATETIME"):
+        return "time"
+    return "other"
 
 
 def node_ids(keys: pd.Series, node_of: pd.Series) -> pd.Series:
@@ -233,9 +247,16 @@ class Neo4jStore:
             for statement in statements("wipe"):
                 session.run(statement).consume()
 
+    def property_kinds(self, names: Sequence[str]) -> dict[str, PropertyKind | None]:
+        """The kind of each named user property already stored (absent: none stored)."""
+        with self._session() as session:
+            rows = session.execute_read(run_read, "user_property_types", {"names": list(names)})
+        return {name: kind_of_value_type(value_type) for name, value_type in rows}
+
     def load(self, dataset: Dataset, *, progress: ProgressCallback | None = None) -> LoadSummary:
+        new_users = users_to_store(dataset, self.property_kinds(dataset.property_columns))
         self.ensure_schema()
-        users = user_rows(dataset.users)
+        users = user_rows(new_users)
         inter = dataset.interactions
         total = len(users) + len(inter)
         done = 0
