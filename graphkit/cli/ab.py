@@ -23,6 +23,7 @@ from graphkit.cli.common import (
     FORMAT_OPTION,
     OUT_OPTION,
     OutputFormat,
+    check_csv_out,
     emit,
     format_for,
     handles_errors,
@@ -353,7 +354,12 @@ def assign_command(
     ] = None,
     out: Annotated[
         Path,
-        typer.Option("--out", "-o", help="Where to write the assignments ('-' for stdout)."),
+        typer.Option(
+            "--out",
+            "-o",
+            callback=check_csv_out,
+            help="Where to write the assignments ('-' for stdout).",
+        ),
     ] = Path("assignments.csv"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     append: Annotated[

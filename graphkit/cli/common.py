@@ -313,13 +313,48 @@ def pulls_subgraph(func: Callable[..., Any]) -> Callable[..., Any]:
 # ----------------------------------------------------------------- output
 
 
+OUT_SUFFIXES = {
+    ".csv": OutputFormat.csv,
+    ".json": OutputFormat.json,
+    ".parquet": OutputFormat.csv,  # the rows CSV would hold, written as Parquet
+    ".txt": OutputFormat.table,
+    "": OutputFormat.table,
+}
+"""What an ``--out`` file's suffix means; any other suffix is refused (README, "Output")."""
+
+
+def check_out_suffix(out: Path | None) -> Path | None:
+    """Refuse an ``--out`` whose suffix names a format graphkit does not write (xlsx...)."""
+    if out is not None and out.suffix.lower() not in OUT_SUFFIXES:
+        raise typer.BadParameter(
+            f"graphkit does not write {out.suffix} files: name it .csv, .json, .parquet "
+            "or .txt (the table as shown)"
+        )
+    return out
+
+
+def check_csv_out(out: Path | None) -> Path | None:
+    """For options that write CSV only: ``-`` (stdout) or a ``.csv`` file."""
+    if out is not None and str(out) != "-" and out.suffix.lower() != ".csv":
+        raise typer.BadParameter(f"this writes CSV: name the file .csv, not {out.name!r}")
+    return out
+
+
 def format_for(fmt: OutputFormat | None, out: Path | None) -> OutputFormat:
-    """An explicit --format wins; else the --out suffix decides; else a table."""
-    if fmt is not None:
-        return fmt
-    if out is not None and out.suffix.lower() in (".csv", ".json"):
-        return OutputFormat(out.suffix.lower()[1:])
-    return OutputFormat.table
+    """An explicit --format wins; else the --out suffix decides; else a table.
+
+    An explicit format that contradicts the suffix (``--format csv --out x.json``) is
+    refused: the file would not hold what its name says.
+    """
+    suffix = "" if out is None else out.suffix.lower()
+    if fmt is None:
+        return OUT_SUFFIXES.get(suffix, OutputFormat.table)
+    if suffix in (".csv", ".json", ".parquet") and OUT_SUFFIXES[suffix] is not fmt:
+        raise ConfigError(
+            f"--format {fmt.value} does not match --out {out}",
+            hint="drop --format (the file's suffix decides the format)",
+        )
+    return fmt
 
 
 def _plain(value: Any) -> Any:
@@ -362,17 +397,32 @@ def render_table(
     return table
 
 
+def _write_out(out: Path, write: Callable[[Path], object]) -> None:
+    """Create the folder and write ``out``; an OS refusal is one line, exit 2."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write(out)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if isinstance(exc, FileExistsError | NotADirectoryError) or out.parent.is_file():
+            reason = "a part of the path is a file, not a folder"
+        raise fail(ConfigError(f"cannot write {out}: {reason}")) from exc
+    stderr.print(f"wrote {out}")
+
+
 def emit(text: str, out: Path | None) -> None:
     """Write data to --out, or to stdout."""
     if out is None:
         sys.stdout.write(text)
         return
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise fail(ConfigError(f"cannot write {out}: {exc.strerror}")) from exc
-    stderr.print(f"wrote {out}")
+    if out.suffix.lower() == ".parquet":
+        raise fail(
+            ConfigError(
+                f"cannot write {out}: this output is not a table",
+                hint="Parquet holds tables only; name the file .json or .txt",
+            )
+        )
+    _write_out(out, lambda path: path.write_text(text, encoding="utf-8"))
 
 
 def emit_frame(
@@ -384,8 +434,13 @@ def emit_frame(
     caption: str | None = None,
     json_data: Any = None,
 ) -> None:
-    """Render a frame as table, CSV or JSON (``json_data`` overrides the records)."""
-    if fmt is OutputFormat.csv:
+    """Render a frame as table, CSV or JSON (``json_data`` overrides the records).
+
+    An ``--out`` ending in ``.parquet`` receives the frame itself, as Parquet.
+    """
+    if out is not None and out.suffix.lower() == ".parquet":
+        _write_out(out, lambda path: frame.to_parquet(path, index=False))
+    elif fmt is OutputFormat.csv:
         emit(frame.to_csv(index=False), out)
     elif fmt is OutputFormat.json:
         emit(to_json(json_data if json_data is not None else frame.to_dict("records")), out)
@@ -429,5 +484,11 @@ FORMAT_OPTION = Annotated[
     ),
 ]
 OUT_OPTION = Annotated[
-    Path | None, typer.Option("--out", "-o", help="Write the data to this file instead of stdout.")
+    Path | None,
+    typer.Option(
+        "--out",
+        "-o",
+        callback=check_out_suffix,
+        help="Write the data to this file instead of stdout (.csv, .json, .parquet or .txt).",
+    ),
 ]

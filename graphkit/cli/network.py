@@ -47,7 +47,9 @@ def centrality_command(
             "--measure", "-m", help=f"One of {', '.join(MEASURES)} (repeatable; default all)."
         ),
     ] = None,
-    top: Annotated[int | None, typer.Option("--top", "-n", help="Only the best N users.")] = None,
+    top: Annotated[
+        int | None, typer.Option("--top", "-n", min=1, help="Only the best N users.")
+    ] = None,
     weighted: Annotated[
         bool,
         typer.Option(
@@ -213,11 +215,6 @@ def features_command(
     for name, how in result.approximate.items():
         stderr.print(f"note: {name} is approximate ({how})")
     fmt = format_for(fmt, out)
-    if out is not None and out.suffix.lower() == ".parquet":
-        out.parent.mkdir(parents=True, exist_ok=True)
-        result.table.to_parquet(out, index=False)
-        stderr.print(f"wrote {out}")
-        return
     emit_frame(result.table, fmt, out, title="Graph features")
 
 
