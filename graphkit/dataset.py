@@ -308,6 +308,9 @@ def _records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
     # The csv module is the single parser: it gives the line each record starts on (quoted
     # fields may span lines), which pandas' parser cannot, and it is about as fast here.
     # strict=True makes an unclosed quote an error instead of swallowing the rest of the file.
+    # Fields may be as long as the file (a 1 MB bio is valid data); the module's default
+    # limit of 128 KiB refused them with a misleading message about quoting.
+    csv.field_size_limit(FIELD_SIZE_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     start = 1
     try:
@@ -324,6 +327,9 @@ def _records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
             hint='close the quote, or double a quote inside a quoted field ("")',
         ) from exc
 
+
+FIELD_SIZE_LIMIT = 2**31 - 1
+"""Longest CSV field read (characters): the csv module's maximum on every platform."""
 
 _SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "pipes"}
 
@@ -516,6 +522,18 @@ def _text(series: pd.Series) -> pd.Series:
 
 
 def _check_columns(frame: pd.DataFrame, schema: TableSchema, path: Path) -> None:
+    # A column spelt like a schema column but for case ("Weight") would otherwise be an
+    # ignored or extra column, and its values silently lost (every weight 1).
+    spelling = {c.lower(): c for c in schema.names}
+    for name in map(str, frame.columns):
+        expected = spelling.get(name.lower())
+        if expected is not None and expected != name and expected not in frame.columns:
+            raise DataError(
+                f"column {name!r} is not spelt {expected!r}",
+                location=_header_location(frame, path, name),
+                expected=f"the columns {schema.describe()}",
+                hint=f"rename {name!r} to {expected!r} (column names are case-sensitive)",
+            )
     missing = [c for c in schema.required if c not in frame.columns]
     if not missing:
         return
