@@ -194,7 +194,7 @@ class Neo4jStore:
             )
         except (ValueError, neo4j.exceptions.ConfigurationError) as exc:
             raise StoreUnavailable(
-                f"cannot use Neo4j URI {settings.neo4j_uri!r}: {exc}",
+                f"cannot use Neo4j URI {settings.safe_uri!r}: {exc}",
                 hint="use bolt://HOST:7687 or neo4j://HOST:7687",
             ) from exc
         try:
@@ -204,7 +204,7 @@ class Neo4jStore:
             raise self._translate(exc) from exc
 
     def _translate(self, exc: Exception) -> StoreUnavailable:
-        where = f"Neo4j at {self.settings.neo4j_uri}"
+        where = f"Neo4j at {self.settings.safe_uri}"
         if isinstance(exc, AuthError):
             return StoreUnavailable(
                 f"{where} refused the credentials of user {self.settings.neo4j_user!r}",
