@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -648,6 +649,31 @@ def _timestamps(frame: pd.DataFrame, col: Column, path: Path, problems: ProblemL
     return parsed
 
 
+def _float_or_nan(text: str) -> float:
+    # Python's float() rounds correctly; pandas' parser can miss by the last bit
+    # ("246159965482.69476" became ...6948). Underscores and non-ASCII digits, which
+    # float() also accepts, are not numbers in a data file.
+    if "_" in text or not text.isascii():
+        return math.nan
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
+def parse_floats(text: pd.Series) -> pd.Series:
+    """Strings as the float they spell (correctly rounded); NaN for anything else.
+
+    Examples
+    --------
+    >>> parse_floats(pd.Series(["246159965482.69476", "1_000", "x"])).tolist()
+    [246159965482.69476, nan, nan]
+    """
+    values = text.tolist()
+    floats = np.fromiter(map(_float_or_nan, values), dtype=np.float64, count=len(values))
+    return pd.Series(floats, index=text.index)
+
+
 def _numbers(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Floats and the mask of empty values; text "NaN"/"inf" parse, to fail finite checks."""
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
@@ -655,7 +681,7 @@ def _numbers(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
         numbers = raw.astype(float)
         return numbers, numbers.isna().to_numpy()
     text = _text(raw)
-    return pd.to_numeric(text, errors="coerce").astype(float), (text == "").to_numpy()
+    return parse_floats(text), (text == "").to_numpy()
 
 
 def _positive_numbers(
@@ -730,6 +756,8 @@ def _infer_property(series: pd.Series) -> pd.Series:
     present = text != ""
     values = text[present]
     numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.dtype.kind == "f":  # integers parse exactly; fractions need float()
+        numbers = parse_floats(values)
     if values.empty or numbers.isna().any() or _would_lose_digits(values, numbers):
         return text.where(present, None)
     if numbers.dtype.kind == "i":

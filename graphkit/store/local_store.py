@@ -95,8 +95,22 @@ def upsert_users(existing: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFra
     """
     if existing is None or existing.empty:
         return new.reset_index(drop=True)
-    merged = new.set_index("user_id").combine_first(existing.set_index("user_id"))
+    old, fresh = existing.set_index("user_id"), new.set_index("user_id")
+    index = old.index.append(fresh.index[~fresh.index.isin(old.index)])
     order = list(existing.columns) + [c for c in new.columns if c not in existing.columns]
+    merged = pd.DataFrame(index=index)
+    # Column by column rather than combine_first, which goes through float64 for nullable
+    # integers and so fails on (or rounds) integers beyond 2**53.
+    for column in order[1:]:
+        before = old[column].reindex(index) if column in old.columns else None
+        after = fresh[column].reindex(index) if column in fresh.columns else None
+        if before is None or after is None:
+            merged[column] = after if before is None else before
+            continue
+        if before.dtype != after.dtype:
+            before, after = before.astype(object), after.astype(object)
+        merged[column] = after.where(after.notna(), before)
+    merged.index.name = "user_id"
     return (
         merged.reset_index()[order].sort_values("user_id", kind="mergesort").reset_index(drop=True)
     )
