@@ -348,7 +348,9 @@ def test_broken_datasets_load_or_raise_a_located_data_error(files: dict[str, byt
 @pytest.fixture(scope="module", autouse=True)
 def report_cases(request):
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None and RAN:
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter is not None and capture is not None and RAN:
         counts = ", ".join(f"{name}: {n}" for name, n in sorted(RAN.items()))
-        reporter.write_line(f"fuzz cases run ({EXAMPLES} per test): {counts}")
+        with capture.global_and_fixture_disabled():  # shown even when the tests pass
+            reporter.write_line(f"\nfuzz cases run ({EXAMPLES} per test): {counts}")
