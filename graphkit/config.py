@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graphkit.errors import ConfigError
+from graphkit.errors import ConfigError, redact
 
 DEFAULT_STORE_DIR = ".graphkit"
 DEFAULT_NEO4J_USER = "neo4j"
@@ -36,7 +36,9 @@ ENGINE_NAMES = ("auto", "networkx", "igraph", "gds")
 class Settings:
     """Where graphkit keeps its graph. ``neo4j_uri`` set means Neo4j, else the embedded store."""
 
-    neo4j_uri: str | None = None
+    # repr=False as for the password: a URI may hold one (`graphkit` refuses it, but a
+    # Settings built in Python is not checked); describe() shows it redacted.
+    neo4j_uri: str | None = field(default=None, repr=False)
     neo4j_user: str = DEFAULT_NEO4J_USER
     # repr=False: settings get logged and shown in tracebacks; the password never is.
     neo4j_password: str | None = field(default=None, repr=False)
@@ -49,10 +51,15 @@ class Settings:
     def uses_neo4j(self) -> bool:
         return bool(self.neo4j_uri)
 
+    @property
+    def safe_uri(self) -> str:
+        """The Neo4j URI for messages and logs: any password in it replaced by ``***``."""
+        return redact(self.neo4j_uri or "")
+
     def describe(self) -> str:
         """A one-line, password-free description for messages."""
         if self.uses_neo4j:
-            return f"Neo4j at {self.neo4j_uri} (database {self.neo4j_database!r})"
+            return f"Neo4j at {self.safe_uri} (database {self.neo4j_database!r})"
         return f"embedded store in {self.store_dir}"
 
 
@@ -99,8 +106,15 @@ def resolve_settings(
         ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
     ):
         raise ConfigError(
-            f"Neo4j URI {uri!r} has an unknown scheme",
+            f"Neo4j URI {redact(str(uri))!r} has an unknown scheme",
             hint="use bolt://HOST:7687 or neo4j://HOST:7687",
+        )
+    if uri is not None and "@" in str(uri).split("://", 1)[1].split("/", 1)[0]:
+        # The driver refuses user info in a URI (and would echo it); say what to do instead.
+        raise ConfigError(
+            f"Neo4j URI {redact(str(uri))!r} holds a user name or password",
+            hint="give the URI as bolt://HOST:7687 and the password in GRAPHKIT_NEO4J_PASSWORD "
+            "(the user in --neo4j-user)",
         )
     engine_name = pick(engine, "GRAPHKIT_ENGINE", graph_cfg.get("engine"), None)
     if engine_name is not None and engine_name not in ENGINE_NAMES:

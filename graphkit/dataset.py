@@ -17,8 +17,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -48,7 +50,11 @@ RESERVED_USER_COLUMNS = frozenset(
     }
 )
 
-TIMESTAMP_EXPECTED = "an ISO-8601 time like 2026-01-31T12:00:00Z, between the years 1678 and 2261"
+FIRST_YEAR, LAST_YEAR = 1678, 2261
+"""Times must fall in these years (UTC): the stores count nanoseconds in 64 bits."""
+TIMESTAMP_EXPECTED = (
+    f"an ISO-8601 time like 2026-01-31T12:00:00Z, between the years {FIRST_YEAR} and {LAST_YEAR}"
+)
 
 
 @dataclass(frozen=True)
@@ -176,10 +182,64 @@ class Dataset:
     notes: tuple[str, ...] = field(default=())
     events: pd.DataFrame | None = None
     assignments: pd.DataFrame | None = None
+    users_file: Path | None = None
+    """The users file, and the line (CSV) or row (Parquet) of each user: for messages."""
+    user_lines: np.ndarray | None = None
+    written_text: dict[str, pd.Series] = field(default_factory=dict)
+    """Properties read as numbers, as the file wrote them (None where empty)."""
 
     @property
     def property_columns(self) -> list[str]:
         return [c for c in self.users.columns if c not in ("user_id", "signup_at")]
+
+    def property_as_text(self, name: str) -> pd.Series:
+        """A user property as text: as written in the file when it was read as numbers."""
+        if name in self.written_text:
+            return self.written_text[name]
+        values = self.users[name]
+        return values.astype(object).map(str).where(values.notna(), None)
+
+    def user_location(self, position: int, column: str) -> Location:
+        """Where the user at ``position`` (0-based) of :attr:`users` was read."""
+        file = str(self.users_file) if self.users_file is not None else "users"
+        line = None if self.user_lines is None else int(self.user_lines[position])
+        return Location(file, line, column)
+
+
+PropertyKind = Literal["number", "text", "boolean", "time", "other"]
+
+_KIND_OF_INFERRED: dict[str, PropertyKind] = {
+    "string": "text",
+    "integer": "number",
+    "floating": "number",
+    "mixed-integer-float": "number",
+    "decimal": "number",
+    "boolean": "boolean",
+    "datetime": "time",
+    "datetime64": "time",
+    "date": "time",
+}
+
+
+def property_kind(values: pd.Series) -> PropertyKind | None:
+    """What a property column holds: number, text, boolean, time or other; None if empty.
+
+    Stores keep each property in one kind (README, "Property types across loads").
+
+    Examples
+    --------
+    >>> property_kind(pd.Series([31, None])), property_kind(pd.Series(["x", None]))
+    ('number', 'text')
+    """
+    if values.isna().all():
+        return None
+    if pd.api.types.is_bool_dtype(values):
+        return "boolean"
+    if pd.api.types.is_numeric_dtype(values):
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return "time"
+    return _KIND_OF_INFERRED.get(pd.api.types.infer_dtype(values, skipna=True), "other")
 
 
 # ---------------------------------------------------------------------------- reading
@@ -249,6 +309,9 @@ def _records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
     # The csv module is the single parser: it gives the line each record starts on (quoted
     # fields may span lines), which pandas' parser cannot, and it is about as fast here.
     # strict=True makes an unclosed quote an error instead of swallowing the rest of the file.
+    # Fields may be as long as the file (a 1 MB bio is valid data); the module's default
+    # limit of 128 KiB refused them with a misleading message about quoting.
+    csv.field_size_limit(FIELD_SIZE_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     start = 1
     try:
@@ -265,6 +328,9 @@ def _records(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
             hint='close the quote, or double a quote inside a quoted field ("")',
         ) from exc
 
+
+FIELD_SIZE_LIMIT = 2**31 - 1
+"""Longest CSV field read (characters): the csv module's maximum on every platform."""
 
 _SEPARATORS = {";": "semicolons", "\t": "tabs", "|": "pipes"}
 
@@ -457,6 +523,18 @@ def _text(series: pd.Series) -> pd.Series:
 
 
 def _check_columns(frame: pd.DataFrame, schema: TableSchema, path: Path) -> None:
+    # A column spelt like a schema column but for case ("Weight") would otherwise be an
+    # ignored or extra column, and its values silently lost (every weight 1).
+    spelling = {c.lower(): c for c in schema.names}
+    for name in map(str, frame.columns):
+        expected = spelling.get(name.lower())
+        if expected is not None and expected != name and expected not in frame.columns:
+            raise DataError(
+                f"column {name!r} is not spelt {expected!r}",
+                location=_header_location(frame, path, name),
+                expected=f"the columns {schema.describe()}",
+                hint=f"rename {name!r} to {expected!r} (column names are case-sensitive)",
+            )
     missing = [c for c in schema.required if c not in frame.columns]
     if not missing:
         return
@@ -489,19 +567,64 @@ def _ids_or_text(frame: pd.DataFrame, col: Column, path: Path, problems: Problem
     return text
 
 
+_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_FIRST_US = (datetime(FIRST_YEAR, 1, 1, tzinfo=UTC) - _EPOCH_UTC) // _MICROSECOND
+_END_US = (datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC) - _EPOCH_UTC) // _MICROSECOND
+_NOT_A_TIME = np.iinfo(np.int64).min  # NaT as int64
+
+
+def _epoch_microseconds(text: str) -> int:
+    """One ISO-8601 time as UTC microseconds since the epoch; NaT's int64 when it is not one.
+
+    Each value is read on its own: its offset (``Z``, ``+05:00``, ``-0500``, ``+05``)
+    converts it to UTC, and a value without one *is* UTC. Reading a column at once with
+    pandas let a value without an offset take the offset of the rows before it.
+    """
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return _NOT_A_TIME
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    micros = (moment - _EPOCH_UTC) // _MICROSECOND
+    return micros if _FIRST_US <= micros < _END_US else _NOT_A_TIME
+
+
+def parse_timestamps(text: pd.Series) -> pd.Series:
+    """ISO-8601 strings as ``datetime64[ns, UTC]``; anything else (and ``""``) as NaT.
+
+    Accepted: a date (``2026-01-31`` or ``20260131``), optionally a time after ``T`` or a
+    space (``12``, ``12:00``, ``12:00:00``, ``12:00:00.123456``), optionally an offset
+    (``Z``, ``+05:00``, ``+0500``, ``+05``), as Python's ``datetime.fromisoformat`` reads
+    them. Every value is converted with its own offset; no offset means UTC. Fractions
+    finer than a microsecond are dropped. Years outside 1678-2261 (UTC) are NaT.
+
+    Examples
+    --------
+    >>> times = pd.Series(["2026-01-08T12:00:00-05:00", "2026-01-08T13:00:00"])
+    >>> [str(t) for t in parse_timestamps(times)]
+    ['2026-01-08 17:00:00+00:00', '2026-01-08 13:00:00+00:00']
+    """
+    values = text.tolist()
+    micros = np.fromiter(map(_epoch_microseconds, values), dtype=np.int64, count=len(values))
+    utc = pd.DatetimeIndex(micros.view("datetime64[us]")).tz_localize("UTC").as_unit("ns")
+    return pd.Series(utc, index=text.index)
+
+
 def _timestamps(frame: pd.DataFrame, col: Column, path: Path, problems: ProblemList) -> pd.Series:
-    """Parse to ``datetime64[ns, UTC]``; naive times are taken as UTC (README)."""
+    """Parse to ``datetime64[ns, UTC]``; times without an offset are UTC (README)."""
     raw = frame[col.name]
     if pd.api.types.is_datetime64_any_dtype(raw):  # a Parquet timestamp column
         blank = raw.isna().to_numpy()
         parsed = raw.dt.tz_localize("UTC") if raw.dt.tz is None else raw.dt.tz_convert("UTC")
-        # Parquet may hold ms/us times outside the nanosecond range the stores use.
-        low, high = pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC")
-        parsed = parsed.where((parsed >= low) & (parsed <= high))
+        # Parquet may hold ms/us times outside the years the stores can count in ns.
+        years = parsed.dt.year
+        parsed = parsed.where((years >= FIRST_YEAR) & (years <= LAST_YEAR))
     else:
         text = _text(raw)
         blank = (text == "").to_numpy()
-        parsed = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
+        parsed = parse_timestamps(text)
     # Keys and stores count nanoseconds; Parquet gives ms or us, later pandas may too.
     parsed = parsed.dt.as_unit("ns")
     if not col.nullable:
@@ -526,6 +649,37 @@ def _timestamps(frame: pd.DataFrame, col: Column, path: Path, problems: ProblemL
     return parsed
 
 
+def _float_or_nan(text: str) -> float:
+    # Python's float() rounds correctly; pandas' parser can miss by the last bit
+    # ("246159965482.69476" became ...6948). Underscores and non-ASCII digits, which
+    # float() also accepts, are not numbers in a data file.
+    if "_" in text or not text.isascii():
+        return math.nan
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
+def parse_floats(text: pd.Series) -> pd.Series:
+    """Strings as the float they spell (correctly rounded); NaN for anything else.
+
+    Examples
+    --------
+    >>> parse_floats(pd.Series(["246159965482.69476", "1_000", "x"])).tolist()
+    [246159965482.69476, nan, nan]
+    """
+    values = text.tolist()
+    joined = "".join(values)  # one scan: most columns are plain ASCII numbers
+    if "_" not in joined and joined.isascii():
+        try:  # numpy converts with float() too, in one C loop
+            return pd.Series(np.asarray(values, dtype=object).astype(np.float64), text.index)
+        except ValueError:
+            pass  # some value is not a number: read them one by one
+    floats = np.fromiter(map(_float_or_nan, values), dtype=np.float64, count=len(values))
+    return pd.Series(floats, index=text.index)
+
+
 def _numbers(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Floats and the mask of empty values; text "NaN"/"inf" parse, to fail finite checks."""
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
@@ -533,7 +687,7 @@ def _numbers(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
         numbers = raw.astype(float)
         return numbers, numbers.isna().to_numpy()
     text = _text(raw)
-    return pd.to_numeric(text, errors="coerce").astype(float), (text == "").to_numpy()
+    return parse_floats(text), (text == "").to_numpy()
 
 
 def _positive_numbers(
@@ -608,6 +762,8 @@ def _infer_property(series: pd.Series) -> pd.Series:
     present = text != ""
     values = text[present]
     numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.dtype.kind == "f":  # integers parse exactly; fractions need float()
+        numbers = parse_floats(values)
     if values.empty or numbers.isna().any() or _would_lose_digits(values, numbers):
         return text.where(present, None)
     if numbers.dtype.kind == "i":
@@ -664,6 +820,16 @@ def validate_users(frame: pd.DataFrame, path: Path, problems: ProblemList) -> pd
         if name not in ("user_id", "signup_at"):
             users[name] = _infer_property(frame[name])
     return users
+
+
+def _written_text(frame: pd.DataFrame, users: pd.DataFrame) -> dict[str, pd.Series]:
+    """Text properties that :func:`validate_users` read as numbers, as written (0-based)."""
+    written = {}
+    for name in users.columns:
+        if name not in ("user_id", "signup_at") and users[name].dtype != frame[name].dtype:
+            text = _text(frame[name]).reset_index(drop=True)
+            written[name] = text.where(text != "", None)
+    return written
 
 
 def validate_interactions(
@@ -859,8 +1025,11 @@ def load_dataset(folder: str | Path) -> Dataset:
     # Each file is checked even when another is broken, so one run reports everything.
     problems = ProblemList()
     users: pd.DataFrame | None = None
+    written_text: dict[str, pd.Series] = {}
     try:
-        users = validate_users(read_table(users_path, USERS), users_path, problems)
+        users_frame = read_table(users_path, USERS)
+        users = validate_users(users_frame, users_path, problems)
+        written_text = _written_text(users_frame, users)
     except DataError as exc:
         problems.add(exc)
     user_ids = None if users is None else users["user_id"]
@@ -907,4 +1076,7 @@ def load_dataset(folder: str | Path) -> Dataset:
         notes=tuple(notes),
         events=events,
         assignments=assignments,
+        users_file=users_path,
+        user_lines=users.index.to_numpy(),
+        written_text=written_text,
     )

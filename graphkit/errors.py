@@ -17,18 +17,37 @@ password.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/@\s:'\"]*):[^/@\s]*@")
+
+
+def redact(text: str) -> str:
+    """Hide the password of every URI in ``text``: ``bolt://neo4j:secret@h`` → ``bolt://neo4j:***@h``.
+
+    Examples
+    --------
+    >>> redact("Neo4j at 'bolt://neo4j:s3cr:et@db:7687' failed")
+    "Neo4j at 'bolt://neo4j:***@db:7687' failed"
+    """
+    return _USERINFO.sub(r"\g<scheme>\g<user>:***@", text)
 
 
 class GraphkitError(Exception):
-    """Base class: a message for the user plus a hint on what to do next."""
+    """Base class: a message for the user plus a hint on what to do next.
+
+    Message and hint are redacted (:func:`redact`): whatever a caller puts in them, a
+    password inside a URI is never shown.
+    """
 
     exit_code = 1
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
+        message = redact(message)
         super().__init__(message)
         self.message = message
-        self.hint = hint
+        self.hint = None if hint is None else redact(hint)
 
     def __str__(self) -> str:
         return self.message

@@ -7,7 +7,6 @@ metric × treatment, SRM first), ``segments`` (effects by graph position) and
 :mod:`graphkit.workflows.experiments` and renders its result.
 """
 
-import io
 import re
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -18,13 +17,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import pandas as pd
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from graphkit.cli.common import (
     FORMAT_OPTION,
     OUT_OPTION,
     OutputFormat,
+    check_csv_out,
     emit,
     emit_frame,
     format_for,
@@ -36,6 +35,7 @@ from graphkit.cli.common import (
     split_list,
     stderr,
     stdout,
+    text_console,
     to_json,
     uses_store,
 )
@@ -369,7 +369,7 @@ def _print_tables(tables: list[Table], out: Path | None) -> None:
         for table in tables:
             stdout.print(table)
         return
-    console = Console(record=True, width=200, file=io.StringIO())
+    console = text_console()
     for table in tables:
         console.print(table)
     emit(console.export_text(), out)
@@ -467,7 +467,12 @@ def assign_command(
     ] = None,
     out: Annotated[
         Path,
-        typer.Option("--out", "-o", help="Where to write the assignments ('-' for stdout)."),
+        typer.Option(
+            "--out",
+            "-o",
+            callback=check_csv_out,
+            help="Where to write the assignments ('-' for stdout).",
+        ),
     ] = Path("assignments.csv"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     append: Annotated[

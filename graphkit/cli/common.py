@@ -2,6 +2,11 @@
 
 This is the only layer that prints or exits. Data goes to stdout (or ``--out``),
 messages and progress to stderr.
+
+Everything printed is plain text: the consoles read no rich markup (``[red]``) and no
+emoji codes (``:smile:``), because what they print is full of user data (ids, property
+names, paths, values in error messages) that must show exactly as written. Styling is
+added explicitly with :func:`labelled`, never by markup inside a string.
 """
 
 import functools
@@ -20,17 +25,44 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from graphkit.config import Settings, resolve_settings
 from graphkit.errors import ConfigError, DataErrors, GraphkitError
 from graphkit.graph.pull import SubgraphSpec
 from graphkit.store.base import ProgressCallback
 
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
-stdout = Console(highlight=False, soft_wrap=True)
+
+def plain_console(*, stderr: bool = False, record: bool = False) -> Console:
+    """A console that prints strings as they are (see the module docstring)."""
+    file = io.StringIO() if record else None
+    width = 200 if record else None
+    return Console(
+        stderr=stderr,
+        file=file,
+        record=record,
+        width=width,
+        soft_wrap=not record,
+        markup=False,
+        emoji=False,
+        highlight=False,
+    )
+
+
+stderr = plain_console(stderr=True)
+stdout = plain_console()
+
+
+def text_console() -> Console:
+    """A console that records plain text, for tables written to ``--out`` files."""
+    return plain_console(record=True)
+
+
+def labelled(label: str, message: str, style: str = "bold red") -> Text:
+    """``label`` in ``style``, then ``message`` exactly as written (never read as markup)."""
+    return Text.assemble((label, style), " ", message)
 
 
 class OutputFormat(StrEnum):
@@ -42,17 +74,17 @@ class OutputFormat(StrEnum):
 def fail(error: GraphkitError) -> typer.Exit:
     """Print one line (plus a hint) for a GraphkitError; return the Exit to raise.
 
-    A DataErrors lists each problem it holds on its own line. Messages quote user data,
-    so they are escaped: a value like ``[red]`` must print as itself, not as markup.
+    A DataErrors lists each problem it holds on its own line. Messages quote user data
+    and print as written: a value like ``[red]`` shows as itself, not as markup.
     """
-    stderr.print(f"[bold red]error:[/] {escape(error.message)}")
+    stderr.print(labelled("error:", error.message))
     if isinstance(error, DataErrors):
         for other in error.errors[1:]:
-            stderr.print(f"       {other.message}", markup=False)
+            stderr.print(f"       {other.message}")
         if error.total > len(error.errors):
-            stderr.print(f"       … {error.total - len(error.errors)} more not shown", markup=False)
+            stderr.print(f"       … {error.total - len(error.errors)} more not shown")
     if error.hint:
-        stderr.print(f"[bold]hint:[/] {escape(error.hint)}")
+        stderr.print(labelled("hint:", error.hint, "bold"))
     return typer.Exit(error.exit_code)
 
 
@@ -281,13 +313,48 @@ def pulls_subgraph(func: Callable[..., Any]) -> Callable[..., Any]:
 # ----------------------------------------------------------------- output
 
 
+OUT_SUFFIXES = {
+    ".csv": OutputFormat.csv,
+    ".json": OutputFormat.json,
+    ".parquet": OutputFormat.csv,  # the rows CSV would hold, written as Parquet
+    ".txt": OutputFormat.table,
+    "": OutputFormat.table,
+}
+"""What an ``--out`` file's suffix means; any other suffix is refused (README, "Output")."""
+
+
+def check_out_suffix(out: Path | None) -> Path | None:
+    """Refuse an ``--out`` whose suffix names a format graphkit does not write (xlsx...)."""
+    if out is not None and out.suffix.lower() not in OUT_SUFFIXES:
+        raise typer.BadParameter(
+            f"graphkit does not write {out.suffix} files: name it .csv, .json, .parquet "
+            "or .txt (the table as shown)"
+        )
+    return out
+
+
+def check_csv_out(out: Path | None) -> Path | None:
+    """For options that write CSV only: ``-`` (stdout) or a ``.csv`` file."""
+    if out is not None and str(out) != "-" and out.suffix.lower() != ".csv":
+        raise typer.BadParameter(f"this writes CSV: name the file .csv, not {out.name!r}")
+    return out
+
+
 def format_for(fmt: OutputFormat | None, out: Path | None) -> OutputFormat:
-    """An explicit --format wins; else the --out suffix decides; else a table."""
-    if fmt is not None:
-        return fmt
-    if out is not None and out.suffix.lower() in (".csv", ".json"):
-        return OutputFormat(out.suffix.lower()[1:])
-    return OutputFormat.table
+    """An explicit --format wins; else the --out suffix decides; else a table.
+
+    An explicit format that contradicts the suffix (``--format csv --out x.json``) is
+    refused: the file would not hold what its name says.
+    """
+    suffix = "" if out is None else out.suffix.lower()
+    if fmt is None:
+        return OUT_SUFFIXES.get(suffix, OutputFormat.table)
+    if suffix in (".csv", ".json", ".parquet") and OUT_SUFFIXES[suffix] is not fmt:
+        raise ConfigError(
+            f"--format {fmt.value} does not match --out {out}",
+            hint="drop --format (the file's suffix decides the format)",
+        )
+    return fmt
 
 
 def _plain(value: Any) -> Any:
@@ -330,17 +397,32 @@ def render_table(
     return table
 
 
+def _write_out(out: Path, write: Callable[[Path], object]) -> None:
+    """Create the folder and write ``out``; an OS refusal is one line, exit 2."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write(out)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if isinstance(exc, FileExistsError | NotADirectoryError) or out.parent.is_file():
+            reason = "a part of the path is a file, not a folder"
+        raise fail(ConfigError(f"cannot write {out}: {reason}")) from exc
+    stderr.print(f"wrote {out}")
+
+
 def emit(text: str, out: Path | None) -> None:
     """Write data to --out, or to stdout."""
     if out is None:
         sys.stdout.write(text)
         return
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise fail(ConfigError(f"cannot write {out}: {exc.strerror}")) from exc
-    stderr.print(f"wrote {out}")
+    if out.suffix.lower() == ".parquet":
+        raise fail(
+            ConfigError(
+                f"cannot write {out}: this output is not a table",
+                hint="Parquet holds tables only; name the file .json or .txt",
+            )
+        )
+    _write_out(out, lambda path: path.write_text(text, encoding="utf-8"))
 
 
 def emit_frame(
@@ -352,15 +434,20 @@ def emit_frame(
     caption: str | None = None,
     json_data: Any = None,
 ) -> None:
-    """Render a frame as table, CSV or JSON (``json_data`` overrides the records)."""
-    if fmt is OutputFormat.csv:
+    """Render a frame as table, CSV or JSON (``json_data`` overrides the records).
+
+    An ``--out`` ending in ``.parquet`` receives the frame itself, as Parquet.
+    """
+    if out is not None and out.suffix.lower() == ".parquet":
+        _write_out(out, lambda path: frame.to_parquet(path, index=False))
+    elif fmt is OutputFormat.csv:
         emit(frame.to_csv(index=False), out)
     elif fmt is OutputFormat.json:
         emit(to_json(json_data if json_data is not None else frame.to_dict("records")), out)
     elif out is None:
         stdout.print(render_table(frame, title, caption))
     else:
-        console = Console(record=True, width=200, file=io.StringIO())
+        console = text_console()
         console.print(render_table(frame, title, caption))
         emit(console.export_text(), out)
 
@@ -397,7 +484,13 @@ FORMAT_OPTION = Annotated[
     ),
 ]
 OUT_OPTION = Annotated[
-    Path | None, typer.Option("--out", "-o", help="Write the data to this file instead of stdout.")
+    Path | None,
+    typer.Option(
+        "--out",
+        "-o",
+        callback=check_out_suffix,
+        help="Write the data to this file instead of stdout (.csv, .json, .parquet or .txt).",
+    ),
 ]
 
 

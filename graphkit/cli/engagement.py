@@ -21,6 +21,7 @@ from graphkit.cli.common import (
     emit_frame,
     format_for,
     handles_errors,
+    labelled,
     progress_bar,
     stderr,
     to_json,
@@ -485,7 +486,7 @@ def anomalies_command(
     if flagged.empty:
         stderr.print(f"no anomaly in {report.metric}" + (": nothing posted" if webhook else ""))
         return
-    stderr.print(f"[bold red]alert:[/] {len(flagged)} anomalous day(s) in {report.metric}")
+    stderr.print(labelled("alert:", f"{len(flagged)} anomalous day(s) in {report.metric}"))
     for row in flagged.to_dict("records"):
         described = describe_day(row["value"], row["expected"], row["direction"], row["change"])
         stderr.print(f"  {row['date']}: {described}", markup=False)

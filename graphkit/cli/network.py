@@ -74,7 +74,9 @@ def centrality_command(
             "--measure", "-m", help=f"One of {', '.join(MEASURES)} (repeatable; default all)."
         ),
     ] = None,
-    top: Annotated[int | None, typer.Option("--top", "-n", help="Only the best N users.")] = None,
+    top: Annotated[
+        int | None, typer.Option("--top", "-n", min=1, help="Only the best N users.")
+    ] = None,
     weighted: Annotated[
         bool,
         typer.Option(
@@ -250,11 +252,6 @@ def features_command(
         )
     note_engine(result.engine, result.approximate)
     fmt = format_for(fmt, out)
-    if out is not None and out.suffix.lower() == ".parquet":
-        out.parent.mkdir(parents=True, exist_ok=True)
-        result.table.to_parquet(out, index=False)
-        stderr.print(f"wrote {out}")
-        return
     json_data = None
     if fmt is OutputFormat.json:
         json_data = result.table.assign(engine=result.engine).to_dict("records")

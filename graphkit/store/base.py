@@ -8,14 +8,15 @@ dataset and filters they return the same edges.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 import pandas as pd
 
-from graphkit.dataset import Dataset
+from graphkit.dataset import Dataset, PropertyKind, property_kind
+from graphkit.errors import DataError
 
 ProgressCallback = Callable[[str, int, int], None]
 """Called as ``progress(stage, done, total)`` while long work advances."""
@@ -132,4 +133,55 @@ def sort_assignments(assignments: pd.DataFrame) -> pd.DataFrame:
     )
     return assignments.sort_values(["experiment", "user_id"], kind="mergesort").reset_index(
         drop=True
+    )
+
+
+_KIND_WORDS = {
+    "number": "numbers",
+    "text": "text",
+    "boolean": "true/false values",
+    "time": "times",
+    "other": "values of another type",
+}
+
+
+def users_to_store(dataset: Dataset, stored: Mapping[str, PropertyKind | None]) -> pd.DataFrame:
+    """The users table a load writes, given the kind each property already has in the store.
+
+    The policy (README, "Property types across loads"), the same in both stores: a property
+    keeps the kind it was first stored with. Numbers arriving for a property stored as text
+    are stored as text, exactly as the file wrote them (``02139`` and ``12345`` are both
+    postcodes). Anything else that would change a stored kind (``unknown`` for an age stored
+    as a number) is refused with a located :class:`DataError`, before anything is written.
+    """
+    users = dataset.users
+    as_text: dict[str, pd.Series] = {}
+    for name in dataset.property_columns:
+        before, now = stored.get(name), property_kind(users[name])
+        if before is None or now is None or before == now:
+            continue
+        if before == "text":
+            as_text[name] = dataset.property_as_text(name)
+            continue
+        raise _kind_change(dataset, name, before, now)
+    return users.assign(**as_text) if as_text else users
+
+
+def _kind_change(dataset: Dataset, name: str, before: str, now: str) -> DataError:
+    values = dataset.users[name]
+    present = values.notna().to_numpy()
+    culprits = present.nonzero()[0]
+    if before == "number":  # the first value that is not a number is the one to fix
+        text = values.astype(object).where(present, None)
+        numbers = pd.to_numeric(text, errors="coerce")
+        leading_zero = text.astype(str).str.match(r"[+-]?0\d").to_numpy()  # a postcode
+        culprits = (present & (numbers.isna().to_numpy() | leading_zero)).nonzero()[0]
+    position = int(culprits[0] if len(culprits) else present.nonzero()[0][0])
+    return DataError(
+        f"{name} holds {_KIND_WORDS[now]} ({str(values.iloc[position])[:60]!r}), but the store "
+        f"holds {_KIND_WORDS[before]} for {name!r} from an earlier load",
+        location=dataset.user_location(position, name),
+        expected=f"{_KIND_WORDS[before]}, like the stored values (a property keeps its type)",
+        hint="fix the value, leave it empty, or load the column under a new name; "
+        "nothing was written",
     )

@@ -7,22 +7,30 @@ Layout of the store folder (default ``.graphkit/``)::
     events.parquet         user_id, at, event, value, session_id, key   (if loaded)
     assignments.parquet    experiment, user_id, variant, assigned_at    (if loaded)
 
-Files are replaced atomically (write a temporary file, then rename), so a crash leaves
-the previous version, and a re-run of the load finishes the job.
+A load or write-back first writes every table it changes to a temporary file, and only
+when all are written renames them over the old ones: a failure while writing (a full
+disk, a crash) leaves the previous store as it was, and a re-run of the load finishes the
+job. Writers take an exclusive lock on ``.lock`` in the folder, so two loads at once run
+one after the other instead of losing each other's rows.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from graphkit.dataset import Dataset
-from graphkit.errors import StoreUnavailable
+from graphkit.dataset import Dataset, PropertyKind
+from graphkit.errors import ConfigError, StoreUnavailable
 from graphkit.store.base import (
     ASSIGNMENT_COLUMNS,
     EVENT_COLUMNS,
@@ -32,15 +40,50 @@ from graphkit.store.base import (
     StoreCounts,
     sort_assignments,
     sort_events,
+    users_to_store,
 )
 
 INTERACTION_COLUMNS = ["source_id", "target_id", "type", "at", "weight", "key"]
 
 
-def _write_atomically(frame: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_suffix(".parquet.tmp")
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+def _kind_of_arrow(kind: pa.DataType) -> PropertyKind | None:
+    if pa.types.is_null(kind):
+        return None  # a column no user has a value in
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        return "number"
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return "text"
+    if pa.types.is_boolean(kind):
+        return "boolean"
+    if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+        return "time"
+    return "other"
+
+
+def _tmp_path(path: Path) -> Path:
+    return path.with_suffix(".parquet.tmp")
+
+
+def _replace_all(folder: Path, tables: dict[Path, pd.DataFrame]) -> None:
+    """Write every table to a temporary file, then rename them all over the old files.
+
+    Nothing is renamed unless every table was written, so a failure (no space left, no
+    permission) leaves each file as it was; the temporary files are removed.
+    """
+    try:
+        for path, frame in tables.items():
+            frame.to_parquet(_tmp_path(path), index=False)
+    except OSError as exc:
+        for path in tables:
+            _tmp_path(path).unlink(missing_ok=True)
+        reason = "no space left on the device" if exc.errno == errno.ENOSPC else exc.strerror
+        raise StoreUnavailable(
+            f"cannot write the embedded store in {folder}: {reason or exc}; "
+            "nothing was changed, it holds what it held before",
+            hint="free some space (or choose another --store), then run the command again",
+        ) from exc
+    for path in tables:
+        os.replace(_tmp_path(path), path)
 
 
 def upsert_users(existing: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
@@ -51,8 +94,22 @@ def upsert_users(existing: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFra
     """
     if existing is None or existing.empty:
         return new.reset_index(drop=True)
-    merged = new.set_index("user_id").combine_first(existing.set_index("user_id"))
+    old, fresh = existing.set_index("user_id"), new.set_index("user_id")
+    index = old.index.append(fresh.index[~fresh.index.isin(old.index)])
     order = list(existing.columns) + [c for c in new.columns if c not in existing.columns]
+    merged = pd.DataFrame(index=index)
+    # Column by column rather than combine_first, which goes through float64 for nullable
+    # integers and so fails on (or rounds) integers beyond 2**53.
+    for column in order[1:]:
+        before = old[column].reindex(index) if column in old.columns else None
+        after = fresh[column].reindex(index) if column in fresh.columns else None
+        if before is None or after is None:
+            merged[column] = after if before is None else before
+            continue
+        if before.dtype != after.dtype:
+            before, after = before.astype(object), after.astype(object)
+        merged[column] = after.where(after.notna(), before)
+    merged.index.name = "user_id"
     return (
         merged.reset_index()[order].sort_values("user_id", kind="mergesort").reset_index(drop=True)
     )
@@ -63,6 +120,11 @@ class LocalStore:
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
+        if self.folder.exists() and not self.folder.is_dir():
+            raise ConfigError(
+                f"the embedded store {self.folder} is a file, not a folder",
+                hint="pass --store a folder (it is created if missing) or GRAPHKIT_STORE",
+            )
         self.description = f"the embedded store in {self.folder}"
         self._users: pd.DataFrame | None = None
         self._interactions: pd.DataFrame | None = None
@@ -83,6 +145,23 @@ class LocalStore:
     @property
     def assignments_path(self) -> Path:
         return self.folder / "assignments.parquet"
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Hold the store's write lock: a second writer waits until the first is done."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            lock = (self.folder / ".lock").open("a")
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot create the embedded store {self.folder}: {exc.strerror or exc}",
+                hint="pass --store a folder you can write to",
+            ) from exc
+        with lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            # Another writer may have changed the files since they were cached.
+            self._users = self._interactions = None
+            yield
 
     def _read(self, path: Path) -> pd.DataFrame | None:
         return pd.read_parquet(path) if path.exists() else None
@@ -114,28 +193,16 @@ class LocalStore:
         return users, self._interactions
 
     # -- GraphStore
+    def property_kinds(self) -> dict[str, PropertyKind | None]:
+        """The kind of each stored user property (from the file's schema, no data read)."""
+        if not self.users_path.exists():
+            return {}
+        schema = pq.read_schema(self.users_path)
+        return {name: _kind_of_arrow(schema.field(name).type) for name in schema.names}
+
     def load(self, dataset: Dataset, *, progress: ProgressCallback | None = None) -> LoadSummary:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        total = len(dataset.users) + len(dataset.interactions)
-        users = upsert_users(self._read(self.users_path), dataset.users)
-        _write_atomically(users, self.users_path)
-        if progress:
-            progress("users", len(dataset.users), total)
-        # Same key, same interaction: the later load wins (its weight/type may be corrected).
-        interactions = self._merge(
-            self.interactions_path, dataset.interactions[INTERACTION_COLUMNS], ["key"]
-        )
-        if progress:
-            progress("interactions", total, total)
-        self._users, self._interactions = users, interactions
-        if dataset.events is not None:
-            self._merge(self.events_path, dataset.events[[*EVENT_COLUMNS, "key"]], ["key"])
-        if dataset.assignments is not None:
-            self._merge(
-                self.assignments_path,
-                dataset.assignments[ASSIGNMENT_COLUMNS],
-                ["experiment", "user_id"],
-            )
+        with self._writing():
+            self._load(dataset, progress)
         return LoadSummary(
             users=len(dataset.users),
             interactions=len(dataset.interactions),
@@ -144,13 +211,36 @@ class LocalStore:
             assignments=0 if dataset.assignments is None else len(dataset.assignments),
         )
 
-    def _merge(self, path: Path, new: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    def _load(self, dataset: Dataset, progress: ProgressCallback | None) -> None:
+        new_users = users_to_store(dataset, self.property_kinds())
+        total = len(dataset.users) + len(dataset.interactions)
+        tables = {self.users_path: upsert_users(self._read(self.users_path), new_users)}
+        if progress:
+            progress("users", len(dataset.users), total)
+        # Same key, same interaction: the later load wins (its weight/type may be corrected).
+        tables[self.interactions_path] = self._merged(
+            self.interactions_path, dataset.interactions[INTERACTION_COLUMNS], ["key"]
+        )
+        if dataset.events is not None:
+            tables[self.events_path] = self._merged(
+                self.events_path, dataset.events[[*EVENT_COLUMNS, "key"]], ["key"]
+            )
+        if dataset.assignments is not None:
+            tables[self.assignments_path] = self._merged(
+                self.assignments_path,
+                dataset.assignments[ASSIGNMENT_COLUMNS],
+                ["experiment", "user_id"],
+            )
+        _replace_all(self.folder, tables)
+        if progress:
+            progress("interactions", total, total)
+        self._users, self._interactions = tables[self.users_path], tables[self.interactions_path]
+
+    def _merged(self, path: Path, new: pd.DataFrame, key: list[str]) -> pd.DataFrame:
         """Append rows; a row whose key is already stored replaces it (idempotent loads)."""
         existing = self._read(path)
         merged = new if existing is None else pd.concat([existing, new], ignore_index=True)
-        merged = merged.drop_duplicates(key, keep="last").reset_index(drop=True)
-        _write_atomically(merged, path)
-        return merged
+        return merged.drop_duplicates(key, keep="last").reset_index(drop=True)
 
     def user_ids(self, *, community: int | None = None) -> list[str]:
         users = self._require_users()
@@ -235,11 +325,12 @@ class LocalStore:
     def write_user_properties(
         self, table: pd.DataFrame, *, progress: ProgressCallback | None = None
     ) -> int:
-        users = self._require_users()
-        known = table[table["user_id"].isin(users["user_id"])]
-        merged = upsert_users(users, known)
-        _write_atomically(merged, self.users_path)
-        self._users = merged
+        with self._writing():
+            users = self._require_users()
+            known = table[table["user_id"].isin(users["user_id"])]
+            merged = upsert_users(users, known)
+            _replace_all(self.folder, {self.users_path: merged})
+            self._users = merged
         if progress:
             progress("write-back", len(known), len(known))
         return len(known)

@@ -8,7 +8,9 @@ hint; the password never appears in a message.
 
 from __future__ import annotations
 
+import logging
 import math
+import ssl
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -22,13 +24,14 @@ from neo4j.exceptions import (
     AuthError,
     ClientError,
     ConstraintError,
+    DriverError,
     Neo4jError,
     ServiceUnavailable,
 )
 
 from graphkit.config import Settings
-from graphkit.dataset import Dataset
-from graphkit.errors import GraphkitError, StoreUnavailable
+from graphkit.dataset import Dataset, PropertyKind
+from graphkit.errors import StoreUnavailable
 from graphkit.store.base import (
     EdgeFilter,
     LoadSummary,
@@ -37,6 +40,7 @@ from graphkit.store.base import (
     sort_assignments,
     sort_edges,
     sort_events,
+    users_to_store,
 )
 from graphkit.store.queries import query, statements
 
@@ -48,6 +52,28 @@ RELATIONSHIP_BATCH = 10_000
 CONCURRENT_SESSIONS = 2
 NODES_GONE = "nodes disappeared from Neo4j while loading; run the load again"
 START_HINT = "start one with `scripts/neo4j-local start` or `docker compose up -d neo4j`"
+RERUN_HINT = (
+    "check the server runs (`scripts/neo4j-local status`), then run the command again: "
+    "loads and write-backs are safe to repeat"
+)
+
+# The driver logs connection failures as warnings; with no logging configured Python
+# would print them on stderr next to graphkit's own one-line message.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc``, its causes and contexts, and the members of exception groups among them."""
+    seen: set[int] = set()
+    todo = [exc]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        todo.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+        todo.extend(getattr(current, "exceptions", ()))
 
 
 def native(value: Any) -> Any:
@@ -106,11 +132,24 @@ def user_rows(users: pd.DataFrame) -> list[dict[str, Any]]:
     return rows
 
 
+def kind_of_value_type(value_type: str) -> PropertyKind:
+    """A Cypher ``valueType()`` ("INTEGER NOT NULL", "ZONED DATETIME NOT NULL"...) as a kind."""
+    if value_type.startswith(("INTEGER", "FLOAT")):
+        return "number"
+    if value_type.startswith("STRING"):
+        return "text"
+    if value_type.startswith("BOOLEAN"):
+        return "boolean"
+    if value_type.split(" NOT NULL")[0] in ("DATE", "LOCAL DATETIME", "ZONED DATETIME"):
+        return "time"
+    return "other"
+
+
 def node_ids(keys: pd.Series, node_of: pd.Series) -> pd.Series:
     """Internal node ids for user ids or event names (``node_of``: id by key)."""
     ids = keys.map(node_of)
     if ids.isna().any():
-        raise GraphkitError(NODES_GONE)
+        raise StoreUnavailable(NODES_GONE, hint=RERUN_HINT)
     return ids.astype("int64")
 
 
@@ -138,7 +177,7 @@ def edges_by_user_id(
         nodes = np.concatenate([np.asarray(p[column], dtype=np.int64) for p in parts])
         rows = row_of_node.get_indexer(pd.Index(nodes))
         if (rows < 0).any():
-            raise GraphkitError("users changed in Neo4j during the pull; run it again")
+            raise StoreUnavailable("users changed in Neo4j during the pull", hint=RERUN_HINT)
         return rank[rows]
 
     source, target = ranks("sources"), ranks("targets")
@@ -180,7 +219,7 @@ class Neo4jStore:
             )
         except (ValueError, neo4j.exceptions.ConfigurationError) as exc:
             raise StoreUnavailable(
-                f"cannot use Neo4j URI {settings.neo4j_uri!r}: {exc}",
+                f"cannot use Neo4j URI {settings.safe_uri!r}: {exc}",
                 hint="use bolt://HOST:7687 or neo4j://HOST:7687",
             ) from exc
         try:
@@ -190,21 +229,40 @@ class Neo4jStore:
             raise self._translate(exc) from exc
 
     def _translate(self, exc: Exception) -> StoreUnavailable:
-        where = f"Neo4j at {self.settings.neo4j_uri}"
+        """One line that says what went wrong with the server, and what to do."""
+        where = f"Neo4j at {self.settings.safe_uri}"
+        causes = list(_causes(exc))
         if isinstance(exc, AuthError):
             return StoreUnavailable(
                 f"{where} refused the credentials of user {self.settings.neo4j_user!r}",
                 hint="set the password with --neo4j-password or GRAPHKIT_NEO4J_PASSWORD",
             )
+        code = getattr(exc, "code", None) or ""
+        if isinstance(exc, ClientError) and (
+            code.endswith("DatabaseNotFound") or "database" in str(exc.message or "").lower()
+        ):
+            return StoreUnavailable(
+                f"{where} has no database {self.settings.neo4j_database!r}",
+                hint="check --neo4j-database / GRAPHKIT_NEO4J_DATABASE (Neo4j Community "
+                "has one database, 'neo4j')",
+            )
+        if any(isinstance(cause, ssl.SSLError) for cause in causes):
+            return StoreUnavailable(
+                f"{where}: the TLS handshake failed (the server may not have TLS enabled)",
+                hint="for a server without TLS use bolt://HOST:PORT or neo4j://HOST:PORT; "
+                "with TLS, check its certificate (+ssc accepts a self-signed one)",
+            )
+        if any("looks like HTTP" in str(cause) for cause in causes):
+            return StoreUnavailable(
+                f"{where} answers HTTP, not Bolt: that is the server's HTTP port",
+                hint="use the Bolt port (7687 by default) in the URI",
+            )
         if isinstance(exc, ServiceUnavailable | OSError):
             return StoreUnavailable(f"{where} is not reachable", hint=START_HINT)
-        if isinstance(exc, ClientError) and "database" in str(exc.message or "").lower():
-            return StoreUnavailable(
-                f"{where}: database {self.settings.neo4j_database!r} is not available",
-                hint="check --neo4j-database / GRAPHKIT_NEO4J_DATABASE",
-            )
+        if isinstance(exc, DriverError):  # e.g. SessionExpired: the server went away
+            return StoreUnavailable(f"the connection to {where} was lost", hint=RERUN_HINT)
         if isinstance(exc, Neo4jError):
-            return StoreUnavailable(f"{where} failed: {exc.message}", hint=START_HINT)
+            return StoreUnavailable(f"{where} failed: {exc.message}", hint=RERUN_HINT)
         return StoreUnavailable(f"{where} failed: {type(exc).__name__}", hint=START_HINT)
 
     @contextmanager
@@ -212,7 +270,7 @@ class Neo4jStore:
         try:
             with self.driver.session(database=self.settings.neo4j_database) as session:
                 yield session
-        except (Neo4jError, ServiceUnavailable, OSError) as exc:
+        except (Neo4jError, DriverError, OSError) as exc:
             raise self._translate(exc) from exc
 
     def _read_one(self, name: str, **params: Any) -> neo4j.Record:
@@ -233,9 +291,16 @@ class Neo4jStore:
             for statement in statements("wipe"):
                 session.run(statement).consume()
 
+    def property_kinds(self, names: Sequence[str]) -> dict[str, PropertyKind | None]:
+        """The kind of each named user property already stored (absent: none stored)."""
+        with self._session() as session:
+            rows = session.execute_read(run_read, "user_property_types", {"names": list(names)})
+        return {name: kind_of_value_type(value_type) for name, value_type in rows}
+
     def load(self, dataset: Dataset, *, progress: ProgressCallback | None = None) -> LoadSummary:
+        new_users = users_to_store(dataset, self.property_kinds(dataset.property_columns))
         self.ensure_schema()
-        users = user_rows(dataset.users)
+        users = user_rows(new_users)
         inter = dataset.interactions
         total = len(users) + len(inter)
         done = 0
@@ -324,7 +389,7 @@ class Neo4jStore:
                 if merging:
                     record = session.execute_write(run_single, f"merge_{stage}", params)
             if record["written"] != len(params["keys"]):
-                raise GraphkitError(NODES_GONE)
+                raise StoreUnavailable(NODES_GONE, hint=RERUN_HINT)
             return record["written"]
 
         rows = len(columns["keys"])
