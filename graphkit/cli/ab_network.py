@@ -98,6 +98,13 @@ def _weights(text: str | None) -> tuple[float, ...] | None:
         raise ConfigError(f"--weights {text!r} must be numbers", hint="e.g. 50,50") from None
 
 
+def _check_assignments_out(out: Path) -> Path:
+    """The assignments file (a CSV beside its NAME.design.json)."""
+    if out.suffix.lower() != ".csv":
+        raise typer.BadParameter(f"this writes CSV: name the file .csv, not {out.name!r}")
+    return out
+
+
 def design_command(
     settings: Settings,
     experiment: Annotated[str, typer.Argument(help="Experiment name (part of the hash key).")],
@@ -147,7 +154,10 @@ def design_command(
         ),
     ] = None,
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Where to write the assignments.")
+        Path,
+        typer.Option(
+            "--out", "-o", callback=_check_assignments_out, help="Where to write the assignments."
+        ),
     ] = Path("assignments.csv"),
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     append: Annotated[

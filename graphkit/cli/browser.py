@@ -1,5 +1,6 @@
 """`graphkit browser`: ready Neo4j Browser queries and the Browser style."""
 
+from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
@@ -7,7 +8,7 @@ import typer
 
 from graphkit.cli.common import (
     FORMAT_OPTION,
-    OUT_OPTION,
+    check_out_suffix,
     emit,
     emit_frame,
     format_for,
@@ -21,6 +22,28 @@ STYLE_NOTE = (
     "`:style <url>`; run cypher/browser/style_labels.cypher after each write-back first "
     "(GraSS styles labels, not property values)"
 )
+
+
+# The Browser's own files (queries, the GraSS style) as well as the usual table suffixes.
+BROWSER_SUFFIXES = (".cypher", ".cql", ".grass")
+
+
+def check_browser_out(out: Path | None) -> Path | None:
+    if out is not None and out.suffix.lower() in BROWSER_SUFFIXES:
+        return out
+    return check_out_suffix(out)
+
+
+BROWSER_OUT_OPTION = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        "-o",
+        callback=check_browser_out,
+        help="Write to this file instead of stdout (.cypher or .grass; --list: .csv, .json, "
+        ".parquet or .txt).",
+    ),
+]
 
 
 @handles_errors
@@ -40,7 +63,7 @@ def browser_command(
         bool, typer.Option("--style", help="Print the Browser style file (GraSS) instead.")
     ] = False,
     fmt: FORMAT_OPTION = None,
-    out: OUT_OPTION = None,
+    out: BROWSER_OUT_OPTION = None,
 ) -> None:
     """Print ready Neo4j Browser queries (cypher/browser/*.cypher), one per file.
 
