@@ -298,9 +298,12 @@ def _column_at(raw: bytes, line: int, line_start: int, offset: int) -> str | Non
     if line == 1:
         return None
     header_text = raw.split(b"\n", 1)[0].decode("utf-8-sig", "replace")
-    names = next(csv.reader([header_text]), [])
     prefix = raw[line_start:offset].decode("utf-8", "replace")
-    index = max(len(next(csv.reader([prefix]), [])) - 1, 0)
+    try:
+        names = next(csv.reader([header_text]), [])
+        index = max(len(next(csv.reader([prefix]), [])) - 1, 0)
+    except csv.Error:  # e.g. a lone carriage return before the bad byte: no column to name
+        return None
     return names[index].strip() if index < len(names) else None
 
 

@@ -226,9 +226,9 @@ class Neo4jStore:
             self.driver.verify_connectivity()
         except Exception as exc:  # every failure here means "cannot use the server"
             self.driver.close()  # an unclosed driver warns when garbage-collected
-            raise self._translate(exc) from exc
+            raise self.translate_error(exc) from exc
 
-    def _translate(self, exc: Exception) -> StoreUnavailable:
+    def translate_error(self, exc: Exception) -> StoreUnavailable:
         """One line that says what went wrong with the server, and what to do."""
         where = f"Neo4j at {self.settings.safe_uri}"
         causes = list(_causes(exc))
@@ -271,7 +271,7 @@ class Neo4jStore:
             with self.driver.session(database=self.settings.neo4j_database) as session:
                 yield session
         except (Neo4jError, DriverError, OSError) as exc:
-            raise self._translate(exc) from exc
+            raise self.translate_error(exc) from exc
 
     def _read_one(self, name: str, **params: Any) -> neo4j.Record:
         with self._session() as session:

@@ -54,3 +54,18 @@ def test_a_one_megabyte_field_loads_as_written(empty_store, tmp_path: Path):
     empty_store.load(load_dataset(folder))
     stored = empty_store.users_table().set_index("user_id")["bio"]
     assert stored["a"] == bio and stored["b"] == "short"
+
+
+def test_a_bad_byte_after_a_lone_carriage_return_is_located(tmp_path):
+    # Found by the fuzz profile: naming the column of the bad byte parsed the line's prefix
+    # with the csv module, which raised on the lone CR instead of the located error.
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    (folder / "users.csv").write_bytes(b"user_id,signup_at\r\nx,\r\n")
+    (folder / "interactions.csv").write_bytes(
+        b"source_id,target_id,type,at,weight\r\nx,x,like,2000-01-01T00:00:00,\r,\x80\n"
+    )
+    with pytest.raises(DataError) as caught:
+        load_dataset(folder)
+    assert "interactions.csv, line 2" in str(caught.value)
+    assert "0x80" in str(caught.value)

@@ -105,6 +105,8 @@ class GdsSession:
             with store.driver.session(database=store.settings.neo4j_database) as session:
                 record = session.run(query(name), params).single()
         except Neo4jError as exc:
+            if (exc.code or "").endswith("DatabaseNotFound"):  # the store's own wording
+                raise store.translate_error(exc) from exc
             raise translate(exc, store.description) from exc
         except (ServiceUnavailable, OSError) as exc:
             raise StoreUnavailable(f"{store.description} is not reachable") from exc
