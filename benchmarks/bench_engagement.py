@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from graphkit.config import Settings
-from graphkit.simulate import simulate_events, simulate_network, write_dataset
+from graphkit.simulation import simulate_events, simulate_network, write_dataset
 from graphkit.workflows import engagement as workflow
 from graphkit.workflows import load
 

@@ -33,7 +33,7 @@ from graphkit.dataset import load_dataset
 from graphkit.graph.engines import choose_sources
 from graphkit.graph.engines.gds import GdsEngine, gds_version
 from graphkit.graph.pull import SubgraphSpec
-from graphkit.simulate import simulate_network, write_dataset
+from graphkit.simulation import simulate_network, write_dataset
 from graphkit.store.neo4j_store import Neo4jStore
 from graphkit.store.queries import query, statements
 

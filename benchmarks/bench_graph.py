@@ -33,7 +33,7 @@ import bench_engines  # type: ignore[import-not-found]  # benchmarks/ is on sys.
 from graphkit.config import Settings
 from graphkit.dataset import load_dataset
 from graphkit.graph.pull import SubgraphSpec, build_graph, pull_graph
-from graphkit.simulate import simulate_network, write_dataset
+from graphkit.simulation import simulate_network, write_dataset
 from graphkit.store.base import EdgeFilter
 from graphkit.store.local_store import LocalStore
 from graphkit.store.neo4j_store import Neo4jStore

@@ -36,7 +36,7 @@ from graphkit.experiments.network import (
     expose,
     monte_carlo_probabilities,
 )
-from graphkit.simulate import simulate_network
+from graphkit.simulation import simulate_network
 
 
 def timed(label: str, work: Callable[[], Any]) -> tuple[Any, float]:

@@ -1,4 +1,4 @@
-"""Tests for graphkit.simulate: shape, invariants, ground truth and the writer."""
+"""Tests for graphkit.simulation: shape, invariants, ground truth and the writer."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import graphkit.simulate as simulate_module
+import graphkit.simulation as simulate_module
 from graphkit.errors import ConfigError
-from graphkit.simulate import (
+from graphkit.simulation import (
     EVENT_COLUMNS,
     EVENT_TYPES,
     INTERACTION_COLUMNS,

@@ -16,7 +16,7 @@ from graphkit.cli.common import (
 )
 from graphkit.config import Settings
 from graphkit.errors import ConfigError
-from graphkit.simulate import simulate_events, simulate_network, write_dataset
+from graphkit.simulation import simulate_events, simulate_network, write_dataset
 
 
 @handles_errors

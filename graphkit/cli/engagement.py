@@ -30,7 +30,7 @@ from graphkit.cli.common import (
 )
 from graphkit.config import Settings
 from graphkit.engagement.activity import COMPONENTS, DEFAULT_WEIGHTS
-from graphkit.engagement.aha import (
+from graphkit.engagement.aha_moments import (
     DEFAULT_ACTION_DAYS,
     DEFAULT_CHURN_GAP,
     DEFAULT_MAX_K,
@@ -38,7 +38,7 @@ from graphkit.engagement.aha import (
     DEFAULT_RETENTION_DAY,
     DEFAULT_RETENTION_WINDOW,
 )
-from graphkit.engagement.anomalies import (
+from graphkit.engagement.anomaly_detection import (
     DAILY_METRICS,
     DEFAULT_MIN_HISTORY,
     DEFAULT_WINDOW,
@@ -46,7 +46,7 @@ from graphkit.engagement.anomalies import (
     describe_day,
     post_alert,
 )
-from graphkit.engagement.retention import DEFAULT_DAYS, DEFAULT_WEEKS, MIN_CELL_USERS
+from graphkit.engagement.cohorts import DEFAULT_DAYS, DEFAULT_WEEKS, MIN_CELL_USERS
 from graphkit.errors import ConfigError
 from graphkit.reports import engagement_plots
 from graphkit.workflows import engagement as workflow

@@ -19,7 +19,7 @@ from graphkit.cli.common import emit, handles_errors, pulls_subgraph, stderr, us
 from graphkit.cli.engagement import RuleChoice, SinceOption, UntilOption
 from graphkit.cli.network import ENGINE_OPTION, engine_value
 from graphkit.config import Settings
-from graphkit.engagement.anomalies import DAILY_METRICS
+from graphkit.engagement.anomaly_detection import DAILY_METRICS
 from graphkit.experiments.metrics import (
     DEFAULT_CHURN_DAYS,
     DEFAULT_METRICS,

@@ -19,17 +19,17 @@ from graphkit.engagement.activity import (
     engagement_scores,
     session_metrics,
 )
-from graphkit.engagement.aha import AhaResult, aha_population, find_aha, sweep_thresholds
-from graphkit.engagement.anomalies import (
+from graphkit.engagement.aha_moments import AhaResult, aha_population, find_aha, sweep_thresholds
+from graphkit.engagement.anomaly_detection import (
     AlertNotDelivered,
     AnomalyReport,
     alert_payload,
     detect_anomalies,
     post_alert,
 )
+from graphkit.engagement.cohorts import RetentionTable, retention_table
 from graphkit.engagement.eventlog import ActivityLog, EventNames, summarise_events
-from graphkit.engagement.position import PositionCorrelation, engagement_vs_position
-from graphkit.engagement.retention import RetentionTable, retention_table
+from graphkit.engagement.network_position import PositionCorrelation, engagement_vs_position
 from graphkit.engagement.segments import segment_users
 
 __all__ = [

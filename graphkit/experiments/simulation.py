@@ -1,7 +1,7 @@
 """Simulated A/B experiments on a simulated network, with the true effects known.
 
 :func:`simulate_experiment` enrolls the users of a
-:class:`~graphkit.simulate.SimulatedNetwork`, splits them with the same salted hash as
+:class:`~graphkit.simulation.SimulatedNetwork`, splits them with the same salted hash as
 ``graphkit ab assign``, and draws their activity in a pre window and a post window
 around each user's ``assigned_at``. Every estimator of :mod:`graphkit.experiments`
 can be checked against the returned truth.
@@ -53,7 +53,7 @@ import pandas as pd
 
 from graphkit.errors import ConfigError, InsufficientData
 from graphkit.experiments.assignment import assign
-from graphkit.simulate import SimulatedNetwork
+from graphkit.simulation import SimulatedNetwork
 
 SIMULATED_METRICS: dict[str, str] = {
     "sessions": "sessions=count:session",
@@ -127,7 +127,7 @@ class SimulatedExperiment:
     params: ExperimentParams
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The dataset tables by file stem, for :func:`graphkit.simulate.write_dataset`
+        """The dataset tables by file stem, for :func:`graphkit.simulation.write_dataset`
         (times as ISO-8601 text, as the dataset format writes them)."""
         return {
             "events": self.events.assign(at=_iso_text(self.events["at"])),
@@ -392,7 +392,7 @@ def simulate_experiment(
 
     Examples
     --------
-    >>> from graphkit.simulate import simulate_network
+    >>> from graphkit.simulation import simulate_network
     >>> net = simulate_network(300, seed=1)
     >>> exp = simulate_experiment(net, effects={"sessions": 0.1}, seed=2)
     >>> sorted(exp.assignments["variant"].unique().tolist())

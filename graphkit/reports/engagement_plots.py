@@ -88,7 +88,7 @@ def retention_heatmap(
     """The cohort table as a heatmap: rows are groups, columns days (or weeks), cells the
     retention (annotated in percent; blank where nobody is eligible yet).
 
-    ``wide`` and ``groups`` come from :class:`graphkit.engagement.retention.RetentionTable`;
+    ``wide`` and ``groups`` come from :class:`graphkit.engagement.cohorts.RetentionTable`;
     ``eligible`` (its ``eligible_wide``) adds each cell's number of eligible users under
     the percentage, and cells with fewer than ``min_eligible`` are greyed out (drawn grey,
     value in grey). Only the first :data:`MAX_HEATMAP_ROWS` groups are drawn.
@@ -142,7 +142,7 @@ def anomaly_chart(
 ) -> matplotlib.figure.Figure:
     """A metric over time with its expected band and the flagged days in red.
 
-    ``series`` is :attr:`graphkit.engagement.anomalies.AnomalyReport.series`; days read
+    ``series`` is :attr:`graphkit.engagement.anomaly_detection.AnomalyReport.series`; days read
     only as history are drawn lighter.
     """
     _require(series, ["date", "low", "high", "flagged", "value"], f"the {metric} series")
@@ -180,7 +180,7 @@ def aha_curves(
     """P(retained | did it), P(did it | retained), retention of non-doers and the share
     of doers against k, with the sweet spot marked.
 
-    ``sweep`` is :attr:`graphkit.engagement.aha.AhaResult.sweep`.
+    ``sweep`` is :attr:`graphkit.engagement.aha_moments.AhaResult.sweep`.
     """
     _require(sweep, ["k", "share_did"], "the aha sweep")
     figure, ax = _axes(ax, (8, 4.5))
@@ -239,7 +239,7 @@ def engagement_position_chart(
     """Engagement score against degree (left) and mean score per community (right).
 
     ``joined`` and ``communities`` come from
-    :class:`graphkit.engagement.position.PositionCorrelation`; the right panel shows the
+    :class:`graphkit.engagement.network_position.PositionCorrelation`; the right panel shows the
     :data:`MAX_COMMUNITY_BARS` largest communities.
     """
     _require(joined, ["user_id", "score"], "the engagement/feature table")

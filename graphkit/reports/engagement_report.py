@@ -11,10 +11,10 @@ the summary sentences:
   every cohort (cohorts that cannot be observed at day N yet do not count).
 * **Anomalies**: the days flagged by the seasonal rule (σ by default: outside the
   weekly-seasonal forecast ± k robust SDs of its past errors, see
-  :mod:`graphkit.engagement.anomalies`), with observed and expected values, direction
+  :mod:`graphkit.engagement.anomaly_detection`), with observed and expected values, direction
   and size.
 * **Retention table**: each cell's eligible users next to its retention; the heatmap greys
-  out cells from fewer than :data:`~graphkit.engagement.retention.MIN_CELL_USERS` users.
+  out cells from fewer than :data:`~graphkit.engagement.cohorts.MIN_CELL_USERS` users.
 * **Sessions and engagement score**: per-session CTR (mean over sessions with a view, and
   pooled), the score's formula with its weights, and the top users.
 * **Aha moment**: the sweet spot (largest Youden's J) and the retention of users at or
@@ -32,9 +32,9 @@ from typing import Any
 import pandas as pd
 
 from graphkit.engagement.activity import ActivityMetrics
-from graphkit.engagement.aha import AhaResult, action_label
-from graphkit.engagement.anomalies import AnomalyReport, describe_day
-from graphkit.engagement.retention import MIN_CELL_USERS, RetentionTable
+from graphkit.engagement.aha_moments import AhaResult, action_label
+from graphkit.engagement.anomaly_detection import AnomalyReport, describe_day
+from graphkit.engagement.cohorts import MIN_CELL_USERS, RetentionTable
 from graphkit.reports import engagement_plots
 from graphkit.reports.document import Bullets, Fact, Figure, Paragraph, Report, Section, Table
 

@@ -24,7 +24,7 @@ import pandas as pd
 from graphkit.config import Settings
 from graphkit.engagement.activity import MAU_DAYS, ActivityMetrics, Transform, activity_metrics
 from graphkit.engagement.activity import engagement_scores as score_users
-from graphkit.engagement.aha import (
+from graphkit.engagement.aha_moments import (
     DEFAULT_ACTION_DAYS,
     DEFAULT_CHURN_GAP,
     DEFAULT_MAX_K,
@@ -41,7 +41,7 @@ from graphkit.engagement.aha import (
     find_aha,
     graph_action_counts,
 )
-from graphkit.engagement.anomalies import (
+from graphkit.engagement.anomaly_detection import (
     DEFAULT_K,
     DEFAULT_MIN_HISTORY,
     DEFAULT_WINDOW,
@@ -52,6 +52,13 @@ from graphkit.engagement.anomalies import (
     check_metric,
     detect_anomalies,
 )
+from graphkit.engagement.cohorts import (
+    DEFAULT_DAYS,
+    DEFAULT_WEEKS,
+    Period,
+    RetentionTable,
+    retention_table,
+)
 from graphkit.engagement.eventlog import (
     ActivityLog,
     EventNames,
@@ -60,14 +67,7 @@ from graphkit.engagement.eventlog import (
     summarise_events,
     summarise_parquet,
 )
-from graphkit.engagement.position import PositionCorrelation, engagement_vs_position
-from graphkit.engagement.retention import (
-    DEFAULT_DAYS,
-    DEFAULT_WEEKS,
-    Period,
-    RetentionTable,
-    retention_table,
-)
+from graphkit.engagement.network_position import PositionCorrelation, engagement_vs_position
 from graphkit.engagement.segments import GRAPH_SEGMENTS, segment_users
 from graphkit.errors import ConfigError, DataError
 from graphkit.graph.features import FEATURE_COLUMNS, graph_features

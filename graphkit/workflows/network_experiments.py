@@ -514,7 +514,7 @@ def write_spillover_simulation(
 
     ``salt=None`` means ``seed-SEED`` (a new seed draws a new split)."""
     salt = f"seed-{seed}" if salt is None else salt
-    from graphkit.simulate import SPILLOVER_TRUTH_FILE, simulate_spillover, write_dataset
+    from graphkit.simulation import SPILLOVER_TRUTH_FILE, simulate_spillover, write_dataset
 
     result = simulate_spillover(
         sim,

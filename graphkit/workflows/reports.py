@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from graphkit.config import Settings
-from graphkit.engagement.anomalies import Rule
+from graphkit.engagement.anomaly_detection import Rule
 from graphkit.errors import InsufficientData
 from graphkit.experiments.corrections import Correction
 from graphkit.experiments.metrics import (

@@ -20,7 +20,7 @@ from graphkit.dataset import load_dataset
 from graphkit.experiments.assignment import assign
 from graphkit.experiments.metrics import DEFAULT_METRICS, experiment_metrics
 from graphkit.experiments.simulation import simulate_experiment
-from graphkit.simulate import simulate_network, write_dataset
+from graphkit.simulation import simulate_network, write_dataset
 from graphkit.workflows import experiments as workflow
 from tests.conftest import ORACLES, neo4j_test_settings
 

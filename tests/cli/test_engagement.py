@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from graphkit.cli import app
-from graphkit.simulate import simulate_events, simulate_network
-from graphkit.simulate import write_dataset as write_simulated
+from graphkit.simulation import simulate_events, simulate_network
+from graphkit.simulation import write_dataset as write_simulated
 from tests.conftest import TINY_EVENTS, TINY_INTERACTIONS, TINY_USERS, write_dataset
 from tests.engagement.webhook_server import webhook_server
 

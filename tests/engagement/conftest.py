@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from graphkit.dataset import Dataset, load_dataset
-from graphkit.engagement.anomalies import AnomalyReport, bands
+from graphkit.engagement.anomaly_detection import AnomalyReport, bands
 from graphkit.engagement.eventlog import ActivityLog, day_labels, summarise_events
-from graphkit.simulate import SimulatedEvents, SimulatedNetwork, simulate_events, simulate_network
-from graphkit.simulate import write_dataset as write_simulated
+from graphkit.simulation import SimulatedEvents, SimulatedNetwork, simulate_events, simulate_network
+from graphkit.simulation import write_dataset as write_simulated
 
 
 def users_frame(text: str) -> pd.DataFrame:

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import graphkit.engagement.aha as aha
+import graphkit.engagement.aha_moments as aha
 import graphkit.experiments.survival as survival
 from graphkit.config import Settings
-from graphkit.engagement.aha import (
+from graphkit.engagement.aha_moments import (
     aha_population,
     choose_sweet_spot,
     early_event_counts,
@@ -21,8 +21,8 @@ from graphkit.engagement.aha import (
 )
 from graphkit.engagement.eventlog import day_number
 from graphkit.errors import ConfigError, InsufficientData
-from graphkit.simulate import simulate_events, simulate_network
-from graphkit.simulate import write_dataset as write_simulated
+from graphkit.simulation import simulate_events, simulate_network
+from graphkit.simulation import write_dataset as write_simulated
 from graphkit.workflows import load
 from graphkit.workflows.engagement import engagement_aha
 from tests.engagement.conftest import log_from_text
@@ -122,7 +122,7 @@ def test_the_finder_recovers_the_planted_threshold(
     tmp_path: Path, threshold: int, seed: int
 ) -> None:
     # Users with >= threshold distinct connections in their first 7 days churn 1%/day
-    # after, others 8%/day (graphkit.simulate); the finder does not know the threshold.
+    # after, others 8%/day (graphkit.simulation); the finder does not know the threshold.
     settings = planted_store(tmp_path, 3000, threshold, seed)
     result = engagement_aha(settings)
     assert result.sweet_spot == threshold

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graphkit.engagement.anomalies import (
+from graphkit.engagement.anomaly_detection import (
     DEFAULT_K,
     AlertNotDelivered,
     alert_payload,
@@ -21,7 +21,7 @@ from graphkit.engagement.anomalies import (
     weekday_factors,
 )
 from graphkit.errors import ConfigError, InsufficientData
-from graphkit.simulate import simulate_events, simulate_network
+from graphkit.simulation import simulate_events, simulate_network
 from tests.engagement.conftest import (
     log_from_simulation,
     log_from_text,

@@ -7,7 +7,15 @@ import importlib
 
 import pytest
 
-MODULES = ["activity", "aha", "anomalies", "eventlog", "position", "retention", "segments"]
+MODULES = [
+    "activity",
+    "aha_moments",
+    "anomaly_detection",
+    "eventlog",
+    "network_position",
+    "cohorts",
+    "segments",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 
 from graphkit.engagement.activity import daily_activity
-from graphkit.engagement.aha import sweep_thresholds
+from graphkit.engagement.aha_moments import sweep_thresholds
+from graphkit.engagement.cohorts import retention_table
 from graphkit.engagement.eventlog import day_number
-from graphkit.engagement.position import engagement_vs_position
-from graphkit.engagement.retention import retention_table
+from graphkit.engagement.network_position import engagement_vs_position
 from graphkit.errors import InsufficientData
 from graphkit.experiments.survival import compare_survival
 from graphkit.reports import engagement_plots as plots

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from graphkit.engagement.position import engagement_vs_position
+from graphkit.engagement.network_position import engagement_vs_position
 from graphkit.errors import ConfigError, InsufficientData
 
 SCORES = pd.DataFrame({"user_id": list("abcdefghij"), "score": np.arange(10.0)})

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from graphkit.engagement.cohorts import retention_table
 from graphkit.engagement.eventlog import day_number
-from graphkit.engagement.retention import retention_table
 from graphkit.engagement.segments import degree_bucket, quintiles, segment_users
 from graphkit.errors import ConfigError, InsufficientData
 from tests.engagement.conftest import log_from_text, users_frame

@@ -9,7 +9,7 @@ import pytest
 
 from graphkit.dataset import load_dataset
 from graphkit.errors import ConfigError
-from graphkit.simulate import SimulatedEvents, SimulatedNetwork, simulate_events, simulate_network
+from graphkit.simulation import SimulatedEvents, SimulatedNetwork, simulate_events, simulate_network
 
 
 def test_written_events_pass_validation(small_dataset_dir: Path, small_simulation) -> None:

@@ -7,10 +7,10 @@ import pytest
 
 from graphkit.dataset import Dataset
 from graphkit.engagement.activity import activity_metrics
-from graphkit.engagement.aha import aha_population
-from graphkit.engagement.anomalies import detect_anomalies
+from graphkit.engagement.aha_moments import aha_population
+from graphkit.engagement.anomaly_detection import detect_anomalies
+from graphkit.engagement.cohorts import retention_table
 from graphkit.engagement.eventlog import summarise_events
-from graphkit.engagement.retention import retention_table
 from graphkit.engagement.segments import segment_users
 from graphkit.workflows.engagement import early_graph_counts, read_activity
 

@@ -27,7 +27,7 @@ from graphkit.experiments.simulation import (
     simulate_experiment,
     write_truth,
 )
-from graphkit.simulate import simulate_network, write_dataset
+from graphkit.simulation import simulate_network, write_dataset
 from graphkit.store.local_store import LocalStore
 from graphkit.workflows import experiments as workflow
 

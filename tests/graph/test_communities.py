@@ -66,7 +66,7 @@ def test_planted_partition_is_recovered(method: str):
 
 
 def test_simulated_network_communities_are_recovered():
-    from graphkit.simulate import simulate_network
+    from graphkit.simulation import simulate_network
 
     sim = simulate_network(3000, seed=5)
     graph = nx.Graph()

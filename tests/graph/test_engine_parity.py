@@ -34,7 +34,7 @@ from graphkit.graph import sampling
 from graphkit.graph.engines import PulledGraph, choose_sources, get_engine
 from graphkit.graph.engines.base import EngineGraph
 from graphkit.graph.pull import pull_edges
-from graphkit.simulate import simulate_network, write_dataset
+from graphkit.simulation import simulate_network, write_dataset
 from graphkit.store.local_store import LocalStore
 from tests.conftest import ORACLES
 

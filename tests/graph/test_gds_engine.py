@@ -23,8 +23,8 @@ from graphkit.graph.engines import (
 )
 from graphkit.graph.engines.gds import PROJECTION_PREFIX, GdsEngine, GdsSession, gds_version
 from graphkit.graph.pull import SubgraphSpec, pull_graph
-from graphkit.simulate import simulate_network
-from graphkit.simulate import write_dataset as write_simulated
+from graphkit.simulation import simulate_network
+from graphkit.simulation import write_dataset as write_simulated
 from graphkit.store.local_store import LocalStore
 from graphkit.store.neo4j_store import Neo4jStore
 from tests.conftest import require_neo4j, wipe

@@ -24,8 +24,8 @@ from graphkit.dataset import load_dataset
 from graphkit.graph.engines import PulledGraph, choose_sources, get_engine
 from graphkit.graph.engines.gds import GdsEngine, GdsGraph
 from graphkit.graph.pull import SubgraphSpec, pull_graph
-from graphkit.simulate import simulate_network
-from graphkit.simulate import write_dataset as write_simulated
+from graphkit.simulation import simulate_network
+from graphkit.simulation import write_dataset as write_simulated
 from tests.conftest import ORACLES, require_neo4j, wipe, write_dataset
 
 pytestmark = pytest.mark.neo4j

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from graphkit.dataset import load_dataset
-from graphkit.simulate import simulate_network
-from graphkit.simulate import write_dataset as write_simulated
+from graphkit.simulation import simulate_network
+from graphkit.simulation import write_dataset as write_simulated
 from graphkit.store.base import EdgeFilter
 from graphkit.store.local_store import LocalStore
 

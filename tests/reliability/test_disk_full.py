@@ -16,8 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from graphkit.cli import app
-from graphkit.simulate import simulate_network
-from graphkit.simulate import write_dataset as write_simulated
+from graphkit.simulation import simulate_network
+from graphkit.simulation import write_dataset as write_simulated
 from graphkit.store.local_store import LocalStore
 from tests.conftest import write_dataset
 

@@ -24,8 +24,8 @@ from graphkit.dataset import load_dataset
 from graphkit.errors import StoreUnavailable
 from graphkit.graph.centrality import centrality
 from graphkit.graph.pull import pull_graph
-from graphkit.simulate import simulate_network
-from graphkit.simulate import write_dataset as write_simulated
+from graphkit.simulation import simulate_network
+from graphkit.simulation import write_dataset as write_simulated
 from graphkit.store.base import EdgeFilter
 from graphkit.store.local_store import LocalStore
 from graphkit.store.neo4j_store import RELATIONSHIP_BATCH, Neo4jStore

@@ -22,7 +22,7 @@ from graphkit.experiments.assignment import assign
 from graphkit.experiments.simulation import simulate_experiment
 from graphkit.reports.browser import BrowserQuery, browser_query
 from graphkit.reports.document import Report
-from graphkit.simulate import simulate_events, simulate_network, write_dataset
+from graphkit.simulation import simulate_events, simulate_network, write_dataset
 from graphkit.workflows import build_features, load
 from graphkit.workflows.reports import engagement_report, experiment_report, influencer_report
 from tests.conftest import require_neo4j, wipe

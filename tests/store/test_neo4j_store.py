@@ -18,7 +18,7 @@ from graphkit.errors import StoreUnavailable
 from graphkit.graph.centrality import centrality
 from graphkit.graph.communities import detect_communities
 from graphkit.graph.pull import SubgraphSpec, pull_graph
-from graphkit.simulate import simulate_events, simulate_network, write_dataset
+from graphkit.simulation import simulate_events, simulate_network, write_dataset
 from graphkit.store import neo4j_store
 from graphkit.store.base import EdgeFilter
 from graphkit.store.local_store import LocalStore

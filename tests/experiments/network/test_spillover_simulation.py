@@ -23,7 +23,7 @@ from graphkit.experiments.network.exposure import ExposureMapping, adjacency, ex
 from graphkit.experiments.network.probabilities import exact_probabilities
 from graphkit.experiments.network.randomization import Randomization
 from graphkit.graph.pull import build_graph
-from graphkit.simulate import share_of_treated_neighbours, simulate_network, spillover_outcomes
+from graphkit.simulation import share_of_treated_neighbours, simulate_network, spillover_outcomes
 
 REPLICATIONS = 200
 DIRECT, SPILLOVER = 0.10, 0.20

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from graphkit.cli import app
 from graphkit.config import Settings
 from graphkit.experiments.network.design import DesignSettings
-from graphkit.simulate import simulate_network, simulate_spillover, write_dataset
+from graphkit.simulation import simulate_network, simulate_spillover, write_dataset
 from graphkit.workflows.network import load, opened_store
 from graphkit.workflows.network_experiments import (
     SpilloverSettings,
