@@ -7,6 +7,7 @@ once, prints one line plus a hint, and exits with the class's ``exit_code``::
     ├── DataError                 exit 2  bad input: names file, line, column, expectation
     │   └── DataErrors            exit 2  several DataErrors found in one validation pass
     ├── ConfigError               exit 2  a flag, env var or config value is wrong
+    │   └── ParameterError        exit 2  a function argument is wrong: names the parameter
     ├── InsufficientData          exit 4  valid input that cannot answer the question asked
     └── StoreUnavailable          exit 3  Neo4j unreachable, wrong credentials, store missing
 
@@ -110,6 +111,35 @@ class ConfigError(GraphkitError):
     """A flag, environment variable or configuration value is invalid."""
 
     exit_code = 2
+
+
+class ParameterError(ConfigError):
+    """A caller passed a value a function cannot use; the message names the parameter.
+
+    The library speaks in parameter names (``resolution must be positive (got -1)``); the
+    CLI, which knows which flag fills each parameter, re-words it with :meth:`naming`
+    (``--resolution must be positive (got -1)``). ``problem`` is the rest of the sentence
+    after the name, so it reads well either way. Hints name no flag for the same reason.
+
+    Examples
+    --------
+    >>> error = ParameterError("resolution", "must be positive (got -1)")
+    >>> str(error)
+    'resolution must be positive (got -1)'
+    >>> str(error.naming("--resolution"))
+    '--resolution must be positive (got -1)'
+    """
+
+    def __init__(self, parameter: str, problem: str, *, hint: str | None = None) -> None:
+        self.parameter = parameter
+        self.problem = problem
+        super().__init__(f"{parameter} {problem}", hint=hint)
+
+    def naming(self, name: str) -> ParameterError:
+        """The same error, with ``name`` (a flag) where the parameter was named."""
+        renamed = ParameterError(name, self.problem, hint=self.hint)
+        renamed.parameter = self.parameter
+        return renamed
 
 
 class InsufficientData(GraphkitError):

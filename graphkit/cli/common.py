@@ -9,6 +9,8 @@ names, paths, values in error messages) that must show exactly as written. Styli
 added explicitly with :func:`labelled`, never by markup inside a string.
 """
 
+from __future__ import annotations
+
 import functools
 import inspect
 import io
@@ -20,19 +22,23 @@ from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, get_origin
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
+from typer.models import ArgumentInfo, OptionInfo
 
 from graphkit.config import Settings, resolve_settings
-from graphkit.errors import ConfigError, DataErrors, GraphkitError
-from graphkit.graph.pull import SubgraphSpec
-from graphkit.store.base import ProgressCallback
+from graphkit.errors import ConfigError, DataErrors, GraphkitError, ParameterError
+
+if TYPE_CHECKING:  # heavy modules load inside commands: `graphkit --help` stays fast
+    import pandas as pd
+
+    from graphkit.graph.pull import SubgraphSpec
+    from graphkit.store.base import ProgressCallback
 
 
 def plain_console(*, stderr: bool = False, record: bool = False) -> Console:
@@ -71,12 +77,38 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-def fail(error: GraphkitError) -> typer.Exit:
+def flag_for(command: Callable[..., Any] | None, parameter: str) -> str:
+    """The flag that fills the library's ``parameter`` in ``command``.
+
+    Commands name their Python parameters after the library's, so the match is by name
+    and the flag is read from the parameter's ``typer.Option``; a parameter the command
+    does not declare is shown in flag spelling (``min_history`` → ``--min-history``).
+    """
+    if command is not None:
+        try:
+            declared = inspect.signature(command, eval_str=True).parameters.get(parameter)
+        except (NameError, TypeError, ValueError):
+            declared = None
+        if declared is not None and get_origin(declared.annotation) is Annotated:
+            for info in declared.annotation.__metadata__:
+                if isinstance(info, ArgumentInfo):
+                    return parameter.upper()
+                if isinstance(info, OptionInfo):
+                    flags = [d for d in info.param_decls or () if d.startswith("--")]
+                    if flags:
+                        return flags[0].split("/")[0]
+    return "--" + parameter.replace("_", "-")
+
+
+def fail(error: GraphkitError, command: Callable[..., Any] | None = None) -> typer.Exit:
     """Print one line (plus a hint) for a GraphkitError; return the Exit to raise.
 
     A DataErrors lists each problem it holds on its own line. Messages quote user data
-    and print as written: a value like ``[red]`` shows as itself, not as markup.
+    and print as written: a value like ``[red]`` shows as itself, not as markup. A
+    ParameterError is re-worded to name the flag instead of the library's parameter.
     """
+    if isinstance(error, ParameterError):
+        error = error.naming(flag_for(command, error.parameter))
     stderr.print(labelled("error:", error.message))
     if isinstance(error, DataErrors):
         for other in error.errors[1:]:
@@ -96,7 +128,7 @@ def handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except GraphkitError as error:
-            raise fail(error) from None
+            raise fail(error, func) from None
 
     return wrapper
 
@@ -245,6 +277,8 @@ def utc(moment: datetime | None) -> datetime | None:
 
 
 def spec_from(values: dict[str, Any]) -> SubgraphSpec:
+    from graphkit.graph.pull import SubgraphSpec
+
     return SubgraphSpec(
         since=utc(values["since"]),
         until=utc(values["until"]),
@@ -371,7 +405,7 @@ def to_json(data: Any) -> str:
     def default(value: Any) -> Any:
         if hasattr(value, "item"):
             return value.item()
-        if isinstance(value, datetime | pd.Timestamp):
+        if isinstance(value, datetime):  # pandas' Timestamp is a datetime
             return value.isoformat()
         raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
@@ -388,6 +422,8 @@ def to_json(data: Any) -> str:
 def render_table(
     frame: pd.DataFrame, title: str | None = None, caption: str | None = None
 ) -> Table:
+    import pandas as pd
+
     table = Table(title=title, caption=caption, show_lines=False)
     for column in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[column])
@@ -450,6 +486,32 @@ def emit_frame(
         console = text_console()
         console.print(render_table(frame, title, caption))
         emit(console.export_text(), out)
+
+
+class Result(Protocol):
+    """What every command prints: a result that serialises itself.
+
+    ``to_dict()`` is the documented JSON; ``to_frame()`` the rows of the table and CSV.
+    """
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+    def to_frame(self) -> pd.DataFrame: ...
+
+
+def emit_result(
+    result: Result,
+    fmt: OutputFormat,
+    out: Path | None,
+    *,
+    title: str | None = None,
+    caption: str | None = None,
+) -> None:
+    """Print a result as a table, CSV (its frame) or JSON (its dict): the CLI's one renderer."""
+    if fmt is OutputFormat.json and (out is None or out.suffix.lower() != ".parquet"):
+        emit(to_json(result.to_dict()), out)
+        return
+    emit_frame(result.to_frame(), fmt, out, title=title, caption=caption)
 
 
 # ----------------------------------------------------------------- progress
