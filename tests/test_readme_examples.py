@@ -79,8 +79,7 @@ def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("readme-demo")
     env = example_env(None)
     for command in (
-        "graphkit simulate data/demo --users 2000 --seed 7 --experiment feed "
-        "--effect sessions=0.1",
+        "graphkit simulate data/demo --users 2000 --seed 7 --experiment feed --effect sessions=0.1",
         "graphkit load data/demo",
         "graphkit communities --write-back",
     ):
