@@ -23,15 +23,12 @@ from graphkit.experiments.metrics import (
 )
 from graphkit.experiments.segmentation import FEATURE_OF
 from graphkit.experiments.settings import AnalysisSettings
+from graphkit.graph.influence import InfluencerAnalysis, influencer_analysis
 from graphkit.graph.pull import SubgraphSpec, pull_graph
 from graphkit.reports.document import Report
 from graphkit.reports.engagement_report import EngagementResults, engagement_document
 from graphkit.reports.experiment_report import ExperimentResults, experiment_document
-from graphkit.reports.influencers import (
-    InfluencerAnalysis,
-    influencer_analysis,
-    influencer_document,
-)
+from graphkit.reports.influencers import influencer_document
 from graphkit.workflows import engagement as eg
 from graphkit.workflows import experiments as ab
 from graphkit.workflows.network import opened_store
@@ -56,7 +53,7 @@ def analyze_influencers(
     engine: str | None = None,
 ) -> InfluencerAnalysis:
     """Pull the subgraph and rank, compare and group its users (see
-    :mod:`graphkit.reports.influencers` for every rule); ``engine`` computes the scores."""
+    :mod:`graphkit.graph.influence` for every rule); ``engine`` computes the scores."""
     with opened_store(settings) as store:
         graph = pull_graph(store, spec)
     return influencer_analysis(
