@@ -243,7 +243,7 @@ def test_simulate_rejects_a_bad_effect(tmp_path: Path):
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (["--spillover", "0.3"], "--spillover needs --experiment"),
+        (["--spillover", "0.3"], "--experiment is needed for a spillover simulation"),
         (["--experiment", "e", "--design", "cluster"], "--design applies to a spillover"),
         (["--experiment", "e", "--spillover", "0.3", "--design", "ring"], "--design 'ring'"),
         (["--experiment", "e", "--spillover", "-2"], "above -1"),

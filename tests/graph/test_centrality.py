@@ -103,6 +103,6 @@ def test_bad_requests_raise_clear_errors(karate: nx.Graph):
         centrality(karate, measures=["eigen"])
     with pytest.raises(InsufficientData):
         centrality(nx.Graph())
-    with pytest.raises(ParameterError, match="^sample must be at least 1") as caught:
+    with pytest.raises(ParameterError, match=r"^sample must be at least 1") as caught:
         centrality(karate, sample=0)
     assert caught.value.parameter == "sample"  # the library names its parameter, not a flag
