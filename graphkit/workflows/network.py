@@ -4,6 +4,24 @@ Each takes an opened store first (the CLI opens it once per command); a notebook
 :class:`~graphkit.config.Settings` instead, and the store is opened for that call. Each
 returns a result that serialises itself (``to_dict()`` / ``to_frame()``), exactly what
 the CLI command of the same name prints.
+
+Examples
+--------
+>>> import tempfile
+>>> from graphkit.store import LocalStore
+>>> from graphkit.workflows.simulation import simulate
+>>> folder = simulate(tempfile.mkdtemp(), users=30, seed=1, events=False).out_dir
+>>> store = LocalStore(folder / "store")
+>>> load(store, folder).summary.users
+30
+>>> top = centrality(store, measures=["degree"], top=3, engine="networkx")
+>>> len(top.to_frame()), top.to_dict()[0]["engine"]
+(3, 'networkx')
+>>> sorted(communities(store, method="greedy", engine="networkx").to_dict())[:3]
+['communities', 'engine', 'membership']
+>>> list(features(store, engine="networkx").to_frame().columns)[:4]
+['user_id', 'degree', 'weighted_degree', 'pagerank']
+>>> store.close()
 """
 
 from __future__ import annotations
@@ -116,17 +134,6 @@ def load(
 
     Loading is idempotent: the same data again, or a re-run after an interruption, gives
     the same graph. (The former order, ``load(folder, settings)``, still works.)
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from graphkit.simulation import simulate_network, write_dataset
-    >>> from graphkit.store import LocalStore
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     _ = write_dataset(simulate_network(30, seed=1), tmp)
-    ...     result = load(LocalStore(f"{tmp}/store"), tmp)
-    >>> result.summary.users, result.summary.interactions
-    (30, 300)
     """
     target: GraphStore | Settings = store
     if isinstance(dataset_dir, Settings):  # load(folder, settings), as before
@@ -155,19 +162,6 @@ def centrality(
     Scores as :func:`graphkit.graph.centrality.centrality` defines them, by the engine
     chosen once; best first by PageRank (or the first measure). ``top`` keeps the best N
     rows of the result; ``write_back`` stores every user's scores as User properties.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from graphkit.simulation import simulate_network, write_dataset
-    >>> from graphkit.store import LocalStore
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     _ = write_dataset(simulate_network(30, seed=1), tmp)
-    ...     store = LocalStore(f"{tmp}/store")
-    ...     _ = load(store, tmp)
-    ...     result = centrality(store, measures=["degree"], top=3, engine="networkx")
-    >>> len(result.to_frame()), result.to_dict()[0]["engine"]
-    (3, 'networkx')
     """
     with store_from(store) as opened:
         choice = choose_engine(store, engine, opened)
@@ -201,19 +195,6 @@ def communities(
     """Communities of the subgraph's undirected fold (``graphkit communities``).
 
     ``write_back`` stores each user's community id as the User property ``community``.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from graphkit.simulation import simulate_network, write_dataset
-    >>> from graphkit.store import LocalStore
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     _ = write_dataset(simulate_network(30, seed=1), tmp)
-    ...     store = LocalStore(f"{tmp}/store")
-    ...     _ = load(store, tmp)
-    ...     result = communities(store, method="greedy", engine="networkx")
-    >>> sorted(result.to_dict())[:3], len(result.to_frame())
-    (['communities', 'engine', 'membership'], 30)
     """
     with store_from(store) as opened:
         choice = choose_engine(store, engine, opened)
@@ -241,19 +222,6 @@ def features(
 
     Columns as :mod:`graphkit.graph.features` defines them; ``write_back`` stores them as
     User properties (where :func:`graphkit.graph.features.user_features` finds them).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from graphkit.simulation import simulate_network, write_dataset
-    >>> from graphkit.store import LocalStore
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     _ = write_dataset(simulate_network(30, seed=1), tmp)
-    ...     store = LocalStore(f"{tmp}/store")
-    ...     _ = load(store, tmp)
-    ...     table = features(store, engine="networkx").to_frame()
-    >>> list(table.columns)[:4], len(table)
-    (['user_id', 'degree', 'weighted_degree', 'pagerank'], 30)
     """
     with store_from(store) as opened:
         choice = choose_engine(store, engine, opened)
