@@ -280,10 +280,11 @@ def user_features(
 
     1. ``path``, a features file (``graphkit features --out``: CSV, JSON or Parquet),
        which must hold every needed column;
-    2. else the features written back onto the users (``graphkit features
-       --write-back``, ``centrality --write-back``...) when the store holds every needed
-       column and no subgraph ``spec`` narrows the graph (written-back scores describe
-       the graph they were computed on);
+    2. else the features ``graphkit features --write-back`` stored on the users, when
+       the store holds the whole feature table and no subgraph ``spec`` narrows the graph
+       (written-back scores describe the graph they were computed on). A partial set is
+       not used: ``centrality --write-back`` stores degree normalised by n − 1 and
+       ``communities --write-back`` any method's partition, under the same names;
     3. else computed now on the subgraph ``spec`` (default: the whole graph), only the
        ``compute`` columns (default: the needed ones; betweenness, closeness and
        clustering cost O(n·m), the others one pass), defined exactly as
@@ -339,9 +340,8 @@ def user_features(
     whole_graph = spec is None or spec == SubgraphSpec()
     if whole_graph:
         users = store.users_table()
-        if all(c in users.columns for c in needed):
-            columns = ["user_id", *[c for c in GRAPH_FEATURES if c in users.columns]]
-            return UserFeatures(users[columns], "features written back to the store")
+        if all(c in users.columns for c in GRAPH_FEATURES):
+            return UserFeatures(users[FEATURE_COLUMNS], "features written back to the store")
     choice = resolve_engine(engine, store)
     with open_subgraph(choice.engine, store, spec or SubgraphSpec()) as (graph, fold):
         built = features_of(

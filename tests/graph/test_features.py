@@ -18,7 +18,7 @@ from graphkit.graph.features import (
 from graphkit.graph.pull import SubgraphSpec
 from graphkit.simulation import simulate_network, write_dataset
 from graphkit.store import LocalStore
-from graphkit.workflows.network import features
+from graphkit.workflows.network import centrality, features
 
 
 @pytest.fixture
@@ -62,6 +62,14 @@ def test_written_back_features_come_before_computing(network_store):
     # A subgraph is computed on: scores written back describe the whole graph.
     narrowed = user_features(network_store, ["degree"], spec=SubgraphSpec(min_weight=2.0))
     assert narrowed.source == "features computed now on the chosen subgraph"
+
+
+def test_a_partial_write_back_is_not_taken_for_features(network_store):
+    """`centrality --write-back` stores degree / (n - 1) under the feature's name."""
+    centrality(network_store, measures=["degree"], write_back=True, engine="networkx")
+    found = user_features(network_store, ["degree"], engine="networkx")
+    assert found.source == "features computed now on the whole graph"
+    assert found.table["degree"].dtype == "int64"  # a count, not the normalised centrality
 
 
 def test_a_features_file_comes_first(network_store, tmp_path: Path):
