@@ -48,7 +48,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from graphkit.errors import ConfigError
+from graphkit.errors import ConfigError, ParameterError
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -347,9 +347,10 @@ def write_dataset(
     existing = [path for path in targets.values() if path.exists()]
     if existing and not force:
         names = ", ".join(str(path) for path in existing)
-        raise ConfigError(
-            f"refusing to overwrite {names}",
-            hint="pass --force to overwrite, or choose another output folder",
+        raise ParameterError(
+            "force",
+            f"is off: refusing to overwrite {names}",
+            hint="turn it on to overwrite, or choose another output folder",
         )
     try:
         folder.mkdir(parents=True, exist_ok=True)

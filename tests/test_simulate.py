@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import graphkit.simulation as simulate_module
-from graphkit.errors import ConfigError
+from graphkit.errors import ConfigError, ParameterError
 from graphkit.simulation import (
     EVENT_COLUMNS,
     EVENT_TYPES,
@@ -379,9 +379,9 @@ def test_write_parquet_round_trips(small_network: SimulatedNetwork, tmp_path: Pa
 
 def test_writer_refuses_to_overwrite(small_network: SimulatedNetwork, tmp_path: Path) -> None:
     (tmp_path / "interactions.csv").write_text("keep me", encoding="utf-8")
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(ParameterError) as caught:
         write_dataset(small_network, tmp_path)
-    assert "--force" in (caught.value.hint or "")
+    assert caught.value.parameter == "force"  # the CLI names its flag, --force
     assert "interactions.csv" in str(caught.value)
     # Nothing was written, not even the file that did not exist yet.
     assert not (tmp_path / "users.csv").exists()

@@ -3,19 +3,17 @@
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from graphkit.cli.common import (
     FORMAT_OPTION,
     check_out_suffix,
     emit,
-    emit_frame,
+    emit_result,
     format_for,
     handles_errors,
     stderr,
 )
-from graphkit.reports.browser import browser_queries, browser_query, grass_path
 
 STYLE_NOTE = (
     "apply it: drag the file onto the Neo4j Browser window, or serve it and run "
@@ -71,19 +69,14 @@ def browser_command(
 
     `graphkit browser --list` shows the queries and their parameters.
     """
+    from graphkit.reports.browser import browser, grass_path
+
     if style:
         emit(grass_path().read_text(encoding="utf-8"), out)
         stderr.print(f"note: {grass_path()} — {STYLE_NOTE}")
         return
-    queries = [browser_query(n) for n in names] if names else browser_queries()
+    found = browser(names)
     if list_queries:
-        frame = pd.DataFrame(
-            {
-                "name": [q.name for q in queries],
-                "title": [q.title for q in queries],
-                "parameters": [", ".join(q.params) for q in queries],
-            }
-        )
-        emit_frame(frame, format_for(fmt, out), out, title="Neo4j Browser queries")
+        emit_result(found, format_for(fmt, out), out, title="Neo4j Browser queries")
         return
-    emit("\n".join(q.text for q in queries), out)
+    emit(found.text, out)

@@ -491,10 +491,11 @@ def emit_frame(
 class Result(Protocol):
     """What every command prints: a result that serialises itself.
 
-    ``to_dict()`` is the documented JSON; ``to_frame()`` the rows of the table and CSV.
+    ``to_dict()`` is the documented JSON (a list of rows for the per-user tables of
+    ``centrality`` and ``features``); ``to_frame()`` the rows of the table and CSV.
     """
 
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> dict[str, Any] | list[dict[str, Any]]: ...
 
     def to_frame(self) -> pd.DataFrame: ...
 

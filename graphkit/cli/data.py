@@ -1,22 +1,19 @@
-"""`graphkit simulate` and `graphkit load`."""
+"""`graphkit simulate` and `graphkit load`: parse, call the use case, print what it did."""
 
-import math
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
-from graphkit import workflows
 from graphkit.cli.common import (
     handles_errors,
+    parse_number,
     progress_bar,
     split_list,
     stderr,
     uses_store,
 )
 from graphkit.config import Settings
-from graphkit.errors import ConfigError
-from graphkit.simulation import simulate_events, simulate_network, write_dataset
 
 
 @handles_errors
@@ -71,7 +68,7 @@ def simulate_command(
             "known true effects (printed).",
         ),
     ] = None,
-    effect: Annotated[
+    effects: Annotated[
         list[str] | None,
         typer.Option(
             "--effect",
@@ -127,133 +124,24 @@ def simulate_command(
     Heavy-tailed activity, planted communities (column true_community), timestamps with a
     weekly rhythm, several interaction types and demographic columns. Deterministic per seed.
     """
-    _check_experiment_options(experiment, effect, variants, spillover, design)
-    sim = simulate_network(
-        users,
-        seed=seed,
-        interactions_per_user=interactions_per_user,
-        n_communities=communities,
-        mixing=mixing,
-        start=start,
-        days=days,
-    )
-    if events and experiment is not None:
-        raise ConfigError(
-            "--events and --experiment both write events.csv",
-            hint="simulate the experiment's events (--experiment) or general activity "
-            "(--events) into separate folders",
-        )
-    fmt: Literal["csv", "parquet"] = "parquet" if parquet else "csv"
-    paths = write_dataset(sim, out_dir, fmt=fmt, force=force)
-    stderr.print(
-        f"wrote {len(sim.users)} users and {len(sim.interactions)} interactions: "
-        + ", ".join(str(p) for p in paths)
-    )
-    if spillover is not None:  # a network experiment: its own assignments and events
-        from graphkit.workflows.network_experiments import write_spillover_simulation
+    from graphkit.workflows.simulation import SimulationSettings, parse_effects, simulate
 
-        if experiment is None:
-            raise ConfigError("--spillover needs --experiment NAME")
-        effects = parse_effects(effect or [])
-        for line in write_spillover_simulation(
-            sim, out_dir, experiment=experiment, design=design, spillover=spillover,
-            direct=effects.get("sessions", 0.05), seed=seed, salt=salt, pre_days=pre_days,
-            post_days=post_days, fmt=fmt, force=force,
-        ):  # fmt: skip
-            stderr.print(line, markup=False)
-        return
-    write_events = events if events is not None else experiment is None
-    if write_events:
-        activity = simulate_events(
-            sim,
-            seed=seed,
-            sessions_per_user_day=sessions_per_user_day,
-            n_anomalies=anomalies,
-            aha_connections=aha_connections,
-            aha_days=aha_days,
-        )
-        paths = write_dataset(activity, out_dir, fmt=fmt, force=force)
-        truth = Path(out_dir) / "truth"  # load_dataset reads only the top-level tables
-        truth.mkdir(exist_ok=True)
-        activity.anomalies.to_csv(truth / "anomalies.csv", index=False)
-        activity.retention.to_csv(truth / "retention.csv", index=False)
-        stderr.print(
-            f"wrote {len(activity.events)} events: {', '.join(str(p) for p in paths)} "
-            f"(ground truth in {truth})"
-        )
-    if experiment is not None:
-        from graphkit.experiments.simulation import simulate_experiment, write_truth
-
-        result = simulate_experiment(
-            sim,
-            experiment=experiment,
-            seed=seed,
-            variants=split_list(variants, "--variants"),
-            weights=[float(w) for w in split_list(weights, "--weights")] if weights else None,
-            salt=salt,
-            effects=parse_effects(effect or []) or None,
-            degree_effect=degree_effect,
-            pre_days=pre_days,
-            post_days=post_days,
-            enroll_days=enroll_days,
-        )
-        paths = write_dataset(result, out_dir, fmt=fmt, force=force)  # type: ignore[arg-type]
-        stderr.print(f"wrote experiment {experiment!r}: " + ", ".join(str(p) for p in paths))
-        truth_paths = write_truth(result, out_dir)
-        stderr.print(
-            "true effects (ground truth, saved in "
-            + ", ".join(str(p) for p in truth_paths)
-            + "):\n"
-            + result.truth.to_string(index=False)
-        )
-
-
-def _check_experiment_options(
-    experiment: str | None,
-    effect: list[str] | None,
-    variants: str,
-    spillover: float | None,
-    design: str,
-) -> None:
-    """Refuse option combinations the simulation would ignore, before any file is written."""
-    if spillover is None:
-        if design != "user":
-            raise ConfigError(
-                "--design applies to a spillover simulation", hint="add --spillover S"
-            )
-        return
-    if experiment is None:
-        raise ConfigError("--spillover needs --experiment NAME")
-    if design not in ("user", "cluster"):
-        raise ConfigError(f"--design {design!r} is unknown", hint="use user or cluster")
-    if not math.isfinite(spillover) or spillover <= -1:
-        raise ConfigError(f"--spillover must be a number above -1, got {spillover}")
-    others = sorted(set(parse_effects(effect or [])) - {"sessions"})
-    if others:
-        raise ConfigError(
-            f"--effect {', '.join(others)}: a spillover simulation plants a sessions effect only",
-            hint="give --effect sessions=LIFT",
-        )
-    if split_list(variants, "--variants") != ["control", "treatment"]:
-        raise ConfigError(
-            "a spillover simulation has two arms, control and treatment",
-            hint="leave out --variants",
-        )
-
-
-def parse_effects(specs: list[str]) -> dict[str, float]:
-    """``["sessions=0.05", ...]`` → ``{"sessions": 0.05}``; a clear error otherwise."""
-    effects = {}
-    for spec in specs:
-        name, _, value = spec.partition("=")
-        try:
-            effects[name.strip()] = float(value)
-        except ValueError:
-            raise ConfigError(
-                f"--effect {spec!r} is not METRIC=LIFT",
-                hint="e.g. --effect sessions=0.05 (a 5% lift)",
-            ) from None
-    return effects
+    settings = SimulationSettings(
+        users=users, seed=seed, interactions_per_user=interactions_per_user,
+        communities=communities, mixing=mixing, start=start, days=days,
+        fmt="parquet" if parquet else "csv", force=force, events=events,
+        sessions_per_user_day=sessions_per_user_day, anomalies=anomalies,
+        aha_connections=aha_connections, aha_days=aha_days, experiment=experiment,
+        effects=parse_effects(effects or []), degree_effect=degree_effect,
+        variants=tuple(split_list(variants, "--variants")),
+        weights=tuple(parse_number(w, "--weights") for w in split_list(weights, "--weights"))
+        if weights else None,
+        salt=salt, pre_days=pre_days, post_days=post_days, enroll_days=enroll_days,
+        spillover=spillover, design=design,
+    )  # fmt: skip
+    result = simulate(out_dir, settings)
+    for line in result.messages:
+        stderr.print(line)
 
 
 @handles_errors
@@ -267,18 +155,14 @@ def load_command(
     Nothing is written unless the whole dataset is valid. Loading is idempotent: loading
     the same data again, or re-running an interrupted load, gives the same graph.
     """
+    from graphkit.workflows.network import load, opened_store
+
     stderr.print(f"validating {dataset} …")
-    with progress_bar("loading") as progress:
-        result = workflows.load(dataset, settings, progress=progress)
-    for note in result.dataset.notes:
+    with opened_store(settings) as store, progress_bar("loading") as progress:
+        result = load(store, dataset, progress=progress)
+    for note in result.notes:
         stderr.print(f"note: {note}")
-    summary = result.summary
-    parts = [f"{summary.users} users", f"{summary.interactions} interactions"]
-    if summary.events:
-        parts.append(f"{summary.events} events")
-    if summary.assignments:
-        parts.append(f"{summary.assignments} assignments")
-    stderr.print(f"loaded {', '.join(parts)} into {summary.store}")
+    stderr.print(result.message)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,42 +1,32 @@
-"""`graphkit centrality`, `graphkit communities`, `graphkit features`."""
+"""`graphkit centrality`, `graphkit communities`, `graphkit features`.
 
-from enum import StrEnum
-from typing import Annotated
+Each command builds its options, opens the store once, calls the use case of the same
+name in :mod:`graphkit.workflows.network` and prints its result.
+"""
 
-import pandas as pd
+from typing import TYPE_CHECKING, Annotated
+
 import typer
 
-from graphkit import workflows
 from graphkit.cli.common import (
     FORMAT_OPTION,
     OUT_OPTION,
     OutputFormat,
-    emit,
     emit_frame,
+    emit_result,
     format_for,
     handles_errors,
     progress_bar,
     pulls_subgraph,
     stderr,
-    to_json,
 )
 from graphkit.config import Settings
-from graphkit.graph.centrality import MEASURES
-from graphkit.graph.pull import SubgraphSpec
+from graphkit.graph.choices import MEASURES, CommunityMethod, EngineName
 
+if TYPE_CHECKING:
+    from graphkit.graph.pull import SubgraphSpec
 
-class CommunityMethod(StrEnum):
-    louvain = "louvain"
-    leiden = "leiden"
-    greedy = "greedy"
-
-
-class EngineName(StrEnum):
-    auto = "auto"
-    networkx = "networkx"
-    igraph = "igraph"
-    gds = "gds"
-
+__all__ = ["CommunityMethod", "EngineName"]  # option types, kept importable from here
 
 SAMPLE_HELP = (
     "Estimate betweenness and closeness from K random source users (default: exact up "
@@ -52,8 +42,11 @@ ENGINE_OPTION = Annotated[
 ]
 
 
-def engine_value(engine: EngineName | None) -> str | None:
-    return None if engine is None else engine.value
+def engine_value(engine: EngineName | None, settings: Settings | None = None) -> str | None:
+    """The engine asked for: the flag, else the settings' (env, graphkit.toml), else None."""
+    if engine is not None:
+        return engine.value
+    return settings.engine if settings is not None else None
 
 
 def note_engine(engine: str, estimates: dict[str, str]) -> None:
@@ -67,8 +60,8 @@ def note_engine(engine: str, estimates: dict[str, str]) -> None:
 @pulls_subgraph
 def centrality_command(
     settings: Settings,
-    spec: SubgraphSpec,
-    measure: Annotated[
+    spec: "SubgraphSpec",
+    measures: Annotated[
         list[str] | None,
         typer.Option(
             "--measure", "-m", help=f"One of {', '.join(MEASURES)} (repeatable; default all)."
@@ -100,39 +93,32 @@ def centrality_command(
     by the number of pairs; Wasserman–Faust closeness; PageRank with damping 0.85.
     Users are listed best first by PageRank (or by the first measure asked for).
     """
-    with progress_bar("write-back") as progress:
-        result = workflows.analyze_centrality(
-            settings,
+    from graphkit.workflows.network import centrality, opened_store
+
+    with opened_store(settings) as store, progress_bar("write-back") as progress:
+        result = centrality(
+            store,
             spec,
-            measures=measure or MEASURES,
+            measures=measures or MEASURES,
+            top=top,
             weighted=weighted,
             sample=sample,
             seed=seed,
             write_back=write_back,
+            engine=engine_value(engine, settings),
             progress=progress,
-            engine=engine_value(engine),
         )
     note_engine(result.engine, result.approximate)
-    fmt = format_for(fmt, out)
-    scores = result.top(top)
-    records = scores.to_dict("records")
-    for record in records:
-        record["engine"] = result.engine
-        if result.approximate:
-            record["approximate"] = sorted(result.approximate)
-    caption = f"{result.nodes} users, {result.edges} ties; engine {result.engine}" + (
-        "; approximate: " + ", ".join(sorted(result.approximate)) if result.approximate else ""
-    )
-    emit_frame(scores, fmt, out, title="Centrality", caption=caption, json_data=records)
+    emit_result(result, format_for(fmt, out), out, title="Centrality", caption=result.caption)
     if write_back:
-        stderr.print(f"wrote {', '.join(result.measures)} to {len(result.scores)} users")
+        stderr.print(f"wrote {', '.join(result.measures)} to {result.nodes} users")
 
 
 @handles_errors
 @pulls_subgraph
 def communities_command(
     settings: Settings,
-    spec: SubgraphSpec,
+    spec: "SubgraphSpec",
     method: Annotated[CommunityMethod, typer.Option(help="Detection method.")] = (
         CommunityMethod.louvain
     ),
@@ -157,62 +143,27 @@ def communities_command(
 
     Communities are numbered from 0 (largest) in decreasing size.
     """
-    with progress_bar("write-back") as progress:
-        result = workflows.analyze_communities(
-            settings,
+    from graphkit.workflows.network import communities, opened_store
+
+    with opened_store(settings) as store, progress_bar("write-back") as progress:
+        result = communities(
+            store,
             spec,
             method=method.value,
             weighted=weighted,
             resolution=resolution,
             seed=seed,
             write_back=write_back,
+            engine=engine_value(engine, settings),
             progress=progress,
-            engine=engine_value(engine),
         )
     note_engine(result.engine, {})
     fmt = format_for(fmt, out)
-    if fmt is OutputFormat.json:
-        emit(
-            to_json(
-                {
-                    "engine": result.engine,
-                    "method": result.method,
-                    "modularity": result.modularity,
-                    "resolution": result.resolution,
-                    "seed": result.seed,
-                    "weighted": result.weighted,
-                    "membership": result.membership,
-                    "communities": [
-                        {"id": i, "size": len(members), "members": members}
-                        for i, members in enumerate(result.communities)
-                    ],
-                }
-            ),
-            out,
-        )
-    elif fmt is OutputFormat.csv:
-        frame = pd.DataFrame(
-            {"user_id": list(result.membership), "community": list(result.membership.values())}
-        )
-        emit_frame(frame.sort_values(["community", "user_id"]), fmt, out)
+    if fmt is OutputFormat.table:  # the table lists communities; CSV and JSON list users
+        title = f"Communities ({result.method})"
+        emit_frame(result.summary_frame(), fmt, out, title=title, caption=result.caption)
     else:
-        # Users without ties are communities of one; listing them all buries the real ones.
-        shown = [(i, m) for i, m in enumerate(result.communities) if len(m) > 1]
-        singles = len(result.communities) - len(shown)
-        frame = pd.DataFrame(
-            {
-                "community": [i for i, _ in shown],
-                "size": [len(m) for _, m in shown],
-                "members": [", ".join(m[:5]) + (", …" if len(m) > 5 else "") for _, m in shown],
-            }
-        )
-        caption = (
-            f"modularity {result.modularity:.4f}, {len(result.communities)} communities, "
-            f"engine {result.engine}"
-        )
-        if singles:
-            caption += f" ({singles} of them single users without ties, not listed)"
-        emit_frame(frame, fmt, out, title=f"Communities ({result.method})", caption=caption)
+        emit_result(result, fmt, out)
     if write_back:
         stderr.print(f"wrote community ids of {len(result.membership)} users")
 
@@ -221,7 +172,7 @@ def communities_command(
 @pulls_subgraph
 def features_command(
     settings: Settings,
-    spec: SubgraphSpec,
+    spec: "SubgraphSpec",
     out: OUT_OPTION = None,
     fmt: FORMAT_OPTION = None,
     sample: Annotated[int | None, typer.Option("--sample", metavar="K", help=SAMPLE_HELP)] = None,
@@ -239,30 +190,22 @@ def features_command(
     Columns: degree, weighted_degree, pagerank, betweenness, closeness, clustering,
     community (Louvain), influencer (top --influencer-share of users by PageRank).
     """
-    with progress_bar("write-back") as progress:
-        result = workflows.build_features(
-            settings,
+    from graphkit.workflows.network import features, opened_store
+
+    with opened_store(settings) as store, progress_bar("write-back") as progress:
+        result = features(
+            store,
             spec,
             sample=sample,
             seed=seed,
             influencer_share=influencer_share,
             write_back=write_back,
+            engine=engine_value(engine, settings),
             progress=progress,
-            engine=engine_value(engine),
         )
     note_engine(result.engine, result.approximate)
     fmt = format_for(fmt, out)
-    json_data = None
-    if fmt is OutputFormat.json:
-        json_data = result.table.assign(engine=result.engine).to_dict("records")
-    emit_frame(
-        result.table,
-        fmt,
-        out,
-        title="Graph features",
-        caption=f"engine {result.engine}",
-        json_data=json_data,
-    )
+    emit_result(result, fmt, out, title="Graph features", caption=result.caption)
 
 
 def register(app: typer.Typer) -> None:

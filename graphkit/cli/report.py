@@ -1,7 +1,7 @@
 """`graphkit report ...`: reports people read, written as HTML, Markdown, JSON or CSV."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -26,10 +26,10 @@ from graphkit.experiments.metrics import (
     DEFAULT_POST_DAYS,
     DEFAULT_PRE_DAYS,
 )
-from graphkit.graph.pull import SubgraphSpec
-from graphkit.reports import render_markdown, report_format, write_report
-from graphkit.reports.document import Report
-from graphkit.workflows import reports as report_workflows
+
+if TYPE_CHECKING:
+    from graphkit.graph.pull import SubgraphSpec
+    from graphkit.reports.document import Report
 
 app = typer.Typer(
     help="Reports people read: `--out report.html` (one self-contained file), `.md` "
@@ -53,12 +53,16 @@ REPORT_OUT_OPTION = Annotated[
 
 def check_outputs(outs: list[Path] | None) -> None:
     """Refuse a bad suffix before minutes of work, not after."""
+    from graphkit.reports import report_format
+
     for out in outs or []:
         report_format(out)
 
 
-def deliver(report: Report, outs: list[Path] | None) -> None:
+def deliver(report: "Report", outs: list[Path] | None) -> None:
     """Write the report to every ``--out`` (format by suffix), or Markdown to stdout."""
+    from graphkit.reports import render_markdown, write_report
+
     if not outs:
         emit(render_markdown(report), None)
         stderr.print("note: figures are left out on stdout; use --out FILE.html or FILE.md")
@@ -73,7 +77,7 @@ def deliver(report: Report, outs: list[Path] | None) -> None:
 @pulls_subgraph
 def influencers_command(
     settings: Settings,
-    spec: SubgraphSpec,
+    spec: "SubgraphSpec",
     out: REPORT_OUT_OPTION = None,
     top: Annotated[int, typer.Option("--top", "-n", help="Length of every top list.")] = 10,
     sample: Annotated[
@@ -94,10 +98,14 @@ def influencers_command(
 
     Bridges: the most betweenness above what the degree predicts, among the top 10% by it.
     """
+    from graphkit.report import influencers
+    from graphkit.workflows.network import opened_store
+
     check_outputs(out)
-    report = report_workflows.influencer_report(
-        settings, spec, top=top, sample=sample, seed=seed, engine=engine_value(engine)
-    )
+    with opened_store(settings) as store:
+        report = influencers(
+            store, spec, top=top, sample=sample, seed=seed, engine=engine_value(engine, settings)
+        )
     deliver(report, out)
 
 
@@ -106,7 +114,7 @@ def influencers_command(
 @pulls_subgraph
 def experiment_command(
     settings: Settings,
-    spec: SubgraphSpec,
+    spec: "SubgraphSpec",
     name: Annotated[
         str, typer.Argument(metavar="NAME", help="Experiment name in the stored assignments.")
     ],
@@ -174,7 +182,9 @@ def experiment_command(
         sequential=sequential,
         seed=seed if plan is None else None,
     )
-    report = report_workflows.experiment_report(
+    from graphkit.report import experiment
+
+    report = experiment(
         settings,
         name,
         metrics=metric or (list(plan.metrics) if plan is not None else DEFAULT_METRICS),
@@ -223,8 +233,10 @@ def engagement_command(
 ) -> None:
     """The engagement report: DAU/WAU/MAU and stickiness, retention cohorts, anomalies,
     the aha moment (a correlation), with a summary."""
+    from graphkit.report import engagement
+
     check_outputs(out)
-    report = report_workflows.engagement_report(
+    report = engagement(
         settings,
         since=utc(since),
         until=utc(until),

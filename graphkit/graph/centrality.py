@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import pandas as pd
 
-from graphkit.errors import ConfigError, InsufficientData
+from graphkit.errors import InsufficientData, ParameterError
+from graphkit.graph.choices import MEASURES
 from graphkit.graph.engines import choose_sources, open_graph
 from graphkit.graph.engines.base import PAGERANK_DAMPING, PAGERANK_TOLERANCE, EngineGraph
 from graphkit.graph.sampling import EXACT_UP_TO, Estimate, estimate_betweenness, estimate_closeness
@@ -33,7 +34,6 @@ from graphkit.graph.sampling import EXACT_UP_TO, Estimate, estimate_betweenness,
 if TYPE_CHECKING:
     from graphkit.graph.engines import Engine, PulledGraph
 
-MEASURES = ("degree", "betweenness", "closeness", "pagerank")
 AUTO_SAMPLE_ABOVE = EXACT_UP_TO
 """Graphs with more nodes than this get estimated betweenness/closeness unless told otherwise."""
 
@@ -57,6 +57,27 @@ class CentralityResult:
 
     def top(self, n: int | None) -> pd.DataFrame:
         return self.scores if n is None else self.scores.head(n)
+
+    @property
+    def caption(self) -> str:
+        approximate = ", ".join(sorted(self.approximate))
+        return f"{self.nodes} users, {self.edges} ties; engine {self.engine}" + (
+            f"; approximate: {approximate}" if approximate else ""
+        )
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        """``graphkit centrality --format json``: one row per user, with the engine and
+        (when any) the approximate measures."""
+        rows = [{str(k): v for k, v in row.items()} for row in self.scores.to_dict("records")]
+        for row in rows:
+            row["engine"] = self.engine
+            if self.approximate:
+                row["approximate"] = sorted(self.approximate)
+        return rows
+
+    def to_frame(self) -> pd.DataFrame:
+        """The scores, best first (the table and CSV)."""
+        return self.scores
 
 
 def degree_scores(graph: nx.Graph, *, weight: str | None = None) -> dict[str, float]:
@@ -138,7 +159,7 @@ def centrality(
     (33, 0.1009)
     """
     if weight not in (None, "weight"):
-        raise ConfigError(f"weight must be 'weight' or None, not {weight!r}")
+        raise ParameterError("weight", f"must be 'weight' or None, not {weight!r}")
     check_request(measures, sample)
     with open_graph(graph, engine) as opened:
         return centrality_of(
@@ -153,15 +174,16 @@ def centrality(
 
 
 def check_request(measures: Sequence[str], sample: int | None) -> None:
-    """Raise ConfigError for an unknown measure or a sample below 1."""
+    """Raise ParameterError for an unknown measure or a sample below 1."""
     unknown = [m for m in measures if m not in MEASURES]
     if unknown or not measures:
-        raise ConfigError(
-            f"unknown measure {unknown[0] if unknown else '(none)'!r}",
+        raise ParameterError(
+            "measures",
+            f"names an unknown measure {unknown[0] if unknown else '(none)'!r}",
             hint=f"choose from {', '.join(MEASURES)}",
         )
     if sample is not None and sample < 1:
-        raise ConfigError("sample must be at least 1 (--sample)")
+        raise ParameterError("sample", f"must be at least 1 (got {sample})")
 
 
 def centrality_of(
@@ -206,7 +228,7 @@ def centrality_of(
         scores[measure] = columns[measure].reindex(ids).to_numpy(dtype=float)
     sort_by = sort_by or ("pagerank" if "pagerank" in measures else measures[0])
     if sort_by not in measures:
-        raise ConfigError(f"cannot sort by {sort_by!r}: it is not among the measures computed")
+        raise ParameterError("sort_by", f"{sort_by!r} is not among the measures computed")
     # Ties broken by user id so the order never depends on dict or hash order.
     scores = scores.sort_values(
         [sort_by, "user_id"], ascending=[False, True], kind="mergesort"

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
+import pandas as pd
 
-from graphkit.errors import ConfigError, InsufficientData
+from graphkit.errors import InsufficientData, ParameterError
 from graphkit.graph.engines import COMMUNITY_METHODS, open_graph
 from graphkit.graph.engines.base import EngineGraph
 
@@ -45,6 +46,55 @@ class CommunityResult:
     @property
     def sizes(self) -> list[int]:
         return [len(c) for c in self.communities]
+
+    def to_dict(self) -> dict[str, Any]:
+        """``graphkit communities --format json``."""
+        return {
+            "engine": self.engine,
+            "method": self.method,
+            "modularity": self.modularity,
+            "resolution": self.resolution,
+            "seed": self.seed,
+            "weighted": self.weighted,
+            "membership": self.membership,
+            "communities": [
+                {"id": i, "size": len(members), "members": members}
+                for i, members in enumerate(self.communities)
+            ],
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per user: ``user_id``, ``community`` (the CSV; written back as is)."""
+        frame = pd.DataFrame(
+            {"user_id": list(self.membership), "community": list(self.membership.values())}
+        )
+        return frame.sort_values(["community", "user_id"])
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per community of two or more users: id, size, the first five members.
+
+        Users without ties are communities of one; listing them all buries the real ones
+        (:attr:`caption` counts them).
+        """
+        shown = [(i, m) for i, m in enumerate(self.communities) if len(m) > 1]
+        return pd.DataFrame(
+            {
+                "community": [i for i, _ in shown],
+                "size": [len(m) for _, m in shown],
+                "members": [", ".join(m[:5]) + (", …" if len(m) > 5 else "") for _, m in shown],
+            }
+        )
+
+    @property
+    def caption(self) -> str:
+        singles = sum(1 for m in self.communities if len(m) <= 1)
+        caption = (
+            f"modularity {self.modularity:.4f}, {len(self.communities)} communities, "
+            f"engine {self.engine}"
+        )
+        if singles:
+            caption += f" ({singles} of them single users without ties, not listed)"
+        return caption
 
 
 def number_communities(groups: Iterable[Iterable[str]]) -> list[list[str]]:
@@ -75,7 +125,7 @@ def detect_communities(
     (0.3807, [17, 9, 8])
     """
     if weight not in (None, "weight"):
-        raise ConfigError(f"weight must be 'weight' or None, not {weight!r}")
+        raise ParameterError("weight", f"must be 'weight' or None, not {weight!r}")
     with open_graph(graph, engine) as opened:
         return communities_of(
             opened, method=method, weighted=weight is not None, resolution=resolution, seed=seed
@@ -87,9 +137,11 @@ def communities_of(
 ) -> CommunityResult:
     """:func:`detect_communities` on a graph an engine has opened."""
     if method not in METHODS:
-        raise ConfigError(f"unknown method {method!r}", hint=f"use {', '.join(METHODS)}")
+        raise ParameterError(
+            "method", f"names an unknown method {method!r}", hint=f"use {', '.join(METHODS)}"
+        )
     if resolution <= 0:
-        raise ConfigError("resolution must be positive (--resolution)")
+        raise ParameterError("resolution", f"must be positive (got {resolution:g})")
     if graph.nodes == 0:
         raise InsufficientData("the graph has no users", hint="widen the filters or load data")
     partition = graph.communities(

@@ -15,7 +15,7 @@ from datetime import datetime
 import networkx as nx
 import pandas as pd
 
-from graphkit.errors import ConfigError, InsufficientData
+from graphkit.errors import InsufficientData, ParameterError
 from graphkit.graph.engines.base import PulledGraph
 from graphkit.store.base import EdgeFilter, GraphStore
 
@@ -43,11 +43,11 @@ class SubgraphSpec:
 
     def __post_init__(self) -> None:
         if self.since and self.until and self.since >= self.until:
-            raise ConfigError("--since must be earlier than --until")
+            raise ParameterError("since", "must be earlier than until")
         if self.hops < 1:
-            raise ConfigError("--hops must be at least 1")
+            raise ParameterError("hops", f"must be at least 1 (got {self.hops})")
         if self.min_weight < 0:
-            raise ConfigError("--min-weight must not be negative")
+            raise ParameterError("min_weight", f"must not be negative (got {self.min_weight:g})")
         object.__setattr__(
             self,
             "edge_filter",

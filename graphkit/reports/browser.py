@@ -15,11 +15,16 @@ the query has one. ``graphkit.grass`` is the matching Browser style (GraSS).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from graphkit.errors import ConfigError
 from graphkit.store.queries import cypher_dir
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PARAM_LINE = re.compile(r"^//\s*:param\s+(\w+)\s*=>\s*(.+?)\s*$")
 FIELD_LINE = re.compile(r"^//\s*(Title|Shows|Needs):\s*(.*)$")
@@ -115,3 +120,43 @@ def browser_query(name: str) -> BrowserQuery:
             hint=f"choose from {', '.join(sorted(queries))} (or run `graphkit browser --list`)",
         )
     return queries[name]
+
+
+@dataclass(frozen=True)
+class BrowserQueries:
+    """Saved Browser queries: ``text`` to paste (``graphkit browser``), or their list
+    (``to_frame()`` / ``to_dict()``: ``graphkit browser --list``)."""
+
+    queries: tuple[BrowserQuery, ...]
+
+    @property
+    def text(self) -> str:
+        """The query files one after another, headers included."""
+        return "\n".join(q.text for q in self.queries)
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        return [
+            {"name": q.name, "title": q.title, "parameters": ", ".join(q.params)}
+            for q in self.queries
+        ]
+
+    def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame(self.to_dict(), columns=["name", "title", "parameters"])
+
+
+def browser(names: Sequence[str] | None = None) -> BrowserQueries:
+    """The saved Neo4j Browser queries ``names`` (default: all), as ``graphkit browser``.
+
+    The Browser style is :func:`grass_path`.
+
+    Examples
+    --------
+    >>> found = browser(["top_influencers"])
+    >>> found.to_dict()[0]["name"], found.text.startswith("// Title:")
+    ('top_influencers', True)
+    """
+    if names:
+        return BrowserQueries(tuple(browser_query(n) for n in names))
+    return BrowserQueries(tuple(browser_queries()))

@@ -1,364 +1,62 @@
-"""Who the influential users are, how much they agree, and the report that says so.
+"""The influencer report: arranges an :class:`~graphkit.graph.influence.InfluencerAnalysis`.
 
-:func:`influencer_analysis` computes everything from a graph; :func:`influencer_document`
-turns the result into a :class:`~graphkit.reports.document.Report`. The rules:
-
-Composite rank
-    For each measure (degree, betweenness, closeness, PageRank — as in
-    :mod:`graphkit.graph.features`) every user gets a percentile rank in (0, 1]
-    (1 = the highest score; ties share the average rank). The composite score is the
-    mean of the four percentile ranks; composite rank 1 is the highest score (ties by
-    PageRank, then user id). It rewards users who are central by every account rather
-    than extreme on one.
-
-Bridge users
-    Betweenness grows with degree, so a high betweenness alone mostly repeats degree.
-    Over users with degree ≥ 2 and betweenness > 0, fit ordinary least squares
-    ``log(betweenness) = a + b · log(degree)``; a user's *bridge ratio* is
-    ``betweenness / exp(a + b · log(degree))``, how many times the betweenness expected
-    for their degree they have (exp of the residual). Bridges are the users with the
-    highest ratio above 1 among the users whose betweenness is in the top
-    :data:`BRIDGE_BETWEENNESS_SHARE` (10%) — brokers that matter, not leaves whose tiny
-    betweenness happens to beat a tiny expectation — and who have a neighbour in another
-    community (a bridge links groups), listed with how many other communities their
-    neighbours belong to.
-
-Agreement between measures
-    Kendall's τ-b between every pair of measures over all users, and the overlap of
-    their top-N lists (how many users both lists share).
-
-Communities
-    Louvain communities (as in the feature table). Per community: size, share of users,
-    internal ties, external ties (ties with exactly one end inside), density (internal
-    ties / possible pairs), inside share (internal / (internal + external) ties), share
-    of all PageRank, and the top members by PageRank. A community is *isolated* when
-    at least :data:`ISOLATED_INSIDE_SHARE` of its ties stay inside. Users without any
-    tie are counted apart and are not a community.
-
-Concentration
-    Share of all PageRank held by the top 1% of users (at least one user) and by the top
-    10%, and the Gini coefficient of PageRank and of degree (0 = everyone equal, 1 = one
-    user holds everything). Words used: below 0.3 "spread fairly evenly", below 0.6
-    "moderately concentrated", otherwise "highly concentrated".
+The numbers and their rules (composite rank, bridges, agreement, communities,
+concentration) live in :mod:`graphkit.graph.influence`; this module words them
+(:func:`insights`) and lays them out as a :class:`~graphkit.reports.document.Report`
+(:func:`influencer_document`). Words used for the Gini coefficient: below 0.3 "spread
+fairly evenly", below 0.6 "moderately concentrated", otherwise "highly concentrated".
 """
 
 from __future__ import annotations
 
-import itertools
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
-import numpy as np
 import pandas as pd
-from scipy import stats
 
-from graphkit.errors import ConfigError, InsufficientData
-from graphkit.graph.features import graph_features
+from graphkit.graph.influence import (
+    BRIDGE_BETWEENNESS_SHARE,
+    ISOLATED_INSIDE_SHARE,
+    MEASURES,
+    InfluencerAnalysis,
+    bridge_fit,
+    community_summary,
+    composite_ranking,
+    gini,
+    influencer_analysis,
+    tau_matrix,
+    top_share,
+)
 from graphkit.reports import network_plots
 from graphkit.reports.document import Bullets, Fact, Figure, Paragraph, Report, Section, Table
 
-MEASURES = ("degree", "betweenness", "closeness", "pagerank")
+__all__ = [  # the analysis is re-exported: reports and notebooks read both from here
+    "ISOLATED_INSIDE_SHARE",
+    "InfluencerAnalysis",
+    "bridge_fit",
+    "community_summary",
+    "composite_ranking",
+    "gini",
+    "influencer_analysis",
+    "influencer_document",
+    "insights",
+    "top_share",
+]
+
 MEASURE_NAMES = {m: m for m in MEASURES} | {"pagerank": "PageRank"}
 """How measures are written in sentences."""
-ISOLATED_INSIDE_SHARE = 0.95
-TOP_SHARE = 0.01
 COMMUNITY_ROWS = 20
 """The community table lists at most this many communities, largest first."""
-TOP_MEMBERS = 3
-BRIDGE_BETWEENNESS_SHARE = 0.10
-
-
-@dataclass(frozen=True)
-class Concentration:
-    """How unequally influence is spread."""
-
-    top1_users: int
-    top1_pagerank_share: float
-    top10_users: int
-    top10_pagerank_share: float
-    gini_pagerank: float
-    gini_degree: float
-
-
-@dataclass(frozen=True)
-class InfluencerAnalysis:
-    """Everything the influencer report shows.
-
-    ``users``: one row per user — the feature-table columns, ``rank_<measure>`` (1 =
-    highest), ``composite_score``, ``composite_rank``, ``expected_betweenness``,
-    ``bridge_ratio`` (NaN outside the fit) and ``other_communities`` (distinct
-    communities among the neighbours, the user's own excluded); sorted by composite rank.
-    """
-
-    graph: nx.Graph
-    users: pd.DataFrame
-    agreement: pd.DataFrame
-    communities: pd.DataFrame
-    bridges: pd.DataFrame
-    concentration: Concentration
-    bridge_fit: tuple[float, float]
-    """``(intercept, slope)`` of log betweenness on log degree."""
-    top: int
-    modularity: float
-    approximate: dict[str, str] = field(default_factory=dict)
-    engine: str = "networkx"
-    """The graph engine that computed every score."""
-
-    @property
-    def nodes(self) -> int:
-        return self.graph.number_of_nodes()
-
-    @property
-    def ties(self) -> int:
-        return self.graph.number_of_edges()
-
-    @property
-    def users_without_ties(self) -> int:
-        return int((self.users["degree"] == 0).sum())
-
-    def top_by(self, measure: str) -> pd.DataFrame:
-        """The top-N users by one measure (or ``"composite"``), best first."""
-        column = "composite_rank" if measure == "composite" else f"rank_{measure}"
-        return self.users.sort_values([column, "user_id"], kind="mergesort").head(self.top)
-
-
-# ------------------------------------------------------------------------------ numbers
-
-
-def gini(values: pd.Series | np.ndarray) -> float:
-    """Gini coefficient of non-negative values (0 = all equal, → 1 = one holds all).
-
-    Uses the sorted-values formula G = Σ (2i − n − 1) x_(i) / (n Σ x) (i = 1..n).
-
-    >>> gini(np.array([1.0, 1.0, 1.0]))
-    0.0
-    >>> round(gini(np.array([0.0, 0.0, 0.0, 1.0])), 2)
-    0.75
-    """
-    x = np.sort(np.asarray(values, dtype=float))
-    n = x.size
-    total = x.sum()
-    if n == 0 or total == 0:
-        return 0.0
-    i = np.arange(1, n + 1)
-    return float(((2 * i - n - 1) * x).sum() / (n * total))
-
-
-def top_share(values: pd.Series, share: float) -> tuple[int, float]:
-    """How many users the top ``share`` is (at least one) and their share of the total."""
-    count = max(1, math.ceil(share * len(values)))
-    total = float(values.sum())
-    held = float(values.sort_values(ascending=False, kind="mergesort").head(count).sum())
-    return count, (held / total if total > 0 else 0.0)
-
-
-def composite_ranking(features: pd.DataFrame) -> pd.DataFrame:
-    """Add ``rank_<measure>``, ``composite_score`` and ``composite_rank`` (module rules)."""
-    users = features.copy()
-    percentiles = []
-    for measure in MEASURES:
-        order = users.sort_values([measure, "user_id"], ascending=[False, True], kind="mergesort")
-        users[f"rank_{measure}"] = pd.Series(np.arange(1, len(users) + 1), index=order.index)
-        percentiles.append(users[measure].rank(method="average", pct=True))
-    users["composite_score"] = pd.concat(percentiles, axis=1).mean(axis=1)
-    order = users.sort_values(
-        ["composite_score", "pagerank", "user_id"],
-        ascending=[False, False, True],
-        kind="mergesort",
-    )
-    users["composite_rank"] = pd.Series(np.arange(1, len(users) + 1), index=order.index)
-    return users.sort_values("composite_rank", kind="mergesort").reset_index(drop=True)
-
-
-def bridge_fit(users: pd.DataFrame) -> tuple[float, float, pd.Series]:
-    """OLS of log betweenness on log degree; returns intercept, slope, expected values.
-
-    Expected betweenness is NaN for users outside the fit (degree < 2 or betweenness 0).
-    With fewer than three users in the fit, or one degree only, the slope is 0 and the
-    intercept the mean log betweenness.
-    """
-    inside = (users["degree"] >= 2) & (users["betweenness"] > 0)
-    x = np.log(users.loc[inside, "degree"].to_numpy(dtype=float))
-    y = np.log(users.loc[inside, "betweenness"].to_numpy(dtype=float))
-    if len(x) >= 3 and np.ptp(x) > 0:
-        slope, intercept = np.polyfit(x, y, 1)
-    else:
-        slope, intercept = 0.0, (float(y.mean()) if len(y) else 0.0)
-    expected = pd.Series(np.nan, index=users.index)
-    expected[inside] = np.exp(intercept + slope * x)
-    return float(intercept), float(slope), expected
-
-
-def other_communities(graph: nx.Graph, community: Mapping[Any, int]) -> dict[Any, int]:
-    """For each user, how many communities other than their own their neighbours are in."""
-    return {
-        user: len({community[v] for v in graph.neighbors(user)} - {community[user]})
-        for user in graph
-    }
-
-
-def measure_agreement(users: pd.DataFrame, top: int) -> pd.DataFrame:
-    """Kendall τ-b and top-``top`` overlap for every pair of measures."""
-    rows = []
-    tops = {m: set(users.nsmallest(top, f"rank_{m}")["user_id"]) for m in MEASURES}
-    for a, b in itertools.combinations(MEASURES, 2):
-        if users[a].nunique() < 2 or users[b].nunique() < 2:
-            tau = math.nan  # τ is undefined when one measure is constant
-        else:
-            tau = float(stats.kendalltau(users[a], users[b]).statistic)
-        rows.append(
-            {
-                "measure_a": a,
-                "measure_b": b,
-                "kendall_tau": tau,
-                "top_overlap": len(tops[a] & tops[b]),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def tau_matrix(agreement: pd.DataFrame) -> pd.DataFrame:
-    """The pairwise τ as a symmetric square matrix (1 on the diagonal)."""
-    matrix = pd.DataFrame(np.eye(len(MEASURES)), index=list(MEASURES), columns=list(MEASURES))
-    for row in agreement.to_dict("records"):
-        matrix.loc[row["measure_a"], row["measure_b"]] = row["kendall_tau"]
-        matrix.loc[row["measure_b"], row["measure_a"]] = row["kendall_tau"]
-    return matrix
-
-
-def community_summary(graph: nx.Graph, users: pd.DataFrame) -> pd.DataFrame:
-    """One row per community of at least two users (module rules), largest first."""
-    community = dict(zip(users["user_id"], users["community"], strict=True))
-    internal: dict[int, int] = {}
-    external: dict[int, int] = {}
-    for s, t in graph.edges():
-        cs, ct = community[s], community[t]
-        if cs == ct:
-            internal[cs] = internal.get(cs, 0) + 1
-        else:
-            external[cs] = external.get(cs, 0) + 1
-            external[ct] = external.get(ct, 0) + 1
-    with_ties = users[users["degree"] > 0]
-    rows = []
-    for members in (group for _, group in with_ties.groupby("community", sort=True)):
-        size = len(members)
-        if size < 2:
-            continue
-        cid = int(members["community"].iloc[0])
-        inside, outside = internal.get(cid, 0), external.get(cid, 0)
-        leaders = members.sort_values(["pagerank", "user_id"], ascending=[False, True])
-        rows.append(
-            {
-                "community": cid,
-                "size": size,
-                "share_of_users": size / len(users),
-                "internal_ties": inside,
-                "external_ties": outside,
-                "density": inside / (size * (size - 1) / 2),
-                "inside_share": inside / (inside + outside) if inside + outside else math.nan,
-                "pagerank_share": float(members["pagerank"].sum()),
-                "top_members": ", ".join(leaders["user_id"].head(TOP_MEMBERS).astype(str)),
-            }
-        )
-    columns = [
-        "community",
-        "size",
-        "share_of_users",
-        "internal_ties",
-        "external_ties",
-        "density",
-        "inside_share",
-        "pagerank_share",
-        "top_members",
-    ]
-    summary = pd.DataFrame(rows, columns=columns)
-    summary["isolated"] = summary["inside_share"] >= ISOLATED_INSIDE_SHARE
-    return summary.sort_values(["size", "community"], ascending=[False, True]).reset_index(
-        drop=True
-    )
-
-
-def influencer_analysis(
-    graph: nx.Graph,
-    *,
-    top: int = 10,
-    sample: int | None = None,
-    seed: int = 0,
-    engine: str | None = None,
-) -> InfluencerAnalysis:
-    """Rank, compare and group the users of ``graph`` (module docstring for the rules).
-
-    Parameters
-    ----------
-    graph : the pulled subgraph (directed graphs are analysed folded to undirected for
-        communities, ties and bridges; centralities follow :func:`graph_features`).
-    top : length of every top list.
-    sample : estimate betweenness and closeness from this many sources (default: exact
-        up to 5,000 users).
-    seed : seed of sampling and Louvain.
-    engine : graph engine name (default: ``GRAPHKIT_ENGINE``, else ``auto``).
-
-    Raises
-    ------
-    InsufficientData
-        If the graph has no tie.
-    ConfigError
-        If ``top`` < 1.
-    """
-    if top < 1:
-        raise ConfigError("--top must be at least 1")
-    if graph.number_of_edges() == 0:
-        raise InsufficientData(
-            f"the graph has {graph.number_of_nodes()} users but no tie between them",
-            hint="widen --since/--until or --type, or load interactions",
-        )
-    undirected = graph.to_undirected() if graph.is_directed() else graph
-    features = graph_features(graph, sample=sample, seed=seed, engine=engine)
-    users = composite_ranking(features.table)
-    intercept, slope, expected = bridge_fit(users)
-    users["expected_betweenness"] = expected
-    users["bridge_ratio"] = users["betweenness"] / expected
-    community = dict(zip(users["user_id"], users["community"], strict=True))
-    users["other_communities"] = users["user_id"].map(other_communities(undirected, community))
-    # The top 10% by betweenness: rank_betweenness is 1 for the highest score.
-    brokers = users["rank_betweenness"] <= max(1, math.ceil(BRIDGE_BETWEENNESS_SHARE * len(users)))
-    bridges = (
-        users[brokers & (users["bridge_ratio"] > 1) & (users["other_communities"] > 0)]
-        .sort_values(["bridge_ratio", "user_id"], ascending=[False, True], kind="mergesort")
-        .head(top)
-    )
-    top1_users, top1_share = top_share(users["pagerank"], TOP_SHARE)
-    top10_users, top10_share = top_share(users["pagerank"], 0.10)
-    concentration = Concentration(
-        top1_users=top1_users,
-        top1_pagerank_share=top1_share,
-        top10_users=top10_users,
-        top10_pagerank_share=top10_share,
-        gini_pagerank=gini(users["pagerank"]),
-        gini_degree=gini(users["degree"]),
-    )
-    return InfluencerAnalysis(
-        graph=undirected,
-        users=users,
-        agreement=measure_agreement(users, top),
-        communities=community_summary(undirected, users),
-        bridges=bridges.reset_index(drop=True),
-        concentration=concentration,
-        bridge_fit=(intercept, slope),
-        top=top,
-        modularity=features.modularity,
-        approximate=dict(features.approximate),
-        engine=features.engine,
-    )
-
 
 # ------------------------------------------------------------------------------ words
 
 
 def spread_word(gini_value: float) -> str:
+    """How a Gini coefficient reads in a sentence.
+
+    >>> spread_word(0.2), spread_word(0.45), spread_word(0.8)
+    ('spread fairly evenly', 'moderately concentrated', 'highly concentrated')
+    """
     if gini_value < 0.3:
         return "spread fairly evenly"
     if gini_value < 0.6:
@@ -367,6 +65,11 @@ def spread_word(gini_value: float) -> str:
 
 
 def listing(items: list[str]) -> str:
+    """Items joined as in a sentence.
+
+    >>> listing(["u1", "u2", "u3"])
+    'u1, u2 and u3'
+    """
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]

@@ -1,9 +1,11 @@
 """Use cases the CLI calls; each is a plain function usable from a notebook.
 
-A workflow opens the store from :class:`~graphkit.config.Settings`, runs one job through
-the graph/stats layers and returns a result object. It never prints; progress goes
-through an optional callback. One module per area: ``network`` (load, centrality,
-communities, features), ``experiments``, ``engagement``, ``reports``.
+A workflow takes an opened store (the CLI opens it once per command and passes it; a
+notebook may pass :class:`~graphkit.config.Settings` to the network use cases and the
+store is opened for that call), runs one job through the graph/stats layers and returns
+a result object that serialises itself. It never prints; progress goes through an
+optional callback. One module per area: ``network`` (load, centrality, communities,
+features), ``simulation``, ``experiments``, ``engagement``, ``reports``.
 """
 
 from graphkit.workflows.network import (
@@ -11,6 +13,9 @@ from graphkit.workflows.network import (
     analyze_centrality,
     analyze_communities,
     build_features,
+    centrality,
+    communities,
+    features,
     load,
     opened_store,
 )
@@ -20,6 +25,9 @@ __all__ = [
     "analyze_centrality",
     "analyze_communities",
     "build_features",
+    "centrality",
+    "communities",
+    "features",
     "load",
     "opened_store",
 ]

@@ -14,7 +14,6 @@ baselines) read the days before ``since`` as history when the store has them.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import cast
@@ -69,9 +68,8 @@ from graphkit.engagement.eventlog import (
 )
 from graphkit.engagement.network_position import PositionCorrelation, engagement_vs_position
 from graphkit.engagement.segments import GRAPH_SEGMENTS, segment_users
-from graphkit.errors import ConfigError, DataError
-from graphkit.graph.features import FEATURE_COLUMNS, graph_features
-from graphkit.graph.pull import pull_graph
+from graphkit.errors import ConfigError
+from graphkit.graph.features import GRAPH_FEATURES, user_features
 from graphkit.store import GraphStore
 from graphkit.store.base import EdgeFilter, ProgressCallback
 from graphkit.store.local_store import LocalStore
@@ -79,8 +77,6 @@ from graphkit.workflows.network import opened_store
 
 CHUNK_DAYS = 7
 """Events are read a week at a time: one week of 10M events/quarter is ~0.8M rows."""
-
-GRAPH_FEATURES = tuple(c for c in FEATURE_COLUMNS if c != "user_id")
 
 
 # ----------------------------------------------------------------------------- reading
@@ -179,69 +175,6 @@ def _event_chunks(
 # ----------------------------------------------------------------------------- features
 
 
-@dataclass(frozen=True)
-class GraphFeatures:
-    """A feature table and where it came from (for a note)."""
-
-    table: pd.DataFrame
-    source: str
-
-
-def read_features(path: Path) -> pd.DataFrame:
-    """A ``graphkit features`` table from ``.csv``, ``.json`` or ``.parquet``."""
-    suffix = path.suffix.lower()
-    if not path.exists():
-        raise ConfigError(
-            f"features file {path} does not exist",
-            hint="write one with `graphkit features --out features.csv`",
-        )
-    try:
-        if suffix == ".parquet":
-            table = pd.read_parquet(path)
-        elif suffix == ".json":
-            table = pd.read_json(path, orient="records", dtype={"user_id": str})
-        elif suffix == ".csv":
-            table = pd.read_csv(path, dtype={"user_id": str})
-        else:
-            raise ConfigError(
-                f"cannot read features from {path}", hint="use a .csv, .json or .parquet file"
-            )
-    except (ValueError, OSError) as exc:
-        raise DataError(
-            f"cannot read features file {path}: {exc}",
-            expected="the output of `graphkit features`",
-        ) from exc
-    if "user_id" not in table.columns:
-        raise DataError(
-            f"{path}: no user_id column",
-            expected="the output of `graphkit features` (user_id, degree, pagerank, ...)",
-        )
-    table["user_id"] = table["user_id"].astype(str)
-    return table
-
-
-def graph_features_for(
-    store: GraphStore, needed: Sequence[str], features_path: Path | None = None, *, seed: int = 0
-) -> GraphFeatures:
-    """Graph features from a file, else from properties written back to users, else
-    computed now on the whole graph (as ``graphkit features`` would)."""
-    if features_path is not None:
-        table = read_features(features_path)
-        missing = [c for c in needed if c not in table.columns]
-        if missing:
-            raise DataError(
-                f"{features_path}: no column(s) {', '.join(missing)}",
-                expected="the output of `graphkit features`",
-            )
-        return GraphFeatures(table, f"features from {features_path}")
-    users = store.users_table()
-    if all(c in users.columns for c in needed):
-        columns = ["user_id", *[c for c in GRAPH_FEATURES if c in users.columns]]
-        return GraphFeatures(users[columns], "features written back to the store")
-    table = graph_features(pull_graph(store, None), seed=seed).table
-    return GraphFeatures(table, "features computed now on the whole graph (as `graphkit features`)")
-
-
 # ----------------------------------------------------------------------------- use cases
 
 
@@ -293,7 +226,7 @@ def engagement_retention(
             wants_graph = by in GRAPH_SEGMENTS or by in GRAPH_FEATURES
             if wants_graph and (features_path is not None or by not in users.columns):
                 needed = ["degree"] if by == "degree_bucket" else [by]
-                found = graph_features_for(store, needed, features_path)
+                found = user_features(store, needed, path=features_path)
                 features, notes = found.table, (found.source,)
             segment = segment_users(users, by, features)
     result = retention_table(
@@ -414,7 +347,10 @@ def engagement_position(
     with opened_store(settings) as store:
         log = read_activity(store, since=since, until=until, progress=progress)
         log.require_events()
-        found = graph_features_for(store, ["degree", "pagerank", "community"], features_path)
+        # Correlated with every feature found; degree, PageRank and community are needed.
+        found = user_features(
+            store, ["degree", "pagerank", "community"], path=features_path, compute=GRAPH_FEATURES
+        )
     scores = score_users(log, weights=weights, transform=transform)
     result = engagement_vs_position(scores.table, found.table)
     return result, (found.source, *log.notes, *scores.notes)

@@ -62,15 +62,14 @@ from graphkit.experiments.segmentation import (
 from graphkit.experiments.segments import SegmentAnalysis, analyze_segments
 from graphkit.experiments.settings import AnalysisSettings, CountTest
 from graphkit.experiments.srm import SRM_THRESHOLD
-from graphkit.graph.centrality import pagerank
-from graphkit.graph.communities import detect_communities
-from graphkit.graph.features import DEFAULT_INFLUENCER_SHARE, FeatureTable, influencer_flags
-from graphkit.graph.pull import SubgraphSpec, pull_graph
-from graphkit.workflows.network import build_features, opened_store
-
-POSITION_FEATURES = ("degree", "weighted_degree", "pagerank", "community", "influencer")
-"""Graph features that are cheap on any graph; the others (betweenness, closeness,
-clustering) need the full :func:`~graphkit.graph.features.graph_features`."""
+from graphkit.graph.features import (
+    DEFAULT_INFLUENCER_SHARE,
+    UserFeatures,
+    read_features,
+    user_features,
+)
+from graphkit.graph.pull import SubgraphSpec
+from graphkit.workflows.network import opened_store
 
 if TYPE_CHECKING:
     from graphkit.experiments.survival import SurvivalComparison
@@ -259,7 +258,7 @@ def join_features(
     frame: pd.DataFrame, features: str | Path | pd.DataFrame, *, id_col: str = "user_id"
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Left-join a graph-feature table on the user id; say how many users it misses."""
-    table = features if isinstance(features, pd.DataFrame) else read_user_table(features)
+    table = features if isinstance(features, pd.DataFrame) else read_features(features)
     require_columns(frame, [id_col], what="user id (needed to join graph features)")
     require_columns(table, ["user_id"], what="features user_id")
     extra = [c for c in table.columns if c != "user_id" and c not in frame.columns]
@@ -280,32 +279,6 @@ def join_features(
 # ------------------------------------------------------------------------- the store
 
 
-def position_features(
-    settings: Settings,
-    spec: SubgraphSpec | None = None,
-    *,
-    seed: int = 0,
-    influencer_share: float = DEFAULT_INFLUENCER_SHARE,
-) -> FeatureTable:
-    """The cheap columns of ``graphkit features``: degree, weighted_degree, pagerank,
-    community, influencer, defined exactly as :func:`graphkit.graph.features.graph_features`
-    defines them (betweenness and closeness cost O(n·m) and segments do not need them)."""
-    with opened_store(settings) as store:
-        graph = pull_graph(store, spec)
-    undirected = graph.to_undirected() if graph.is_directed() else graph
-    communities = detect_communities(undirected, method="louvain", weight="weight", seed=seed)
-    table = pd.DataFrame({"user_id": list(graph)})
-    table["degree"] = table["user_id"].map(dict(undirected.degree())).astype("int64")
-    table["weighted_degree"] = (
-        table["user_id"].map(dict(undirected.degree(weight="weight"))).astype(float)
-    )
-    table["pagerank"] = table["user_id"].map(pagerank(graph, weight="weight")).astype(float)
-    table["community"] = table["user_id"].map(communities.membership).astype("int64")
-    table["influencer"] = influencer_flags(table["pagerank"], table["user_id"], influencer_share)
-    table = table.sort_values("user_id", kind="mergesort", ignore_index=True)
-    return FeatureTable(table, influencer_share, modularity=communities.modularity)
-
-
 def graph_feature_table(
     settings: Settings,
     spec: SubgraphSpec | None,
@@ -313,11 +286,17 @@ def graph_feature_table(
     *,
     seed: int = 0,
     influencer_share: float = DEFAULT_INFLUENCER_SHARE,
-) -> FeatureTable:
-    """The features ``needed`` from the stored graph: the cheap ones alone when enough."""
-    if all(column in POSITION_FEATURES for column in needed):
-        return position_features(settings, spec, seed=seed, influencer_share=influencer_share)
-    return build_features(settings, spec, seed=seed, influencer_share=influencer_share)
+) -> UserFeatures:
+    """The features ``needed``, by the one feature path (:func:`user_features`)."""
+    with opened_store(settings) as store:
+        return user_features(
+            store,
+            needed,
+            spec=spec,
+            seed=seed,
+            influencer_share=influencer_share,
+            engine=settings.engine,
+        )
 
 
 def _experiment_assignments(settings: Settings, experiment: str) -> pd.DataFrame:
@@ -839,7 +818,8 @@ def stratum_labels(
             raise ConfigError(
                 f"{DEGREE_BUCKET} needs the stored graph", hint="assign the store's users"
             )
-        degree = position_features(settings, spec).table.set_index("user_id")["degree"]
+        found = graph_feature_table(settings, spec, ["degree"])
+        degree = found.table.set_index("user_id")["degree"]
         ranks = degree.rank(method="first", pct=True)
         deciles = (ranks * 10).map(math.ceil).clip(1, 10)
         table[DEGREE_BUCKET] = deciles.reindex(table.index).astype("Int64")

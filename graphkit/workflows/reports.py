@@ -1,7 +1,10 @@
 """Report use cases: pull the graph, analyse it, return a report document.
 
 The CLI renders the returned :class:`~graphkit.reports.document.Report` with
-:func:`graphkit.reports.write_report`; in a notebook, call the same functions.
+:func:`graphkit.reports.write_report`; in a notebook, call the same functions (or their
+names in :mod:`graphkit.report`). Each takes an opened store first, or the settings to
+open one for the call; the experiment and engagement reports hand it to the experiment
+and engagement use cases they run.
 """
 
 from __future__ import annotations
@@ -23,18 +26,16 @@ from graphkit.experiments.metrics import (
 )
 from graphkit.experiments.segmentation import FEATURE_OF
 from graphkit.experiments.settings import AnalysisSettings
+from graphkit.graph.influence import InfluencerAnalysis, influencer_analysis
 from graphkit.graph.pull import SubgraphSpec, pull_graph
 from graphkit.reports.document import Report
 from graphkit.reports.engagement_report import EngagementResults, engagement_document
 from graphkit.reports.experiment_report import ExperimentResults, experiment_document
-from graphkit.reports.influencers import (
-    InfluencerAnalysis,
-    influencer_analysis,
-    influencer_document,
-)
+from graphkit.reports.influencers import influencer_document
+from graphkit.store import GraphStore
 from graphkit.workflows import engagement as eg
 from graphkit.workflows import experiments as ab
-from graphkit.workflows.network import opened_store
+from graphkit.workflows.network import store_from
 
 
 def spec_parameters(spec: SubgraphSpec) -> dict[str, Any]:
@@ -47,7 +48,7 @@ def spec_parameters(spec: SubgraphSpec) -> dict[str, Any]:
 
 
 def analyze_influencers(
-    settings: Settings,
+    store: GraphStore | Settings,
     spec: SubgraphSpec | None = None,
     *,
     top: int = 10,
@@ -56,16 +57,15 @@ def analyze_influencers(
     engine: str | None = None,
 ) -> InfluencerAnalysis:
     """Pull the subgraph and rank, compare and group its users (see
-    :mod:`graphkit.reports.influencers` for every rule); ``engine`` computes the scores."""
-    with opened_store(settings) as store:
-        graph = pull_graph(store, spec)
-    return influencer_analysis(
-        graph, top=top, sample=sample, seed=seed, engine=engine or settings.engine
-    )
+    :mod:`graphkit.graph.influence` for every rule); ``engine`` computes the scores."""
+    with store_from(store) as opened:
+        graph = pull_graph(opened, spec)
+    default = store.engine if isinstance(store, Settings) else None
+    return influencer_analysis(graph, top=top, sample=sample, seed=seed, engine=engine or default)
 
 
 def influencer_report(
-    settings: Settings,
+    store: GraphStore | Settings,
     spec: SubgraphSpec | None = None,
     *,
     top: int = 10,
@@ -73,17 +73,18 @@ def influencer_report(
     seed: int = 0,
     engine: str | None = None,
 ) -> Report:
-    """The influencer report of the subgraph ``spec`` describes.
+    """The influencer report of the subgraph ``spec`` describes (``graphkit report
+    influencers``).
 
     Example (embedded store in ``.graphkit``)::
 
-        report = influencer_report(resolve_settings(), top=10)
+        store = open_store(resolve_settings())
+        report = influencer_report(store, top=10)
+        store.close()
         write_report(report, Path("reports/influencers.html"))
     """
     spec = spec or SubgraphSpec()
-    analysis = analyze_influencers(
-        settings, spec, top=top, sample=sample, seed=seed, engine=engine
-    )
+    analysis = analyze_influencers(store, spec, top=top, sample=sample, seed=seed, engine=engine)
     parameters = {"top": top, "sample": sample, "seed": seed, **spec_parameters(spec)}
     return influencer_document(analysis, parameters=parameters)
 

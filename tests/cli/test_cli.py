@@ -243,7 +243,7 @@ def test_simulate_rejects_a_bad_effect(tmp_path: Path):
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (["--spillover", "0.3"], "--spillover needs --experiment"),
+        (["--spillover", "0.3"], "--experiment is needed for a spillover simulation"),
         (["--experiment", "e", "--design", "cluster"], "--design applies to a spillover"),
         (["--experiment", "e", "--spillover", "0.3", "--design", "ring"], "--design 'ring'"),
         (["--experiment", "e", "--spillover", "-2"], "above -1"),
@@ -261,3 +261,25 @@ def test_simulate_refuses_options_a_spillover_run_would_ignore(
     assert result.exit_code == 2
     assert message in result.stderr
     assert not (tmp_path / "x").exists()  # refused before anything was written
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["centrality", "--hops", "0"], "error: --hops must be at least 1 (got 0)"),
+        (["centrality", "--min-weight", "-1"], "error: --min-weight must not be negative"),
+        (
+            ["centrality", "--since", "2026-02-01", "--until", "2026-01-01"],
+            "error: --since must be earlier than until",
+        ),
+        (["communities", "--resolution", "-1"], "error: --resolution must be positive (got -1)"),
+        (["features", "--influencer-share", "2"], "error: --influencer-share must be in (0, 1]"),
+    ],
+)
+def test_library_errors_name_the_flag_on_the_command_line(
+    loaded: Path, options: list[str], message: str
+):
+    """The library names its parameters (``hops must be…``); the CLI names the flag."""
+    result = run(*options, "--store", str(loaded))
+    assert result.exit_code == 2
+    assert message in result.stderr

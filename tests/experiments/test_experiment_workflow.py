@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from graphkit.config import Settings
 from graphkit.dataset import load_dataset
 from graphkit.errors import ConfigError, DataError
 from graphkit.store.local_store import LocalStore
-from graphkit.workflows import build_features
 from graphkit.workflows import experiments as workflow
 
 
@@ -19,15 +17,6 @@ from graphkit.workflows import experiments as workflow
 def tiny_settings(tiny_dataset_dir: Path, tmp_path: Path) -> Settings:
     LocalStore(tmp_path / "store").load(load_dataset(tiny_dataset_dir))
     return Settings(store_dir=tmp_path / "store")
-
-
-def test_position_features_are_the_feature_table_columns(tiny_settings):
-    """The cheap feature table segments use is graph_features without the costly columns."""
-    cheap = workflow.position_features(tiny_settings).table
-    full = build_features(tiny_settings).table
-    columns = list(workflow.POSITION_FEATURES)
-    assert list(cheap.columns) == ["user_id", *columns]
-    pd.testing.assert_frame_equal(cheap, full[["user_id", *columns]])
 
 
 def test_graph_feature_table_builds_the_full_table_only_when_needed(tiny_settings):

@@ -185,7 +185,7 @@ def test_graph_without_ties_cannot_be_reported():
     graph.add_nodes_from(["a", "b"])
     with pytest.raises(InsufficientData, match="no tie"):
         influencer_analysis(graph)
-    with pytest.raises(ConfigError, match="--top"):
+    with pytest.raises(ConfigError, match="top must be at least 1"):
         influencer_analysis(joined_cliques(), top=0)
 
 
