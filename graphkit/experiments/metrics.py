@@ -41,6 +41,12 @@ import numpy as np
 import pandas as pd
 
 from graphkit.errors import ConfigError, DataError, InsufficientData
+from graphkit.experiments.defaults import (
+    DEFAULT_CHURN_DAYS,
+    DEFAULT_METRICS,
+    DEFAULT_POST_DAYS,
+    DEFAULT_PRE_DAYS,
+)
 
 MetricKind = Literal["mean", "count", "conversion", "ratio"]
 Aggregate = Literal["sum", "count", "conversion", "ratio"]
@@ -58,9 +64,6 @@ BUILTIN_METRICS: dict[str, str] = {
     "sessions": "sessions=count:session",
     "events": "events=count",
 }
-DEFAULT_METRICS = ("time_spent", "sessions", "events")
-DEFAULT_POST_DAYS = 14.0
-DEFAULT_PRE_DAYS = 14.0
 
 PRE_SUFFIX = "_pre"
 RESERVED_COLUMNS = frozenset({"user_id", "variant", "assigned_at", "experiment"})
@@ -369,9 +372,6 @@ def experiment_metrics(
         pre_days=float(pre_days),
         notes=tuple(notes),
     )
-
-
-DEFAULT_CHURN_DAYS = 7.0
 
 
 def time_to_churn(

@@ -11,22 +11,20 @@ The feature columns are those of ``graphkit features`` (:mod:`graphkit.graph.fea
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
 from graphkit.errors import ConfigError, DataError
+from graphkit.experiments.defaults import (
+    DEFAULT_DECILES,
+    DEFAULT_MIN_SIZE,
+    FEATURE_OF,
+    SEGMENTATIONS,  # noqa: F401  (re-exported: its home before defaults.py)
+    SegmentBy,  # noqa: F401  (re-exported)
+)
 from graphkit.experiments.metrics import require_columns
 
-SegmentBy = Literal["degree", "influencer", "community"]
-SEGMENTATIONS: tuple[SegmentBy, ...] = ("degree", "influencer", "community")
-FEATURE_OF: dict[str, str] = {
-    "degree": "degree",
-    "influencer": "influencer",
-    "community": "community",
-}
-DEFAULT_DECILES = 10
-DEFAULT_MIN_SIZE = 30
 OTHER = "other"
 
 
