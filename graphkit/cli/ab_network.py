@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -31,7 +31,7 @@ from graphkit.config import Settings
 from graphkit.errors import ConfigError
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 
 class UnitChoice(StrEnum):
@@ -188,8 +188,11 @@ def design_command(
     )
     moment = parse_time(assigned_at, "--assigned-at") or datetime.now(UTC).replace(microsecond=0)
     graph_until = parse_time(until, "--until") or moment
-    with _workflow().opened_store(settings) as store:
-        result = _workflow().design(store, design_settings, until=graph_until)
+    from graphkit import ab
+    from graphkit.workflows.network import opened_store
+
+    with opened_store(settings) as store:
+        result = ab.design(store, design_settings, until=graph_until)
     record = _workflow().write_design(result, out, assigned_at=moment, force=force, append=append)
     stderr.print(f"wrote {len(result.assignments)} assignments to {out} and the design to {record}")
     for note in result.notes:
@@ -201,49 +204,10 @@ def design_command(
     if fmt is OutputFormat.json:
         emit(to_json(data), None)
         return
-    emit_frame(
-        _diagnostics_frame(data["diagnostics"]),
-        fmt,
-        None,
-        title=f"Design of {experiment}: {unit.value} randomization",
-    )
+    from graphkit.reports.experiment_tables import design_frame
 
-
-def _diagnostics_frame(diagnostics: dict[str, Any]) -> "pd.DataFrame":
-    import pandas as pd
-
-    rows: list[tuple[str, str]] = [
-        ("ties", str(diagnostics["ties"])),
-        ("share of ties crossing arms", _share(diagnostics["crossing_share"])),
-        (
-            "share of treated users' ties into other arms",
-            _share(diagnostics["treated_crossing_share"]),
-        ),
-    ]
-    for arm, values in diagnostics["arms"].items():
-        rows.append(
-            (
-                f"{arm}: users (share), mean degree",
-                f"{values['users']} ({values['share']:.1%}), {values['mean_degree']:.2f}",
-            )
-        )
-    sizes = diagnostics["cluster_sizes"]
-    if sizes:
-        rows.append(
-            (
-                "cluster sizes: count, min / median / max",
-                f"{sizes['count']}, {sizes['min']} / {sizes['median']:g} / {sizes['max']}",
-            )
-        )
-        rows.append(("size-weighted mean cluster size", f"{sizes['weighted_mean']:.2f}"))
-    rows.append(
-        (f"design effect (ICC {diagnostics['icc']:g})", f"{diagnostics['design_effect']:.3f}")
-    )
-    return pd.DataFrame(rows, columns=["diagnostic", "value"])
-
-
-def _share(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
+    title = f"Design of {experiment}: {unit.value} randomization"
+    emit_frame(design_frame(data["diagnostics"]), fmt, None, title=title)
 
 
 def spillover_command(
@@ -348,45 +312,34 @@ def spillover_command(
         seed=seed,
         until=parse_time(until, "--until"),
     )
-    if not metric:
-        raise ConfigError("name the metric with --metric/-m")
-    if (experiment is None) == (table is None):
-        raise ConfigError("give either EXPERIMENT (stored) or --table FILE")
-    if table is not None:
-        report = workflow.spillover_from_table(
-            settings,
-            table,
+    from graphkit import ab
+    from graphkit.workflows.network import opened_store
+
+    with opened_store(settings) as store:
+        report = ab.spillover(
+            store,
             spill,
-            metric=metric,
+            metric=metric or "",
+            experiment=experiment,
+            table=table,
             id_col=id_col,
             variant_col=variant_col,
+            post_days=post_days,
             design_file=design_file,
         )
-    else:
-        assert experiment is not None
-        report = workflow.spillover_from_store(
-            settings, experiment, metric, spill, post_days=post_days, design_file=design_file
-        )
-    for note in report.to_dict()["notes"]:
-        stderr.print(f"note: {note}", markup=False)
-    if write_back:
-        written = workflow.write_back_exposure(settings, report)
-        stderr.print(f"stored the exposure of {written} users")
+        for note in report.to_dict()["notes"]:
+            stderr.print(f"note: {note}", markup=False)
+        if write_back:
+            written = workflow.write_back_exposure(store, report)
+            stderr.print(f"stored the exposure of {written} users")
     fmt = format_for(fmt, out)
     if fmt is OutputFormat.json:
         emit(to_json(report.to_dict()), out)
         return
-    frame = report.to_frame()
-    order = {estimator.value: 0}
-    frame = frame.sort_values(
-        "estimator", key=lambda s: s.map(lambda e: order.get(e, 1)), kind="mergesort"
-    )
-    counts = ", ".join(f"{c.condition} {c.n}" for c in report.estimate.conditions)
-    caption = (
-        f"{report.design['kind']} design, exposure {report.exposure} ({report.direction}); "
-        f"users per condition: {counts}; {report.estimate.trimmed} trimmed"
-    )
-    emit_frame(frame, fmt, out, title=f"Spillover on {report.metric}", caption=caption)
+    from graphkit.reports.experiment_tables import spillover_view
+
+    view = spillover_view(report, first=estimator.value)
+    emit_frame(view.frame, fmt, out, title=view.title, caption=view.caption)
 
 
 def register(app: typer.Typer) -> None:

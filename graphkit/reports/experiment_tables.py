@@ -351,3 +351,61 @@ def survival_view(report: SurvivalReport) -> TableView:
         else "no log-rank test"
     )
     return TableView(frame, f"Survival ({report.time_label})", caption)
+
+
+# ------------------------------------------------------------------------- design, spillover
+
+
+def design_frame(diagnostics: dict[str, Any]) -> pd.DataFrame:
+    """``ab design``: its diagnostics (the ``diagnostics`` of its JSON) as rows to read."""
+
+    rows: list[tuple[str, str]] = [
+        ("ties", str(diagnostics["ties"])),
+        ("share of ties crossing arms", _share(diagnostics["crossing_share"])),
+        (
+            "share of treated users' ties into other arms",
+            _share(diagnostics["treated_crossing_share"]),
+        ),
+    ]
+    for arm, values in diagnostics["arms"].items():
+        rows.append(
+            (
+                f"{arm}: users (share), mean degree",
+                f"{values['users']} ({values['share']:.1%}), {values['mean_degree']:.2f}",
+            )
+        )
+    sizes = diagnostics["cluster_sizes"]
+    if sizes:
+        rows.append(
+            (
+                "cluster sizes: count, min / median / max",
+                f"{sizes['count']}, {sizes['min']} / {sizes['median']:g} / {sizes['max']}",
+            )
+        )
+        rows.append(("size-weighted mean cluster size", f"{sizes['weighted_mean']:.2f}"))
+    rows.append(
+        (f"design effect (ICC {diagnostics['icc']:g})", f"{diagnostics['design_effect']:.3f}")
+    )
+    return pd.DataFrame(rows, columns=["diagnostic", "value"])
+
+
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def spillover_view(report: Any, first: str = "hajek") -> TableView:
+    """``ab spillover``: the estimates with the ``first`` estimator's rows on top.
+
+    ``report`` is a :class:`graphkit.workflows.network_experiments.SpilloverReport` (not
+    imported: reports never import the workflows above them).
+    """
+    order = {first: 0}
+    frame = report.to_frame().sort_values(
+        "estimator", key=lambda s: s.map(lambda e: order.get(e, 1)), kind="mergesort"
+    )
+    counts = ", ".join(f"{c.condition} {c.n}" for c in report.estimate.conditions)
+    caption = (
+        f"{report.design['kind']} design, exposure {report.exposure} ({report.direction}); "
+        f"users per condition: {counts}; {report.estimate.trimmed} trimmed"
+    )
+    return TableView(frame, f"Spillover on {report.metric}", caption)
