@@ -461,7 +461,7 @@ def check_variants(
         raise ConfigError(
             f"variant(s) {', '.join(map(repr, unknown))} not found in the data; "
             f"variants found: {listed}",
-            hint="pass --control (and --treatment) with one of the variants found",
+            hint="choose the control (and treatments) among the variants found",
         )
     arms = tuple(treatments) if treatments else tuple(v for v in found if v != control)
     if control in arms:

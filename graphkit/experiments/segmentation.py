@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from graphkit.errors import ConfigError, DataError
+from graphkit.errors import ConfigError, DataError, ParameterError
 from graphkit.experiments.defaults import (
     DEFAULT_DECILES,
     DEFAULT_MIN_SIZE,
@@ -69,7 +69,7 @@ def segment_labels(
         notes.append(f"{int(values.isna().sum())} user(s) without a {by} value left out")
     if by == "degree":
         if deciles < 2:
-            raise ConfigError(f"--deciles must be at least 2, got {deciles}")
+            raise ParameterError("deciles", f"must be at least 2, got {deciles}")
         numbers = pd.to_numeric(values, errors="coerce")
         bins = pd.qcut(numbers, deciles, duplicates="drop")
         codes = bins.cat.codes.to_numpy()

@@ -173,14 +173,16 @@ def _parse_covariates(texts: Sequence[str], metrics: Sequence[Metric]) -> dict[s
         metric, equals, column = text.partition("=")
         if not equals:
             if len(texts) > 1:
-                raise ConfigError(
-                    "several --covariate options must each name their metric",
-                    hint="write --covariate METRIC=COLUMN",
+                raise ParameterError(
+                    "covariates",
+                    "must each name their metric when there are several",
+                    hint="write METRIC=COLUMN",
                 )
             return dict.fromkeys(names, text.strip())
         if metric.strip() not in names:
-            raise ConfigError(
-                f"--covariate {text!r} names metric {metric.strip()!r}, which is not analysed",
+            raise ParameterError(
+                "covariates",
+                f"item {text!r} names metric {metric.strip()!r}, which is not analysed",
                 hint=f"metrics: {', '.join(names)}",
             )
         chosen[metric.strip()] = column.strip()
