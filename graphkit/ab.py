@@ -221,6 +221,7 @@ def experiment_data(
             needed_features=needed_features,
             store=store,
             spec=source.spec,
+            engine=source.engine,
         )
     if store is None:
         raise ParameterError("store", "is needed to read a stored experiment")
@@ -234,6 +235,7 @@ def experiment_data(
         features=source.features,
         needed_features=needed_features,
         spec=source.spec,
+        engine=source.engine,
     )
 
 

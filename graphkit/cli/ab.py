@@ -51,6 +51,7 @@ from graphkit.experiments.defaults import (
 
 if TYPE_CHECKING:
     from graphkit.experiments.analysis import SrmSummary
+    from graphkit.experiments.settings import AnalysisSettings, ExperimentSource
     from graphkit.graph.pull import SubgraphSpec
     from graphkit.reports.experiment_tables import TableView
     from graphkit.store.base import GraphStore
@@ -340,12 +341,6 @@ def _store_for(settings: Settings, stored: bool) -> "Iterator[GraphStore | Setti
         yield store
 
 
-def _source(**values: Any) -> Any:
-    from graphkit.experiments.settings import ExperimentSource
-
-    return ExperimentSource(**values)
-
-
 def _notes(notes: Iterable[str]) -> None:
     for note in notes:
         stderr.print(f"note: {note}", markup=False)
@@ -383,6 +378,73 @@ def _srm_message(srm: "SrmSummary") -> None:
             f"{srm.threshold}): the arms do not have the planned sizes",
             markup=True,
         )
+
+
+ANALYSIS_FLAGS = {  # flag parameter -> AnalysisSettings field, taken as given
+    "control": "control",
+    "treatment": "treatments",
+    "test": "test",
+    "count_model": "count_model",
+    "yates": "yates",
+    "correction": "correction",
+    "alpha": "alpha",
+    "bootstrap": "bootstrap",
+    "adjust_for": "adjust_for",
+    "srm_threshold": "srm_threshold",
+    "mde": "mde",
+    "sequential": "sequential",
+    "sequential_tuning": "sequential_tuning",
+    "cap": "cap",
+    "primary": "primary",
+    "cuped": "cuped",
+}
+
+
+def _given(value: Any) -> Any:
+    """A flag's value as the settings take it: an enum's text, a repeated flag as a tuple,
+    None for "not given" (so an experiment definition file decides)."""
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, list):
+        return tuple(value) or None
+    return value
+
+
+def _analysis_settings(plan: Any, flags: dict[str, Any]) -> "AnalysisSettings":
+    """``ab analyze``'s AnalysisSettings: the flags, checked against the plan if any."""
+    from graphkit.experiments.inference import Prior
+    from graphkit.workflows.experiments import resolve_analysis
+
+    lower, prior_sd = flags["lower_is_better"], flags["prior_sd"]
+    return resolve_analysis(
+        plan,
+        **{field: _given(flags[flag]) for flag, field in ANALYSIS_FLAGS.items()},
+        seed=flags["seed"] if plan is None else None,
+        weights=_named_weights(flags["weights"]),
+        guardrails=_guardrails(flags["guardrail"]),
+        lower_is_better=frozenset(lower) if lower else None,
+        prior=None if prior_sd is None else Prior(0.0, prior_sd),
+    )
+
+
+def _experiment_source(plan: Any, flags: dict[str, Any]) -> "ExperimentSource":
+    """Where the data come from (EXPERIMENT or --table), with the plan's metrics and
+    windows when there is one."""
+    from graphkit.experiments.settings import ExperimentSource
+
+    table, experiment = flags["table"], flags["experiment"]
+    return ExperimentSource(
+        experiment=experiment if table else _plan_value(plan, experiment, None, "experiment"),
+        table=table,
+        variant_col=flags["variant_col"],
+        covariates=tuple(flags["covariates"] or ()),
+        metrics=tuple(flags["metrics"] or (plan.metrics if plan is not None else ())),
+        post_days=_plan_value(plan, flags["post_days"], DEFAULT_POST_DAYS, "post_days"),
+        pre_days=_plan_value(plan, flags["pre_days"], DEFAULT_PRE_DAYS, "pre_days"),
+        features=flags["features"],
+        spec=flags["spec"],
+        engine=flags["settings"].engine,
+    )
 
 
 # ------------------------------------------------------------------------- assign
@@ -752,57 +814,21 @@ def analyze_command(
     control, guardrail status. JSON schema: see the README.
     """
     from graphkit import ab
-    from graphkit.experiments.inference import Prior
     from graphkit.reports import experiment_tables as tables
 
+    flags = dict(locals())  # the flags as given: they build the two settings objects
     plan = _plan(config)
-    experiment = _plan_value(plan, experiment, None, "experiment") if not table else experiment
-    from graphkit.workflows.experiments import resolve_analysis
-
-    settings_ = resolve_analysis(
-        plan,
-        control=control,
-        treatments=tuple(treatment) if treatment else None,
-        test=test.value if test else None,
-        count_model=count_model.value if count_model else None,
-        yates=yates,
-        correction=correction.value if correction else None,
-        alpha=alpha,
-        bootstrap=bootstrap,
-        seed=seed if plan is None else None,
-        adjust_for=tuple(adjust_for) if adjust_for else None,
-        weights=_named_weights(weights),
-        srm_threshold=srm_threshold,
-        mde=mde,
-        sequential=sequential,
-        sequential_tuning=sequential_tuning,
-        cap=cap,
-        primary=tuple(primary) if primary else None,
-        guardrails=_guardrails(guardrail),
-        cuped=cuped,
-        lower_is_better=frozenset(lower_is_better) if lower_is_better else None,
-        prior=Prior(0.0, prior_sd) if prior_sd is not None else None,
-    )
-    source = _source(
-        experiment=experiment,
-        table=table,
-        variant_col=variant_col,
-        covariates=covariates or (),
-        metrics=metrics or (tuple(plan.metrics) if plan is not None else ()),
-        post_days=_plan_value(plan, post_days, DEFAULT_POST_DAYS, "post_days"),
-        pre_days=_plan_value(plan, pre_days, DEFAULT_PRE_DAYS, "pre_days"),
-        features=features,
-        spec=spec,
-    )
+    analysis = _analysis_settings(plan, flags)
+    source = _experiment_source(plan, flags)
     with _store_for(settings, table is None) as store:
-        report = ab.analyze(store, source, settings_)
+        report = ab.analyze(store, source, analysis)
     _srm_message(report.analysis.srm)
     fmt = format_for(fmt, out)
     if fmt is not OutputFormat.table:
         emit_result(report, fmt, out)
     else:
         _notes(tables.analysis_notes(report.analysis))
-        _show(tables.analysis_views(report, settings_.alpha), out)
+        _show(tables.analysis_views(report, analysis.alpha), out)
         for line in tables.analysis_sentences(report.analysis) if out is None else []:
             stdout.print(line, markup=False, highlight=False)
     _plots(report, plot, plots_dir)
@@ -946,17 +972,7 @@ def segments_command(
     from graphkit import ab
     from graphkit.reports import experiment_tables as tables
 
-    source = _source(
-        experiment=experiment,
-        table=table,
-        variant_col=variant_col,
-        metrics=metrics or (),
-        covariates=covariates or (),
-        post_days=post_days,
-        pre_days=pre_days,
-        features=features,
-        spec=spec,
-    )
+    source = _experiment_source(None, dict(locals()))
     with _store_for(settings, table is None) as store:
         report = ab.segments(
             store,

@@ -244,6 +244,8 @@ class ExperimentSource:
         Graph features (``graphkit features --out``) joined on ``user_id``.
     spec : SubgraphSpec, optional
         The subgraph graph features are built from when needed.
+    engine : str, optional
+        The graph engine that builds them (default: as ``graphkit features``).
 
     Examples
     --------
@@ -265,6 +267,7 @@ class ExperimentSource:
     pre_days: float = DEFAULT_PRE_DAYS
     features: str | Path | None = None
     spec: SubgraphSpec | None = None
+    engine: str | None = None
 
     def __post_init__(self) -> None:
         if self.experiment and self.table:

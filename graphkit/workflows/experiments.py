@@ -200,6 +200,7 @@ def experiment_from_table(
     needed_features: Sequence[str] = (),
     store: StoreSource | None = None,
     spec: SubgraphSpec | None = None,
+    engine: str | None = None,
 ) -> ExperimentData:
     """An analyst's per-user table: name the variant column, metrics and covariates.
 
@@ -241,7 +242,7 @@ def experiment_from_table(
     missing = [column for column in needed_features if column not in frame.columns]
     if features is None and missing and store is not None:
         try:
-            built = graph_feature_table(store, spec, missing)
+            built = graph_feature_table(store, spec, missing, engine=engine)
         except StoreUnavailable as exc:
             raise StoreUnavailable(
                 f"the table has no {', '.join(missing)} column and no graph to build it "
@@ -369,6 +370,7 @@ def experiment_from_store(
     spec: SubgraphSpec | None = None,
     influencer_share: float = DEFAULT_INFLUENCER_SHARE,
     seed: int = 0,
+    engine: str | None = None,
 ) -> ExperimentData:
     """Per-user metrics of a stored experiment, from its assignments and events.
 
@@ -397,7 +399,12 @@ def experiment_from_store(
         events = _events_between(opened, first, last)
         built = (
             graph_feature_table(
-                opened, spec, needed_features, seed=seed, influencer_share=influencer_share
+                opened,
+                spec,
+                needed_features,
+                seed=seed,
+                influencer_share=influencer_share,
+                engine=engine,
             )
             if features is None and needed_features
             else None
