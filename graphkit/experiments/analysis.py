@@ -475,7 +475,9 @@ def check_variants(
 
 
 def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
-    values = pd.to_numeric(frame[column], errors="coerce")
+    # A float column (e.g. checked by the table reader) is used as it is, not converted.
+    raw = frame[column]
+    values = raw if pd.api.types.is_float_dtype(raw) else pd.to_numeric(raw, errors="coerce")
     bad = values.isna() & frame[column].notna()
     if bad.any():
         raise DataError(

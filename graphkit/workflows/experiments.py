@@ -149,11 +149,14 @@ def read_user_table(path: str | Path) -> pd.DataFrame:
     return frame
 
 
-def _check_numbers(frame: pd.DataFrame, columns: Sequence[str], path: str) -> None:
-    """Every value of ``columns`` is a finite number or empty, else a DataError at its line."""
+def _check_numbers(frame: pd.DataFrame, columns: Sequence[str], path: str) -> pd.DataFrame:
+    """``frame`` with ``columns`` as floats: every value a finite number or empty (NaN),
+    else a DataError at its line. A column read as numbers is not converted again."""
+    converted = {}
     for column in columns:
         raw = frame[column]
-        numbers = pd.to_numeric(raw, errors="coerce")
+        numeric = pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw)
+        numbers = raw if numeric else pd.to_numeric(raw, errors="coerce")
         bad = (numbers.isna() & raw.notna()) | np.isinf(numbers.fillna(0))
         if bad.any():
             line = int(bad[bad].index[0])
@@ -163,6 +166,8 @@ def _check_numbers(frame: pd.DataFrame, columns: Sequence[str], path: str) -> No
                 expected="a finite number (or an empty cell for a missing value)",
                 hint="fix or remove the value; empty cells are left out with a note",
             )
+        converted[column] = numbers.astype(float)
+    return frame.assign(**converted)
 
 
 def _parse_covariates(texts: Sequence[str], metrics: Sequence[Metric]) -> dict[str, str]:
@@ -229,7 +234,7 @@ def experiment_from_table(
     frame = read_user_table(path)
     source = str(path)
     if not metrics:
-        raise ParameterError("metric", "needs at least one column of the table")
+        raise ParameterError("metrics", "must name at least one column of the table")
     require_columns(frame, [variant_col], what="variant")
     parsed = [parse_table_metric(text, frame) for text in metrics]
     chosen = _parse_covariates(covariates, parsed)
@@ -237,7 +242,8 @@ def experiment_from_table(
     numeric = [m.column for m in parsed] + [m.denominator for m in parsed if m.denominator]
     numeric += [m.covariate for m in parsed if m.covariate]
     require_columns(frame, numeric, what="covariate")
-    _check_numbers(frame, list(dict.fromkeys(numeric)), source)
+    # Checked and converted here, once: the analysis finds float columns and keeps them.
+    frame = _check_numbers(frame, list(dict.fromkeys(numeric)), source)
     notes: list[str] = []
     missing = [column for column in needed_features if column not in frame.columns]
     if features is None and missing and store is not None:
@@ -698,14 +704,14 @@ def aa_from_table(
     """A/A splits of the metric columns of a per-user table (missing values left out)."""
     frame = read_user_table(path)
     if not metrics:
-        raise ParameterError("metric", "needs at least one column of the table")
+        raise ParameterError("metrics", "must name at least one column of the table")
     columns = [text.split(":")[0] for text in metrics]
     require_columns(frame, columns, what="metric")
-    _check_numbers(frame, columns, str(path))
+    frame = _check_numbers(frame, columns, str(path))
     notes = []
     results = {}
     for column in columns:
-        values = pd.to_numeric(frame[column], errors="coerce")
+        values = frame[column]
         if values.isna().any():
             notes.append(f"{column}: {int(values.isna().sum())} empty value(s) left out")
         results[column] = simulate_aa(
@@ -885,9 +891,10 @@ def write_assignments(
             kept = existing[existing["experiment"] != experiment][ASSIGNMENT_FILE_COLUMNS]
             table = pd.concat([kept, rows], ignore_index=True)
         elif not force:
-            raise ConfigError(
-                f"refusing to overwrite {path}",
-                hint="pass --force to overwrite, or --append to add this experiment to it",
+            raise ParameterError(
+                "force",
+                f"is off: refusing to overwrite {path}",
+                hint="turn force on to overwrite, or append to add this experiment to it",
             )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -915,11 +922,11 @@ def survival_from_table(
     columns = [duration_col, variant_col, *([event_col] if event_col else [])]
     require_columns(frame, columns, what="survival")
     numbers = [duration_col, *([event_col] if event_col else [])]
-    _check_numbers(frame, numbers, str(path))
+    frame = _check_numbers(frame, numbers, str(path))
     rows = frame.dropna(subset=columns)
     result = compare_survival(
-        rows[duration_col].astype(float),
-        rows[event_col].astype(float) if event_col else None,
+        rows[duration_col],
+        rows[event_col] if event_col else None,
         rows[variant_col].astype(str),
         alpha=alpha,
     )

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from graphkit.errors import ConfigError, DataError, InsufficientData, Location
+from graphkit.errors import ConfigError, DataError, InsufficientData, Location, ParameterError
 from graphkit.experiments.network.design import DesignSettings, NetworkDesign, design_experiment
 from graphkit.experiments.network.estimators import (
     DEFAULT_TRIM,
@@ -94,9 +94,10 @@ def write_design(
     # beside another assignments file) is not silently replaced; checked before anything
     # is written. --append replaces this experiment's rows, so its record too.
     if record.exists() and not (force or append):
-        raise ConfigError(
-            f"{record} already exists (the design of an earlier `ab design`)",
-            hint="pass --force to overwrite it, or write to another folder",
+        raise ParameterError(
+            "force",
+            f"is off and {record} already exists (the design of an earlier `ab design`)",
+            hint="turn force on to overwrite it, or write to another folder",
         )
     write_assignments(rows, out, force=force, append=append)
     return write_design_record(result, record, stamp)
@@ -261,9 +262,10 @@ def _randomization(
         p = float(record["p"]) if record else float(treated.mean())
         return Randomization.bernoulli(n, p), {"kind": "bernoulli", "p": p}, None
     if record is None:
-        raise ConfigError(
-            f"design {kind!r} needs the clusters `ab design` recorded",
-            hint="pass design_file (--design-file FILE.design.json)",
+        raise ParameterError(
+            "design_file",
+            f"is needed: design {kind!r} needs the clusters `ab design` recorded",
+            hint="give the EXPERIMENT.design.json that `ab design` wrote",
         )
     membership = record["membership"]
     missing = [u for u in users if u not in membership]
