@@ -9,9 +9,8 @@ the tables' layout lives in :mod:`graphkit.reports.experiment_tables`.
 """
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -36,6 +35,23 @@ from graphkit.cli.common import (
     stdout,
     text_console,
     uses_store,
+)
+from graphkit.cli.options import (
+    ALPHA_OPTION,
+    APPEND_OPTION,
+    ASSIGNED_AT_OPTION,
+    EXPERIMENT_NAME_ARGUMENT,
+    FORCE_OPTION,
+    SALT_OPTION,
+    TABLE_OPTION,
+    VARIANT_COL_OPTION,
+    VARIANTS_OPTION,
+    WEIGHTS_LIST_OPTION,
+    assignment_time,
+    given,
+    print_notes,
+    variant_names,
+    weight_list,
 )
 from graphkit.config import Settings
 from graphkit.errors import ConfigError
@@ -109,21 +125,6 @@ EXPERIMENT_ARGUMENT = Annotated[
         show_default=False,
     ),
 ]
-TABLE_OPTION = Annotated[
-    Path | None,
-    typer.Option(
-        "--table",
-        metavar="FILE",
-        rich_help_panel="Your own table",
-        help="Per-user CSV/Parquet table instead of a stored experiment.",
-    ),
-]
-VARIANT_COL_OPTION = Annotated[
-    str,
-    typer.Option(
-        "--variant-col", rich_help_panel="Your own table", help="Column with each user's arm."
-    ),
-]
 METRIC_OPTION = Annotated[
     list[str] | None,
     typer.Option(
@@ -175,7 +176,6 @@ FEATURES_OPTION = Annotated[
         "built from the stored graph when needed.",
     ),
 ]
-ALPHA_OPTION = Annotated[float, typer.Option("--alpha", help="Significance level.")]
 WEIGHTS_HELP = "Planned split for the SRM check, e.g. control=50,treatment=50 (default equal)."
 PLOT_OPTION = Annotated[
     Path | None, typer.Option("--plot", metavar="FILE.png", help="Save the main plot.")
@@ -341,11 +341,6 @@ def _store_for(settings: Settings, stored: bool) -> "Iterator[GraphStore | Setti
         yield store
 
 
-def _notes(notes: Iterable[str]) -> None:
-    for note in notes:
-        stderr.print(f"note: {note}", markup=False)
-
-
 def _show(views: "list[TableView]", out: Path | None) -> None:
     """Several tables to stdout, or as plain text into --out."""
     console = stdout if out is None else text_console()
@@ -400,16 +395,6 @@ ANALYSIS_FLAGS = {  # flag parameter -> AnalysisSettings field, taken as given
 }
 
 
-def _given(value: Any) -> Any:
-    """A flag's value as the settings take it: an enum's text, a repeated flag as a tuple,
-    None for "not given" (so an experiment definition file decides)."""
-    if isinstance(value, StrEnum):
-        return value.value
-    if isinstance(value, list):
-        return tuple(value) or None
-    return value
-
-
 def _analysis_settings(plan: Any, flags: dict[str, Any]) -> "AnalysisSettings":
     """``ab analyze``'s AnalysisSettings: the flags, checked against the plan if any."""
     from graphkit.experiments.inference import Prior
@@ -418,7 +403,7 @@ def _analysis_settings(plan: Any, flags: dict[str, Any]) -> "AnalysisSettings":
     lower, prior_sd = flags["lower_is_better"], flags["prior_sd"]
     return resolve_analysis(
         plan,
-        **{field: _given(flags[flag]) for flag, field in ANALYSIS_FLAGS.items()},
+        **{field: given(flags[flag]) for flag, field in ANALYSIS_FLAGS.items()},
         seed=flags["seed"] if plan is None else None,
         weights=_named_weights(flags["weights"]),
         guardrails=_guardrails(flags["guardrail"]),
@@ -455,17 +440,10 @@ def _experiment_source(plan: Any, flags: dict[str, Any]) -> "ExperimentSource":
 @uses_store
 def assign_command(
     settings: Settings,
-    experiment: Annotated[str, typer.Argument(help="Experiment name (part of the hash key).")],
-    variants: Annotated[
-        str, typer.Option("--variants", help="Comma-separated variant names.")
-    ] = "control,treatment",
-    weights: Annotated[
-        str | None,
-        typer.Option("--weights", help="Comma-separated relative weights, e.g. 50,50."),
-    ] = None,
-    salt: Annotated[
-        str, typer.Option("--salt", help="Salt: change it to reshuffle the split.")
-    ] = "",
+    experiment: EXPERIMENT_NAME_ARGUMENT,
+    variants: VARIANTS_OPTION = "control,treatment",
+    weights: WEIGHTS_LIST_OPTION = None,
+    salt: SALT_OPTION = "",
     users: Annotated[
         Path | None,
         typer.Option(
@@ -474,10 +452,7 @@ def assign_command(
             help="CSV/Parquet with a user_id column (default: every user in the store).",
         ),
     ] = None,
-    assigned_at: Annotated[
-        str | None,
-        typer.Option("--assigned-at", help="Assignment time (ISO-8601, UTC); default now."),
-    ] = None,
+    assigned_at: ASSIGNED_AT_OPTION = None,
     out: Annotated[
         Path,
         typer.Option(
@@ -487,13 +462,8 @@ def assign_command(
             help="Where to write the assignments ('-' for stdout).",
         ),
     ] = Path("assignments.csv"),
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
-    append: Annotated[
-        bool,
-        typer.Option(
-            "--append", help="Add to an existing file, replacing this experiment's earlier rows."
-        ),
-    ] = False,
+    force: FORCE_OPTION = False,
+    append: APPEND_OPTION = False,
     strata: Annotated[
         str | None,
         typer.Option(
@@ -514,23 +484,16 @@ def assign_command(
     from graphkit import ab
     from graphkit.workflows.experiments import write_assignments
 
-    names = split_list(variants, "--variants")
-    shares = (
-        [parse_number(w, "--weights") for w in split_list(weights, "--weights")]
-        if weights
-        else None
-    )
-    moment = parse_time(assigned_at, "--assigned-at") or datetime.now(UTC).replace(microsecond=0)
     columns = split_list(strata, "--strata") if strata else None
     with _store_for(settings, users is None) as store:
         result = ab.assign(
             store,
             experiment,
-            variants=names,
-            weights=shares,
+            variants=variant_names(variants),
+            weights=weight_list(weights),
             salt=salt,
             users=users,
-            assigned_at=moment,
+            assigned_at=assignment_time(assigned_at),
             strata=columns,
         )
     if str(out) == "-":
@@ -593,7 +556,7 @@ def aa_command(
             alpha=alpha,
             seed=seed,
         )
-    _notes(report.notes)
+    print_notes(report.notes)
     fmt = format_for(fmt, out)
     if fmt is OutputFormat.table:
         _show([aa_view(report)], out)
@@ -672,7 +635,7 @@ def power_command(
     )
     fmt = format_for(fmt, out)
     if fmt is OutputFormat.table:
-        _notes(plan.notes)
+        print_notes(plan.notes)
         _show([power_view(plan)], out)
     else:
         emit_result(plan, fmt, out)
@@ -827,7 +790,7 @@ def analyze_command(
     if fmt is not OutputFormat.table:
         emit_result(report, fmt, out)
     else:
-        _notes(tables.analysis_notes(report.analysis))
+        print_notes(tables.analysis_notes(report.analysis))
         _show(tables.analysis_views(report, analysis.alpha), out)
         for line in tables.analysis_sentences(report.analysis) if out is None else []:
             stdout.print(line, markup=False, highlight=False)
@@ -911,7 +874,7 @@ def monitor_command(
             post_days=plan.post_days if plan is not None else post_days,
             pre_days=plan.pre_days if plan is not None else pre_days,
         )
-    _notes(result.notes)
+    print_notes(result.notes)
     emit_result(
         result,
         format_for(fmt, out),
@@ -991,7 +954,7 @@ def segments_command(
     if fmt is not OutputFormat.table:
         emit_result(report, fmt, out)
     else:
-        _notes(tables.segment_notes(report))
+        print_notes(tables.segment_notes(report))
         _show(tables.segment_views(report), out)
     if plot is not None or plots_dir is not None:
         from graphkit.reports import experiment_plots
@@ -1083,7 +1046,7 @@ def survival_command(
     if fmt is not OutputFormat.table:
         emit_result(report, fmt, out)
     else:
-        _notes(report.notes)
+        print_notes(report.notes)
         _show([survival_view(report)], out)
     if plot is not None:
         from graphkit.reports.experiment_plots import survival_curves
