@@ -247,6 +247,22 @@ def analyze(
     """SRM first, then every metric × treatment vs control (``graphkit ab analyze``).
 
     ``store`` may be None for a ``source.table`` that needs no graph features.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> from graphkit.ab import analyze
+    >>> from graphkit.experiments.settings import ExperimentSource
+    >>> table = pathlib.Path(tempfile.mkdtemp()) / "users.csv"
+    >>> pd.DataFrame({
+    ...     "variant": ["control"] * 4 + ["treatment"] * 4,
+    ...     "minutes": [5.1, 4.9, 5.3, 5.0, 5.6, 5.8, 5.5, 5.9],
+    ... }).to_csv(table, index=False)
+    >>> report = analyze(None, ExperimentSource(table=table, metrics=("minutes",)))
+    >>> round(report.to_dict()["comparisons"][0]["diff"], 3)
+    0.625
+    >>> report.to_frame()[["metric", "diff"]].round(3).values.tolist()  # the CSV rows
+    [['minutes', 0.625]]
     """
     from graphkit.experiments.results import AnalysisReport
     from graphkit.experiments.settings import AnalysisSettings
@@ -337,6 +353,19 @@ def survival(
 
     From ``table`` (``duration_col``, ``event_col``, ``variant_col``) or a stored
     ``experiment`` (days from assignment to churn).
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> from graphkit.ab import survival
+    >>> table = pathlib.Path(tempfile.mkdtemp()) / "churn.csv"
+    >>> pd.DataFrame({
+    ...     "variant": ["a"] * 4 + ["b"] * 4,
+    ...     "days": [1, 2, 3, 4, 2, 4, 6, 8],
+    ... }).to_csv(table, index=False)
+    >>> report = survival(None, table=table, duration_col="days")
+    >>> report.to_dict()["median"], report.to_dict()["n"]  # S = 0.5 on [2, 3): R takes 2.5
+    ({'a': 2.5, 'b': 5.0}, {'a': 4, 'b': 4})
     """
     from graphkit.experiments.results import SurvivalReport
     from graphkit.workflows import experiments as flow

@@ -599,9 +599,10 @@ def segments(
     needed = [FEATURE_OF[name] for name in by]
     missing = [column for column in needed if column not in data.table.columns]
     if missing:
-        raise ConfigError(
-            f"graph feature column(s) missing: {', '.join(missing)}",
-            hint="pass --features FILE (from `graphkit features --out`), or analyse a "
+        raise ParameterError(
+            "features",
+            f"are needed: graph feature column(s) missing: {', '.join(missing)}",
+            hint="give a features table (from `graphkit features --out`), or analyse a "
             "stored experiment so graphkit builds them from the graph",
         )
     split = check_split(
