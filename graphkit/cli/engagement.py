@@ -398,7 +398,9 @@ def anomalies_command(
     ] = None,
     window: Annotated[
         int,
-        typer.Option(help="Trailing days whose forecast errors give the band (the day excluded)."),
+        typer.Option(
+            help="Trailing days whose forecast errors give the band (the day excluded)."
+        ),
     ] = DEFAULT_WINDOW,
     min_history: Annotated[
         int, typer.Option(help="Earlier forecast errors a day needs before it is judged.")

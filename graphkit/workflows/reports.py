@@ -81,7 +81,9 @@ def influencer_report(
         write_report(report, Path("reports/influencers.html"))
     """
     spec = spec or SubgraphSpec()
-    analysis = analyze_influencers(settings, spec, top=top, sample=sample, seed=seed, engine=engine)
+    analysis = analyze_influencers(
+        settings, spec, top=top, sample=sample, seed=seed, engine=engine
+    )
     parameters = {"top": top, "sample": sample, "seed": seed, **spec_parameters(spec)}
     return influencer_document(analysis, parameters=parameters)
 
