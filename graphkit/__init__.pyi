@@ -1,6 +1,6 @@
 """The public API, read by `lazy_loader` (what loads) and by type checkers (what it is)."""
 
-from . import report
+from . import ab, report
 from .config import Settings, resolve_settings
 from .dataset import Dataset, load_dataset
 from .errors import (
@@ -40,6 +40,7 @@ __all__ = [
     "StoreUnavailable",
     "SubgraphSpec",
     "__version__",
+    "ab",
     "analyze_centrality",
     "analyze_communities",
     "browser",

@@ -2,22 +2,20 @@
 
 Commands: ``assign`` (salted-hash split → assignments.csv), ``aa`` (false-positive
 rate of repeated A/A splits), ``power`` (sample size, power, MDE), ``analyze`` (every
-metric × treatment, SRM first), ``segments`` (effects by graph position) and
-``survival`` (Kaplan–Meier, log-rank). Each calls one use case of
-:mod:`graphkit.workflows.experiments` and renders its result.
+metric × treatment, SRM first), ``monitor``, ``segments`` (effects by graph position)
+and ``survival`` (Kaplan–Meier, log-rank). Each builds its settings from the flags,
+opens the store once, calls its twin in :mod:`graphkit.ab` and renders the result;
+the tables' layout lives in :mod:`graphkit.reports.experiment_tables`.
 """
 
 import re
-from dataclasses import asdict
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
-from rich.table import Table
 
 from graphkit.cli.common import (
     FORMAT_OPTION,
@@ -25,7 +23,7 @@ from graphkit.cli.common import (
     OutputFormat,
     check_csv_out,
     emit,
-    emit_frame,
+    emit_result,
     format_for,
     handles_errors,
     parse_number,
@@ -36,29 +34,43 @@ from graphkit.cli.common import (
     stderr,
     stdout,
     text_console,
-    to_json,
     uses_store,
+)
+from graphkit.cli.options import (
+    ALPHA_OPTION,
+    APPEND_OPTION,
+    ASSIGNED_AT_OPTION,
+    EXPERIMENT_NAME_ARGUMENT,
+    FORCE_OPTION,
+    SALT_OPTION,
+    TABLE_OPTION,
+    VARIANT_COL_OPTION,
+    VARIANTS_OPTION,
+    WEIGHTS_LIST_OPTION,
+    assignment_time,
+    given,
+    print_notes,
+    variant_names,
+    weight_list,
 )
 from graphkit.config import Settings
 from graphkit.errors import ConfigError
-from graphkit.experiments.metrics import (
+from graphkit.experiments.defaults import (
     DEFAULT_CHURN_DAYS,
+    DEFAULT_DECILES,
     DEFAULT_METRICS,
+    DEFAULT_MIN_SIZE,
     DEFAULT_POST_DAYS,
     DEFAULT_PRE_DAYS,
-)
-from graphkit.experiments.segmentation import (
-    DEFAULT_DECILES,
-    DEFAULT_MIN_SIZE,
-    FEATURE_OF,
     SEGMENTATIONS,
 )
-from graphkit.graph.features import FEATURE_COLUMNS
-from graphkit.graph.pull import SubgraphSpec
 
 if TYPE_CHECKING:
-    from graphkit.experiments.analysis import ExperimentAnalysis, SrmSummary
-    from graphkit.workflows.experiments import ExperimentData, SegmentReport
+    from graphkit.experiments.analysis import SrmSummary
+    from graphkit.experiments.settings import AnalysisSettings, ExperimentSource
+    from graphkit.graph.pull import SubgraphSpec
+    from graphkit.reports.experiment_tables import TableView
+    from graphkit.store.base import GraphStore
 
 app = typer.Typer(
     name="ab",
@@ -113,21 +125,6 @@ EXPERIMENT_ARGUMENT = Annotated[
         show_default=False,
     ),
 ]
-TABLE_OPTION = Annotated[
-    Path | None,
-    typer.Option(
-        "--table",
-        metavar="FILE",
-        rich_help_panel="Your own table",
-        help="Per-user CSV/Parquet table instead of a stored experiment.",
-    ),
-]
-VARIANT_COL_OPTION = Annotated[
-    str,
-    typer.Option(
-        "--variant-col", rich_help_panel="Your own table", help="Column with each user's arm."
-    ),
-]
 METRIC_OPTION = Annotated[
     list[str] | None,
     typer.Option(
@@ -179,7 +176,6 @@ FEATURES_OPTION = Annotated[
         "built from the stored graph when needed.",
     ),
 ]
-ALPHA_OPTION = Annotated[float, typer.Option("--alpha", help="Significance level.")]
 WEIGHTS_HELP = "Planned split for the SRM check, e.g. control=50,treatment=50 (default equal)."
 PLOT_OPTION = Annotated[
     Path | None, typer.Option("--plot", metavar="FILE.png", help="Save the main plot.")
@@ -332,97 +328,42 @@ def _named_weights(text: str | None) -> dict[str, float] | None:
     return weights
 
 
-def _source(experiment: str | None, table: Path | None) -> None:
-    if experiment and table:
-        raise ConfigError("give either EXPERIMENT (stored) or --table FILE, not both")
-    if not experiment and not table:
-        raise ConfigError(
-            "nothing to analyse",
-            hint="name a stored experiment (graphkit ab analyze EXPERIMENT) or pass --table FILE",
-        )
-
-
-def _notes(notes: Any, prefix: str = "") -> None:
-    for note in notes:
-        stderr.print(f"note: {prefix}{note}", markup=False)
-
-
-def _fmt(value: float | None, digits: int = 4) -> str:
-    return "—" if value is None else f"{value:.{digits}g}"
-
-
-def _ci(interval: tuple[float, float] | None, digits: int = 4) -> str:
-    return "—" if interval is None else f"[{interval[0]:.{digits}g}, {interval[1]:.{digits}g}]"
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:+.2%}"
-
-
-def _pct_ci(interval: tuple[float, float] | None) -> str:
-    return "—" if interval is None else f"[{interval[0]:+.2%}, {interval[1]:+.2%}]"
-
-
-def _print_tables(tables: list[Table], out: Path | None) -> None:
-    """Several rich tables to stdout, or as plain text into --out."""
-    if out is None:
-        for table in tables:
-            stdout.print(table)
+@contextmanager
+def _store_for(settings: Settings, stored: bool) -> "Iterator[GraphStore | Settings]":
+    """The store opened once for a stored experiment; for a table, the settings, so the
+    store opens only if graph features must be built."""
+    if not stored:
+        yield settings
         return
-    console = text_console()
-    for table in tables:
+    from graphkit.workflows.network import opened_store
+
+    with opened_store(settings) as store:
+        yield store
+
+
+def _show(views: "list[TableView]", out: Path | None) -> None:
+    """Several tables to stdout, or as plain text into --out."""
+    console = stdout if out is None else text_console()
+    for view in views:
+        table = render_table(view.frame, view.title, view.caption)
+        if view.first_column_width is not None:
+            table.columns[0].min_width = view.first_column_width
         console.print(table)
-    emit(console.export_text(), out)
+    if out is not None:
+        emit(console.export_text(), out)
 
 
-def _save(figure: Any, path: Path) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(path, dpi=120)
-    except (OSError, ValueError) as exc:
-        raise ConfigError(
-            f"cannot save the plot to {path}: {exc}",
-            hint="use a writable path ending in .png, .pdf or .svg",
-        ) from exc
-    stderr.print(f"wrote {path}")
-
-
-def _workflow() -> ModuleType:
-    """The experiment use cases, imported on first use: statistics libraries are slow to
-    load, and every `graphkit` command (even --help) imports this module."""
-    from graphkit.workflows import experiments
-
-    return experiments
-
-
-def _network_design() -> ModuleType:
-    from graphkit.experiments.network import design
-
-    return design
-
-
-def _plots() -> ModuleType:
-    """The plot module, imported only when a plot is asked for (matplotlib is slow to load)."""
-    from graphkit.reports import experiment_plots
-
-    return experiment_plots
-
-
-def _slug(*parts: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", "_".join(parts))
-
-
-def _srm_table(srm: "SrmSummary") -> Table:
-    frame = pd.DataFrame(
-        {
-            "variant": list(srm.observed),
-            "users": list(srm.observed.values()),
-            "expected": [round(srm.expected[name], 1) for name in srm.observed],
-        }
-    )
-    verdict = "MISMATCH — do not trust the results" if srm.flag else "ok"
-    caption = f"χ² = {srm.chi2:.3f}, df = {srm.df}, p = {srm.p_value:.3g}: {verdict}"
-    return render_table(frame, "Sample ratio check (SRM)", caption)
+def _save(figures: dict[Path, Any]) -> None:
+    for path, figure in figures.items():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            figure.savefig(path, dpi=120)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(
+                f"cannot save the plot to {path}: {exc}",
+                hint="use a writable path ending in .png, .pdf or .svg",
+            ) from exc
+        stderr.print(f"wrote {path}")
 
 
 def _srm_message(srm: "SrmSummary") -> None:
@@ -434,6 +375,63 @@ def _srm_message(srm: "SrmSummary") -> None:
         )
 
 
+ANALYSIS_FLAGS = {  # flag parameter -> AnalysisSettings field, taken as given
+    "control": "control",
+    "treatment": "treatments",
+    "test": "test",
+    "count_model": "count_model",
+    "yates": "yates",
+    "correction": "correction",
+    "alpha": "alpha",
+    "bootstrap": "bootstrap",
+    "adjust_for": "adjust_for",
+    "srm_threshold": "srm_threshold",
+    "mde": "mde",
+    "sequential": "sequential",
+    "sequential_tuning": "sequential_tuning",
+    "cap": "cap",
+    "primary": "primary",
+    "cuped": "cuped",
+}
+
+
+def _analysis_settings(plan: Any, flags: dict[str, Any]) -> "AnalysisSettings":
+    """``ab analyze``'s AnalysisSettings: the flags, checked against the plan if any."""
+    from graphkit.experiments.inference import Prior
+    from graphkit.workflows.experiments import resolve_analysis
+
+    lower, prior_sd = flags["lower_is_better"], flags["prior_sd"]
+    return resolve_analysis(
+        plan,
+        **{field: given(flags[flag]) for flag, field in ANALYSIS_FLAGS.items()},
+        seed=flags["seed"] if plan is None else None,
+        weights=_named_weights(flags["weights"]),
+        guardrails=_guardrails(flags["guardrail"]),
+        lower_is_better=frozenset(lower) if lower else None,
+        prior=None if prior_sd is None else Prior(0.0, prior_sd),
+    )
+
+
+def _experiment_source(plan: Any, flags: dict[str, Any]) -> "ExperimentSource":
+    """Where the data come from (EXPERIMENT or --table), with the plan's metrics and
+    windows when there is one."""
+    from graphkit.experiments.settings import ExperimentSource
+
+    table, experiment = flags["table"], flags["experiment"]
+    return ExperimentSource(
+        experiment=experiment if table else _plan_value(plan, experiment, None, "experiment"),
+        table=table,
+        variant_col=flags["variant_col"],
+        covariates=tuple(flags["covariates"] or ()),
+        metrics=tuple(flags["metrics"] or (plan.metrics if plan is not None else ())),
+        post_days=_plan_value(plan, flags["post_days"], DEFAULT_POST_DAYS, "post_days"),
+        pre_days=_plan_value(plan, flags["pre_days"], DEFAULT_PRE_DAYS, "pre_days"),
+        features=flags["features"],
+        spec=flags["spec"],
+        engine=flags["settings"].engine,
+    )
+
+
 # ------------------------------------------------------------------------- assign
 
 
@@ -442,17 +440,10 @@ def _srm_message(srm: "SrmSummary") -> None:
 @uses_store
 def assign_command(
     settings: Settings,
-    experiment: Annotated[str, typer.Argument(help="Experiment name (part of the hash key).")],
-    variants: Annotated[
-        str, typer.Option("--variants", help="Comma-separated variant names.")
-    ] = "control,treatment",
-    weights: Annotated[
-        str | None,
-        typer.Option("--weights", help="Comma-separated relative weights, e.g. 50,50."),
-    ] = None,
-    salt: Annotated[
-        str, typer.Option("--salt", help="Salt: change it to reshuffle the split.")
-    ] = "",
+    experiment: EXPERIMENT_NAME_ARGUMENT,
+    variants: VARIANTS_OPTION = "control,treatment",
+    weights: WEIGHTS_LIST_OPTION = None,
+    salt: SALT_OPTION = "",
     users: Annotated[
         Path | None,
         typer.Option(
@@ -461,10 +452,7 @@ def assign_command(
             help="CSV/Parquet with a user_id column (default: every user in the store).",
         ),
     ] = None,
-    assigned_at: Annotated[
-        str | None,
-        typer.Option("--assigned-at", help="Assignment time (ISO-8601, UTC); default now."),
-    ] = None,
+    assigned_at: ASSIGNED_AT_OPTION = None,
     out: Annotated[
         Path,
         typer.Option(
@@ -474,13 +462,8 @@ def assign_command(
             help="Where to write the assignments ('-' for stdout).",
         ),
     ] = Path("assignments.csv"),
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
-    append: Annotated[
-        bool,
-        typer.Option(
-            "--append", help="Add to an existing file, replacing this experiment's earlier rows."
-        ),
-    ] = False,
+    force: FORCE_OPTION = False,
+    append: APPEND_OPTION = False,
     strata: Annotated[
         str | None,
         typer.Option(
@@ -498,41 +481,30 @@ def assign_command(
     machine. Load the file with `graphkit load` (it belongs in the dataset folder).
     With --strata, each stratum is split as planned (up to one user per arm).
     """
-    names = split_list(variants, "--variants")
-    shares = (
-        [parse_number(w, "--weights") for w in split_list(weights, "--weights")]
-        if weights
-        else None
-    )
-    moment = parse_time(assigned_at, "--assigned-at") or datetime.now(UTC).replace(microsecond=0)
-    ids = _workflow().users_to_assign(settings if users is None else None, users)
-    labels = (
-        _workflow().stratum_labels(
-            settings if users is None else None, users, ids, split_list(strata, "--strata")
+    from graphkit import ab
+    from graphkit.workflows.experiments import write_assignments
+
+    columns = split_list(strata, "--strata") if strata else None
+    with _store_for(settings, users is None) as store:
+        result = ab.assign(
+            store,
+            experiment,
+            variants=variant_names(variants),
+            weights=weight_list(weights),
+            salt=salt,
+            users=users,
+            assigned_at=assignment_time(assigned_at),
+            strata=columns,
         )
-        if strata
-        else None
-    )
-    rows = _workflow().assign_users(
-        ids,
-        experiment,
-        variants=names,
-        weights=shares,
-        salt=salt,
-        assigned_at=moment,
-        strata=labels,
-    )
     if str(out) == "-":
-        emit(rows.to_csv(index=False, lineterminator="\n"), None)
+        emit(result.rows.to_csv(index=False, lineterminator="\n"), None)
     else:
-        _workflow().write_assignments(rows, out, force=force, append=append)
-        stderr.print(f"wrote {len(rows)} assignments of {experiment!r} to {out}")
-    counts = rows["variant"].value_counts()
-    planned = shares or [1.0] * len(names)
-    for name, share in zip(names, planned, strict=True):
+        write_assignments(result.rows, out, force=force, append=append)
+        stderr.print(f"wrote {len(result.rows)} assignments of {experiment!r} to {out}")
+    for name, count in result.counts().items():
         stderr.print(
-            f"  {name}: {int(counts.get(name, 0))} users "
-            f"({counts.get(name, 0) / max(len(rows), 1):.1%}; planned {share / sum(planned):.1%})"
+            f"  {name}: {count['users']} users "
+            f"({count['share']:.1%}; planned {count['planned']:.1%})"
         )
 
 
@@ -545,7 +517,7 @@ def assign_command(
 def aa_command(
     settings: Settings,
     table: TABLE_OPTION = None,
-    metric: METRIC_OPTION = None,
+    metrics: METRIC_OPTION = None,
     since: Annotated[
         str | None, typer.Option("--since", help="Stored events at or after this time (UTC).")
     ] = None,
@@ -569,85 +541,27 @@ def aa_command(
     reported with its exact (Clopper–Pearson) 95% interval. From the store, every user's
     metric is taken over the events in [--since, --until) (users without events count 0).
     """
-    if table is not None:
-        if not metric:
-            raise ConfigError("--table needs --metric COLUMN (repeatable)")
-        report = _workflow().aa_from_table(
-            table,
-            metrics=metric,
-            n_simulations=simulations,
-            test=test.value,
-            alpha=alpha,
-            seed=seed,
-        )
-    else:
-        report = _workflow().aa_from_store(
-            settings,
-            metrics=metric or DEFAULT_METRICS,
+    from graphkit import ab
+    from graphkit.reports.experiment_tables import aa_view
+
+    with _store_for(settings, table is None) as store:
+        report = ab.aa(
+            store,
+            table=table,
+            metrics=metrics or (),
             since=parse_time(since, "--since"),
             until=parse_time(until, "--until"),
-            n_simulations=simulations,
+            simulations=simulations,
             test=test.value,
             alpha=alpha,
             seed=seed,
         )
-    _notes(report.notes)
-    rows: list[dict[str, Any]] = [
-        {
-            "metric": name,
-            "test": result.test,
-            "n_simulations": result.n_simulations,
-            "alpha": result.alpha,
-            "false_positives": result.false_positives,
-            "false_positive_rate": result.false_positive_rate,
-            "ci": [result.ci_low, result.ci_high],
-            "confidence": result.confidence,
-            "calibrated": result.calibrated,
-            "undefined": result.undefined,
-            "seed": result.seed,
-            "notes": list(result.notes),
-        }
-        for name, result in report.results.items()
-    ]
+    print_notes(report.notes)
     fmt = format_for(fmt, out)
-    if fmt is OutputFormat.json:
-        data = {
-            "source": report.source,
-            "n_users": report.n_users,
-            "window": {"since": report.window[0], "until": report.window[1]},
-            "results": rows,
-        }
-        emit(to_json(data), out)
-        return
-    frame = pd.DataFrame(
-        {
-            "metric": [r["metric"] for r in rows],
-            "false_positive_rate": [r["false_positive_rate"] for r in rows],
-            "ci_low": [r["ci"][0] for r in rows],
-            "ci_high": [r["ci"][1] for r in rows],
-            "alpha": [r["alpha"] for r in rows],
-            "simulations": [r["n_simulations"] for r in rows],
-            "calibrated": [r["calibrated"] for r in rows],
-        }
-    )
-    if fmt is OutputFormat.csv:
-        emit(frame.to_csv(index=False), out)
-        return
-    shown = pd.DataFrame(
-        {
-            "metric": frame["metric"],
-            "false positives": [f"{r['false_positive_rate']:.2%}" for r in rows],
-            "95% CI": [f"[{r['ci'][0]:.2%}, {r['ci'][1]:.2%}]" for r in rows],
-            "alpha": [f"{r['alpha']:g}" for r in rows],
-            "splits": frame["simulations"],
-            "calibrated": ["yes" if r["calibrated"] else "NO" for r in rows],
-        }
-    )
-    caption = (
-        f"{report.n_users} users; 95% Clopper–Pearson intervals; "
-        "calibrated = alpha inside the interval"
-    )
-    _print_tables([render_table(shown, "A/A false-positive rate", caption)], out)
+    if fmt is OutputFormat.table:
+        _show([aa_view(report)], out)
+    else:
+        emit_result(report, fmt, out)
 
 
 # ------------------------------------------------------------------------- power
@@ -702,253 +616,32 @@ def power_command(
     one is solved for. Means: R power.t.test (two-sample, noncentral t). Proportions: R
     power.prop.test (normal approximation); the MDE of a proportion is target - baseline.
     """
-    deff = _network_design().cluster_design_effect(cluster_size, icc)
-    result = _workflow().plan_power(
+    from graphkit import ab
+    from graphkit.reports.experiment_tables import power_view
+
+    plan = ab.power(
         kind.value,
         delta=delta,
         sd=sd,
         baseline=baseline,
         target=target,
-        n=None if n is None else n / deff,
+        n=n,
         power=power,
         alpha=alpha,
         alternative=alternative.value,
         strict=strict,
+        cluster_size=cluster_size,
+        icc=icc,
     )
-    result = _network_design().with_design_effect(result, deff)
-    data = {
-        "kind": kind.value,
-        "formula": result.formula,
-        "n_per_group": result.n_per_group,
-        "n_per_group_ceil": result.n_per_group_ceil,
-        "n_total": 2 * result.n_per_group_ceil,
-        "power": result.power,
-        "mde": result.mde,
-        "alpha": result.alpha,
-        "alternative": result.alternative,
-        "sd": result.sd,
-        "baseline": result.p1,
-        "target": result.p2,
-        "notes": list(result.notes),
-    } | ({"design_effect": deff} if cluster_size is not None else {})
     fmt = format_for(fmt, out)
-    if fmt is OutputFormat.json:
-        emit(to_json(data), out)
-        return
-    shown = {k: v for k, v in data.items() if k != "notes" and v is not None}
-    text = [f"{v:.6g}" if isinstance(v, float) else str(v) for v in shown.values()]
-    frame = pd.DataFrame({"quantity": list(shown), "value": text})
-    if fmt is OutputFormat.csv:
-        emit(frame.to_csv(index=False), out)
-        return
-    _notes(result.notes)
-    _print_tables([render_table(frame, "Power", result.formula)], out)
+    if fmt is OutputFormat.table:
+        print_notes(plan.notes)
+        _show([power_view(plan)], out)
+    else:
+        emit_result(plan, fmt, out)
 
 
 # ------------------------------------------------------------------------- analyze
-
-
-def _load(
-    settings: Settings,
-    spec: SubgraphSpec,
-    *,
-    experiment: str | None,
-    table: Path | None,
-    metric: list[str] | None,
-    variant_col: str,
-    covariate: list[str] | None,
-    post_days: float,
-    pre_days: float,
-    features: Path | None,
-    needed_features: list[str],
-) -> "ExperimentData":
-    """The per-user table of a stored experiment or of --table, with graph features joined."""
-    _source(experiment, table)
-    if table is not None:
-        return _workflow().experiment_from_table(
-            table,
-            metrics=metric or [],
-            variant_col=variant_col,
-            covariates=covariate or [],
-            features=features,
-            needed_features=needed_features,
-            settings=settings,
-            spec=spec,
-        )
-    if covariate:
-        raise ConfigError(
-            "--covariate is for --table; a stored experiment's covariate is each metric's "
-            "pre-period value",
-            hint="set the pre-period with --pre-days (0 turns CUPED off)",
-        )
-    assert experiment is not None
-    return _workflow().experiment_from_store(
-        settings,
-        experiment,
-        metrics=metric or DEFAULT_METRICS,
-        post_days=post_days,
-        pre_days=pre_days,
-        features=features,
-        needed_features=needed_features,
-        spec=spec,
-    )
-
-
-SHORT_TEST_NAMES = {
-    "Welch two-sample t-test": "Welch t",
-    "Student two-sample t-test": "Student t",
-    "Mann–Whitney U test": "Mann–Whitney",
-    "negative-binomial regression (NB2)": "neg. binomial",
-    "Poisson regression": "Poisson",
-    "two-proportion z-test (pooled)": "z-test",
-    "chi-square test with Yates' continuity correction": "χ² (Yates)",
-}
-
-
-SHORT_CORRECTIONS = {"Benjamini–Hochberg": "BH"}
-
-
-def _short(correction: str) -> str:
-    return SHORT_CORRECTIONS.get(correction, correction)
-
-
-def _two(top: str, bottom: str) -> str:
-    """A cell on two lines keeps tables narrow enough for an 80-column terminal."""
-    return f"{top}\n{bottom}"
-
-
-def _covariate_names(columns: tuple[str, ...]) -> str:
-    """``community_1, community_2, …`` (dummies) shown as ``community (2 levels)``."""
-    groups: dict[str, int] = {}
-    for column in columns:
-        base, _, level = column.rpartition("_")
-        name = base if base and level.isdigit() else column
-        groups[name] = groups.get(name, 0) + 1
-    return ", ".join(
-        name if count == 1 else f"{name} ({count} dummies)" for name, count in groups.items()
-    )
-
-
-def _effect_tables(result: "ExperimentAnalysis", caption: str, title: str) -> list[Table]:
-    """Effects (one row per metric × treatment), then CUPED and regression adjustment."""
-    several = len({item.treatment for item in result.comparisons}) > 1
-    label = {
-        id(item): _two(item.metric, item.treatment) if several else item.metric
-        for item in result.comparisons
-    }
-    effects = pd.DataFrame(
-        [
-            {
-                "metric": label[id(item)],
-                "n ctrl\ntrt": _two(str(item.n_control), str(item.n_treatment)),
-                "mean ctrl\ntrt": _two(_fmt(item.mean_control), _fmt(item.mean_treatment)),
-                "diff\n[CI]": _two(_fmt(item.diff, 4), _ci(item.diff_ci)),
-                "relative\n[CI]": _two(_pct(item.rel_diff), _pct_ci(item.rel_ci)),
-                "test": SHORT_TEST_NAMES.get(item.test or "", item.test or "—"),
-                "p\np adj": _two(_fmt(item.p_value, 3), _fmt(item.p_adjusted, 3)),
-            }
-            for item in result.comparisons
-        ]
-    )
-    if any(item.bootstrap_ci is not None for item in result.comparisons):
-        effects.insert(4, "bootstrap\nCI", [_ci(item.bootstrap_ci) for item in result.comparisons])
-    tables = [render_table(effects, title, caption)]
-    # Metric names are what the reader looks for: never cut them short.
-    tables[0].columns[0].min_width = max(
-        len(line) for text in label.values() for line in text.split("\n")
-    )
-    with_cuped = [item for item in result.comparisons if item.cuped is not None]
-    if with_cuped:
-        cuped_rows = pd.DataFrame(
-            [
-                {
-                    "metric": label[id(item)],
-                    "θ": _fmt(item.cuped.theta, 3),
-                    "diff\n[CI]": _two(_fmt(item.cuped.diff), _ci(item.cuped.diff_ci)),
-                    "p": _fmt(item.cuped.p_value, 3),
-                    "variance\nreduction": "—"
-                    if item.cuped.variance_reduction is None
-                    else f"{item.cuped.variance_reduction:.0%}",
-                }
-                for item in with_cuped
-                if item.cuped is not None
-            ]
-        )
-        tables.append(
-            render_table(cuped_rows, "CUPED (pre-period covariate)", "θ = cov(Y, X) / var(X)")
-        )
-    adjusted = [item for item in result.comparisons if item.regression is not None]
-    if adjusted:
-        regression_rows = pd.DataFrame(
-            [
-                {
-                    "metric": label[id(item)],
-                    "covariates": _covariate_names(item.regression.covariates),
-                    "diff\n[CI]": _two(_fmt(item.regression.estimate), _ci(item.regression.ci)),
-                    "p": _fmt(item.regression.p_value, 3),
-                    "R²": _fmt(item.regression.r_squared, 3),
-                }
-                for item in adjusted
-                if item.regression is not None
-            ]
-        )
-        method = adjusted[0].regression.method if adjusted[0].regression else ""
-        tables.append(render_table(regression_rows, "Regression adjustment", method))
-    return tables
-
-
-def _flat(prefix: str, data: dict[str, Any]) -> dict[str, Any]:
-    """A nested JSON comparison as flat CSV columns (intervals as _low/_high)."""
-    flat: dict[str, Any] = {}
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(_flat(f"{name}_", value))
-        elif isinstance(value, list | tuple) and len(value) == 2 and key.endswith("ci"):
-            flat[f"{name}_low"], flat[f"{name}_high"] = value
-        elif isinstance(value, list | tuple):
-            flat[name] = "; ".join(map(str, value))
-        elif key.endswith("ci") and value is None:
-            flat[f"{name}_low"] = flat[f"{name}_high"] = None
-        else:
-            flat[name] = value
-    return flat
-
-
-def _analysis_csv(result: "ExperimentAnalysis") -> str:
-    from graphkit.experiments.analysis import comparison_to_dict, srm_to_dict
-
-    srm = {
-        f"srm_{k}": v
-        for k, v in srm_to_dict(result.srm).items()
-        if k in ("chi2", "p_value", "flag")
-    }
-    rows = []
-    for item in result.comparisons:
-        data = comparison_to_dict(item)
-        for block in ("cuped", "regression_adjustment"):
-            if data[block] is None:
-                data.pop(block)
-        rows.append({**srm, **_flat("", data)})
-    return pd.DataFrame(rows).to_csv(index=False)
-
-
-def _analysis_plots(
-    result: "ExperimentAnalysis",
-    data: "ExperimentData",
-    plot: Path | None,
-    plots_dir: Path | None,
-) -> None:
-    if plot is not None:
-        _save(_plots().cuped_comparison(result.comparisons), plot)
-    if plots_dir is not None:
-        _save(_plots().cuped_comparison(result.comparisons), plots_dir / "effects.png")
-        variants = data.table[data.variant_col].astype(str)
-        arms = [result.control, *dict.fromkeys(c.treatment for c in result.comparisons)]
-        for metric in data.metrics:
-            values = {arm: data.table.loc[variants == arm, metric.column] for arm in arms}
-            figure = _plots().metric_overview(values, metric=metric.column)
-            _save(figure, plots_dir / f"distribution_{_slug(metric.column)}.png")
 
 
 @app.command("analyze")
@@ -956,13 +649,13 @@ def _analysis_plots(
 @pulls_subgraph
 def analyze_command(
     settings: Settings,
-    spec: SubgraphSpec,
+    spec: "SubgraphSpec",
     experiment: EXPERIMENT_ARGUMENT = None,
     config: CONFIG_OPTION = None,
     table: TABLE_OPTION = None,
     variant_col: VARIANT_COL_OPTION = "variant",
-    metric: METRIC_OPTION = None,
-    covariate: COVARIATE_OPTION = None,
+    metrics: METRIC_OPTION = None,
+    covariates: COVARIATE_OPTION = None,
     control: Annotated[
         str | None,
         typer.Option(
@@ -1040,7 +733,7 @@ def analyze_command(
         ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap.")] = 0,
-    adjust: Annotated[
+    adjust_for: Annotated[
         list[str] | None,
         typer.Option(
             "--adjust",
@@ -1083,138 +776,38 @@ def analyze_command(
     on): estimate, CI, p adjusted across verdicts, power and MDE, chance to beat
     control, guardrail status. JSON schema: see the README.
     """
+    from graphkit import ab
+    from graphkit.reports import experiment_tables as tables
+
+    flags = dict(locals())  # the flags as given: they build the two settings objects
     plan = _plan(config)
-    experiment = _plan_value(plan, experiment, None, "experiment") if not table else experiment
-    wanted = _workflow()
-    from graphkit.experiments.inference import Prior
-
-    analysis = wanted.resolve_analysis(
-        plan,
-        control=control,
-        treatments=tuple(treatment) if treatment else None,
-        test=test.value if test else None,
-        count_model=count_model.value if count_model else None,
-        yates=yates,
-        correction=correction.value if correction else None,
-        alpha=alpha,
-        bootstrap=bootstrap,
-        seed=seed if plan is None else None,
-        adjust_for=tuple(adjust) if adjust else None,
-        weights=_named_weights(weights),
-        srm_threshold=srm_threshold,
-        mde=mde,
-        sequential=sequential,
-        sequential_tuning=sequential_tuning,
-        cap=cap,
-        primary=tuple(primary) if primary else None,
-        guardrails=_guardrails(guardrail),
-        lower_is_better=frozenset(lower_is_better) if lower_is_better else None,
-        cuped=cuped,
-        prior=Prior(0.0, prior_sd) if prior_sd is not None else None,
-    )
-    data = _load(
-        settings,
-        spec,
-        experiment=experiment,
-        table=table,
-        metric=metric or (list(plan.metrics) if plan is not None else None),
-        variant_col=variant_col,
-        covariate=covariate,
-        post_days=_plan_value(plan, post_days, DEFAULT_POST_DAYS, "post_days"),
-        pre_days=_plan_value(plan, pre_days, DEFAULT_PRE_DAYS, "pre_days"),
-        features=features,
-        needed_features=[c for c in analysis.adjust_for if c in FEATURE_COLUMNS],
-    )
-    result = wanted.analyze(data, settings=analysis)
-    _srm_message(result.srm)
+    analysis = _analysis_settings(plan, flags)
+    source = _experiment_source(plan, flags)
+    with _store_for(settings, table is None) as store:
+        report = ab.analyze(store, source, analysis)
+    _srm_message(report.analysis.srm)
     fmt = format_for(fmt, out)
-    if fmt is OutputFormat.json:
-        emit(to_json(result.to_dict()), out)
-    elif fmt is OutputFormat.csv:
-        emit(_analysis_csv(result), out)
+    if fmt is not OutputFormat.table:
+        emit_result(report, fmt, out)
     else:
-        _notes(result.notes)
-        for item in result.comparisons:
-            _notes(item.notes, f"{item.metric} ({item.treatment}): ")
-        windows = (
-            f"post window {data.post_days:g} days, pre window {data.pre_days:g} days; "
-            if data.post_days is not None and data.pre_days is not None
-            else ""
-        )
-        caption = (
-            f"{windows}{int(100 * (1 - analysis.alpha))}% CIs; p-values adjusted with "
-            f"{result.correction}"
-        )
-        title = (
-            f"Experiment {result.experiment}"
-            if result.experiment
-            else f"Experiment ({data.source})"
-        )
-        tables = [_srm_table(result.srm), *_effect_tables(result, caption, title)]
-        tables.append(_verdict_table(result))
-        _print_tables(tables, out)
-        if out is None:
-            for item in result.comparisons:
-                if item.sentence:
-                    stdout.print(item.sentence, markup=False, highlight=False)
-            guardrails = result.guardrail_summary()
-            if guardrails:
-                stdout.print(guardrails.capitalize() + ".", markup=False, highlight=False)
-    _analysis_plots(result, data, plot, plots_dir)
+        print_notes(tables.analysis_notes(report.analysis))
+        _show(tables.analysis_views(report, analysis.alpha), out)
+        for line in tables.analysis_sentences(report.analysis) if out is None else []:
+            stdout.print(line, markup=False, highlight=False)
+    _plots(report, plot, plots_dir)
 
 
-def _verdict_table(result: "ExperimentAnalysis") -> Table:
-    """The verdicts as the library lays them out (ExperimentAnalysis.to_frame)."""
-    frame = result.to_frame()
-    shown = pd.DataFrame(
-        {
-            "metric": frame["metric"] + "\n" + frame["treatment"],
-            "role\nmodel": frame["role"].fillna("—") + "\n" + frame["adjustment"].fillna("—"),
-            "effect\n[CI]": [
-                _two(_fmt(_value(row.estimate)), _ci(_interval(row.ci_low, row.ci_high)))
-                for row in frame.itertuples()
-            ],
-            "relative": [_pct(_value(v)) for v in frame["relative"]],
-            "p\np adj": [
-                _two(_fmt(_value(p), 3), _fmt(_value(q), 3))
-                for p, q in zip(frame["p_value"], frame["p_adjusted"], strict=True)
-            ],
-            "MDE\n(80%)": [
-                "—" if v is None or v != v else f"±{abs(v):.1%}" for v in frame["mde_relative"]
-            ],
-            "P(win)": ["—" if v is None or v != v else f"{v:.1%}" for v in frame["chance_to_win"]],
-            # "—" read as "no data" for a test that ran and found nothing: say which.
-            "verdict": [
-                (g if isinstance(g, str) else "not tested")
-                if role == "guardrail"
-                else "significant"
-                if sig
-                else "no test"
-                if _value(p) is None
-                else "not significant"
-                for role, sig, g, p in zip(
-                    frame["role"],
-                    frame["significant"],
-                    frame["guardrail"],
-                    frame["p_value"],
-                    strict=True,
-                )
-            ],
-        }
-    )
-    return render_table(
-        shown, "Verdicts", "one model per row; MDE = effect detectable with 80% power"
-    )
+def _plots(report: Any, plot: Path | None, plots_dir: Path | None) -> None:
+    """The main plot and/or every plot of an analysis (matplotlib loads only when asked)."""
+    if plot is None and plots_dir is None:
+        return
+    from graphkit.reports import experiment_plots
 
-
-def _value(value: Any) -> float | None:
-    """None for a missing cell (pandas turns None into NaN)."""
-    return None if value is None or value != value else float(value)
-
-
-def _interval(low: Any, high: Any) -> tuple[float, float] | None:
-    low, high = _value(low), _value(high)
-    return None if low is None or high is None else (low, high)
+    if plot is not None:
+        _save({plot: experiment_plots.cuped_comparison(report.analysis.comparisons)})
+    if plots_dir is not None:
+        figures = experiment_plots.analysis_figures(report)
+        _save({plots_dir / name: figure for name, figure in figures.items()})
 
 
 def _every(text: str) -> float:
@@ -1239,7 +832,7 @@ def monitor_command(
     every: Annotated[
         str, typer.Option("--every", help="Time between looks: 1d, 12h, 7d...")
     ] = "1d",
-    metric: METRIC_OPTION = None,
+    metrics: METRIC_OPTION = None,
     control: Annotated[
         str | None,
         typer.Option(
@@ -1261,47 +854,38 @@ def monitor_command(
 
     Each look sees the users assigned and the events recorded so far.
     """
+    from graphkit import ab
+    from graphkit.workflows.experiments import resolve_analysis
+
     plan = _plan(config)
     name = _plan_value(plan, experiment, None, "experiment")
     if not name:
         raise ConfigError("name the experiment to monitor", hint="graphkit ab monitor EXPERIMENT")
-    wanted = _workflow()
-    analysis = wanted.resolve_analysis(
+    analysis = resolve_analysis(
         plan, control=control, alpha=alpha, sequential_tuning=sequential_tuning
     )
-    result = wanted.monitor(
-        settings,
-        name,
-        analysis=analysis,
-        metrics=metric or (list(plan.metrics) if plan is not None else DEFAULT_METRICS),
-        every_days=_every(every),
-        post_days=plan.post_days if plan is not None else post_days,
-        pre_days=plan.pre_days if plan is not None else pre_days,
-    )
-    _notes(result.notes)
-    emit_frame(
-        result.to_frame(),
+    with _store_for(settings, True) as store:
+        result = ab.monitor(
+            store,
+            name,
+            analysis,
+            metrics=metrics or (list(plan.metrics) if plan is not None else DEFAULT_METRICS),
+            every_days=_every(every),
+            post_days=plan.post_days if plan is not None else post_days,
+            pre_days=plan.pre_days if plan is not None else pre_days,
+        )
+    print_notes(result.notes)
+    emit_result(
+        result,
         format_for(fmt, out),
         out,
         title=f"Experiment {name}, a look every {every}",
         caption=f"always-valid: asymptotic confidence sequence, tuning N* = {result.tuning}; "
         "naive: fixed-horizon p at each look (invalid when peeking)",
-        json_data=result.to_dict(),
     )
 
 
 # ------------------------------------------------------------------------- segments
-
-
-def _segments_data(report: "SegmentReport") -> dict[str, Any]:
-    from graphkit.experiments.analysis import srm_to_dict
-
-    return {
-        "experiment": report.experiment,
-        "srm": srm_to_dict(report.srm),
-        "segmentations": [analysis.to_dict() for analysis in report.analyses],
-        "notes": list(report.notes),
-    }
 
 
 @app.command("segments")
@@ -1309,12 +893,12 @@ def _segments_data(report: "SegmentReport") -> dict[str, Any]:
 @pulls_subgraph
 def segments_command(
     settings: Settings,
-    spec: SubgraphSpec,
+    spec: "SubgraphSpec",
     experiment: EXPERIMENT_ARGUMENT = None,
     table: TABLE_OPTION = None,
     variant_col: VARIANT_COL_OPTION = "variant",
-    metric: METRIC_OPTION = None,
-    covariate: COVARIATE_OPTION = None,
+    metrics: METRIC_OPTION = None,
+    covariates: COVARIATE_OPTION = None,
     control: CONTROL_OPTION = "control",
     treatment: TREATMENT_OPTION = None,
     by: Annotated[
@@ -1348,111 +932,38 @@ def segments_command(
     adjusted p-value; Cochran's Q tests whether the effect differs between segments.
     Graph features come from --features, the --table itself, or the stored graph.
     """
-    chosen = [b.value for b in by] if by else list(SEGMENTATIONS)
-    data = _load(
-        settings,
-        spec,
-        experiment=experiment,
-        table=table,
-        metric=metric,
-        variant_col=variant_col,
-        covariate=covariate,
-        post_days=post_days,
-        pre_days=pre_days,
-        features=features,
-        needed_features=[FEATURE_OF[name] for name in chosen],
-    )
-    report = _workflow().segments(
-        data,
-        by=chosen,
-        control=control,
-        treatments=treatment,
-        use_cuped=cuped,
-        deciles=deciles,
-        min_size=min_size,
-        alpha=alpha,
-        weights=_named_weights(weights),
-    )
+    from graphkit import ab
+    from graphkit.reports import experiment_tables as tables
+
+    source = _experiment_source(None, dict(locals()))
+    with _store_for(settings, table is None) as store:
+        report = ab.segments(
+            store,
+            source,
+            by=[b.value for b in by] if by else list(SEGMENTATIONS),
+            control=control,
+            treatments=treatment,
+            cuped=cuped,
+            deciles=deciles,
+            min_size=min_size,
+            alpha=alpha,
+            weights=_named_weights(weights),
+        )
     _srm_message(report.srm)
     fmt = format_for(fmt, out)
-    if fmt is OutputFormat.json:
-        emit(to_json(_segments_data(report)), out)
+    if fmt is not OutputFormat.table:
+        emit_result(report, fmt, out)
     else:
-        rows = []
-        tables = [_srm_table(report.srm)]
-        for analysis in report.analyses:
-            het = analysis.heterogeneity
-            frame = pd.DataFrame(
-                [
-                    {
-                        "segment": s.segment,
-                        "n_ctrl": s.n_control,
-                        "n_trt": s.n_treatment,
-                        "diff [CI]": f"{_fmt(s.diff)} {_ci(s.diff_ci)}",
-                        "p": _fmt(s.p_value, 3),
-                        f"p_adj ({_short(analysis.correction)})": _fmt(s.p_adjusted, 3),
-                        "power": "—"
-                        if s.power is None
-                        else f"{s.power:.0%}" + (" (underpowered)" if s.underpowered else ""),
-                    }
-                    for s in (*analysis.segments, analysis.overall)
-                ]
-            )
-            caption = (
-                f"Cochran's Q = {het.q:.3f}, df = {het.df}, p = {het.p_value:.3g}, "
-                f"I² = {het.i2:.0%}"
-                if het.q is not None and het.p_value is not None and het.i2 is not None
-                else "no heterogeneity test"
-            )
-            trend = analysis.trend
-            if trend is not None and trend.q is not None and trend.p_value is not None:
-                caption += f"; trend test χ² = {trend.q:.3f}, df = 1, p = {trend.p_value:.3g}"
-            caption += "; power: to detect the overall effect in the segment"
-            cuped_text = " (CUPED)" if analysis.covariate else ""
-            title = (
-                f"{analysis.metric}{cuped_text} by {analysis.by}: "
-                f"{analysis.treatment} vs {analysis.control}"
-            )
-            tables.append(render_table(frame, title, caption))
-            for s in analysis.segments:
-                rows.append(
-                    {
-                        "metric": analysis.metric,
-                        "treatment": analysis.treatment,
-                        "by": analysis.by,
-                        "cuped": analysis.covariate is not None,
-                        **_flat("", {k: v for k, v in asdict(s).items() if k != "notes"}),
-                        "q": het.q,
-                        "q_df": het.df,
-                        "q_p_value": het.p_value,
-                        "i2": het.i2,
-                        "srm_p_value": report.srm.p_value,
-                        "srm_flag": report.srm.flag,
-                    }
-                )
-        if fmt is OutputFormat.csv:
-            emit(pd.DataFrame(rows).to_csv(index=False), out)
-        else:
-            _notes(report.notes)
-            for analysis in report.analyses:
-                _notes(analysis.notes, f"{analysis.metric} by {analysis.by}: ")
-                _notes(analysis.heterogeneity.notes, f"{analysis.metric} by {analysis.by}: ")
-            _print_tables(tables, out)
-    if plot is not None:
-        import matplotlib.figure
+        print_notes(tables.segment_notes(report))
+        _show(tables.segment_views(report), out)
+    if plot is not None or plots_dir is not None:
+        from graphkit.reports import experiment_plots
 
-        figure = matplotlib.figure.Figure(
-            figsize=(9, sum(1.5 + 0.45 * (len(a.segments) + 1) for a in report.analyses)),
-            layout="constrained",
-        )
-        axes = figure.subplots(len(report.analyses), 1, squeeze=False)[:, 0]
-        for analysis, ax in zip(report.analyses, axes, strict=True):
-            _plots().forest_plot(analysis, ax=ax)
-        _save(figure, plot)
-    if plots_dir is not None:
-        for analysis in report.analyses:
-            name = _slug("forest", analysis.metric, analysis.treatment, analysis.by) + ".png"
-            _save(_plots().forest_plot(analysis), plots_dir / name)
+        if plot is not None:
+            _save({plot: experiment_plots.segment_forests(report)})
+        if plots_dir is not None:
+            figures = experiment_plots.segment_figures(report)
+            _save({plots_dir / name: figure for name, figure in figures.items()})
 
 
 # ------------------------------------------------------------------------- survival
@@ -1515,65 +1026,32 @@ def survival_command(
     experiment: days from assignment to churn, where a user churns at their last activity
     before --churn-days without any event; users still active at the end are censored.
     """
-    _source(experiment, table)
-    time_label = "days since assignment"
-    if table is not None:
-        if duration_col is None:
-            raise ConfigError("--table needs --duration-col (and usually --event-col)")
-        result = _workflow().survival_from_table(
-            table,
+    from graphkit import ab
+    from graphkit.reports.experiment_tables import survival_view
+
+    with _store_for(settings, table is None) as store:
+        report = ab.survival(
+            store,
+            experiment=experiment,
+            table=table,
             duration_col=duration_col,
             event_col=event_col,
             variant_col=variant_col,
-            alpha=alpha,
-        )
-        time_label = duration_col
-    else:
-        assert experiment is not None
-        result, _ = _workflow().survival_from_store(
-            settings,
-            experiment,
             churn_days=churn_days,
             event=event,
             until=parse_time(until, "--until"),
             alpha=alpha,
         )
-    data = {
-        "logrank": {
-            "chi2": result.chi2,
-            "p_value": result.p_value,
-            "df": result.df,
-            "test": result.test,
-        },
-        "median": {str(k): v for k, v in result.median_survival.items()},
-        "n": {str(k): v for k, v in result.n.items()},
-        "events": {str(k): v for k, v in result.events.items()},
-        "time": time_label,
-        "notes": list(result.notes),
-    }
     fmt = format_for(fmt, out)
-    if fmt is OutputFormat.json:
-        emit(to_json(data), out)
-    elif fmt is OutputFormat.csv:
-        emit(result.curves.to_csv(index=False), out)
+    if fmt is not OutputFormat.table:
+        emit_result(report, fmt, out)
     else:
-        _notes(result.notes)
-        frame = pd.DataFrame(
-            {
-                "variant": [str(g) for g in result.groups],
-                "n": [result.n[g] for g in result.groups],
-                "events": [result.events[g] for g in result.groups],
-                "median": [_fmt(result.median_survival[g]) for g in result.groups],
-            }
-        )
-        caption = (
-            f"log-rank χ² = {result.chi2:.4g}, df = {result.df}, p = {result.p_value:.3g}"
-            if result.chi2 is not None and result.p_value is not None
-            else "no log-rank test"
-        )
-        _print_tables([render_table(frame, f"Survival ({time_label})", caption)], out)
+        print_notes(report.notes)
+        _show([survival_view(report)], out)
     if plot is not None:
-        _save(_plots().survival_curves(result, time_label=time_label), plot)
+        from graphkit.reports.experiment_plots import survival_curves
+
+        _save({plot: survival_curves(report.comparison, time_label=report.time_label)})
 
 
 from graphkit.cli import ab_network  # noqa: E402  (design, spillover: their own module)

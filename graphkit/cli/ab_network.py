@@ -5,33 +5,45 @@ Each command builds its settings object, calls one use case of
 ``to_frame``).
 """
 
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from graphkit.cli.common import (
     FORMAT_OPTION,
     OUT_OPTION,
-    OutputFormat,
-    emit,
     emit_frame,
     format_for,
     handles_errors,
     parse_time,
-    split_list,
     stderr,
-    to_json,
     uses_store,
+)
+from graphkit.cli.options import (
+    ALPHA_OPTION,
+    APPEND_OPTION,
+    ASSIGNED_AT_OPTION,
+    EXPERIMENT_NAME_ARGUMENT,
+    FORCE_OPTION,
+    SALT_OPTION,
+    TABLE_OPTION,
+    VARIANT_COL_OPTION,
+    VARIANTS_OPTION,
+    WEIGHTS_LIST_OPTION,
+    assignment_time,
+    given_values,
+    print_notes,
+    variant_names,
+    weight_list,
 )
 from graphkit.config import Settings
 from graphkit.errors import ConfigError
 
 if TYPE_CHECKING:
-    import pandas as pd
+    pass
 
 
 class UnitChoice(StrEnum):
@@ -89,13 +101,13 @@ def _egos(text: str) -> int:
     return int(count)
 
 
-def _weights(text: str | None) -> tuple[float, ...] | None:
-    if text is None:
-        return None
-    try:
-        return tuple(float(w) for w in split_list(text, "--weights"))
-    except ValueError:
-        raise ConfigError(f"--weights {text!r} must be numbers", hint="e.g. 50,50") from None
+DESIGN_FLAGS = ("experiment", "unit", "clusters", "salt", "seed", "icc", "max_crossing")
+"""Flags that are DesignSettings fields of the same name, taken as given."""
+SPILLOVER_FLAGS = (
+    *("exposure", "direction", "design", "treated", "trim", "alpha"),
+    *("probabilities", "replications", "seed"),
+)
+"""Flags that are SpilloverSettings fields of the same name, taken as given."""
 
 
 def _check_assignments_out(out: Path) -> Path:
@@ -107,7 +119,7 @@ def _check_assignments_out(out: Path) -> Path:
 
 def design_command(
     settings: Settings,
-    experiment: Annotated[str, typer.Argument(help="Experiment name (part of the hash key).")],
+    experiment: EXPERIMENT_NAME_ARGUMENT,
     unit: Annotated[
         UnitChoice, typer.Option("--unit", help="Randomize users, graph clusters or ego-clusters.")
     ] = UnitChoice.user,
@@ -125,13 +137,9 @@ def design_command(
     by: Annotated[
         RankChoice, typer.Option("--by", help="--unit ego: rank egos by pagerank or degree.")
     ] = RankChoice.pagerank,
-    variants: Annotated[
-        str, typer.Option("--variants", help="Comma-separated arms, control first.")
-    ] = "control,treatment",
-    weights: Annotated[
-        str | None, typer.Option("--weights", help="Relative weights per arm, e.g. 50,50.")
-    ] = None,
-    salt: Annotated[str, typer.Option("--salt", help="Hash salt (as `ab assign`).")] = "",
+    variants: VARIANTS_OPTION = "control,treatment",
+    weights: WEIGHTS_LIST_OPTION = None,
+    salt: SALT_OPTION = "",
     seed: Annotated[int, typer.Option("--seed", help="Seed of Louvain/Leiden/3-net.")] = 0,
     icc: Annotated[
         float, typer.Option("--icc", help="Intra-cluster correlation for the design effect.")
@@ -143,10 +151,7 @@ def design_command(
             help="Warn when more than this share of treated users' ties reach control.",
         ),
     ] = 0.2,
-    assigned_at: Annotated[
-        str | None,
-        typer.Option("--assigned-at", help="Assignment time (ISO-8601, UTC); default now."),
-    ] = None,
+    assigned_at: ASSIGNED_AT_OPTION = None,
     until: Annotated[
         str | None,
         typer.Option(
@@ -159,10 +164,8 @@ def design_command(
             "--out", "-o", callback=_check_assignments_out, help="Where to write the assignments."
         ),
     ] = Path("assignments.csv"),
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
-    append: Annotated[
-        bool, typer.Option("--append", help="Add to an existing file (replacing this experiment).")
-    ] = False,
+    force: FORCE_OPTION = False,
+    append: APPEND_OPTION = False,
     fmt: FORMAT_OPTION = None,
 ) -> None:
     """Design an experiment on the network: randomize users, clusters or ego-clusters.
@@ -171,79 +174,32 @@ def design_command(
     as `ab assign`, and EXPERIMENT.design.json next to it for `ab spillover`. Prints the
     diagnostics: ties crossing arms, cluster sizes, balance and the design effect.
     """
+    from graphkit import ab
     from graphkit.experiments.network.design import DesignSettings
+    from graphkit.reports.experiment_tables import design_frame
+    from graphkit.workflows.network import opened_store
 
+    shares = weight_list(weights)
     design_settings = DesignSettings(
-        experiment,
-        unit=unit.value,
-        clusters=clusters.value,
+        **given_values(locals(), DESIGN_FLAGS),
         egos=_egos(egos),
         ego_by=by.value,
-        variants=tuple(split_list(variants, "--variants")),
-        weights=_weights(weights),
-        salt=salt,
-        seed=seed,
-        icc=icc,
-        max_crossing=max_crossing,
+        variants=tuple(variant_names(variants)),
+        weights=None if shares is None else tuple(shares),
     )
-    moment = parse_time(assigned_at, "--assigned-at") or datetime.now(UTC).replace(microsecond=0)
+    moment = assignment_time(assigned_at)
     graph_until = parse_time(until, "--until") or moment
-    with _workflow().opened_store(settings) as store:
-        result = _workflow().design(store, design_settings, until=graph_until)
+    with opened_store(settings) as store:
+        result = ab.design(store, design_settings, until=graph_until)
     record = _workflow().write_design(result, out, assigned_at=moment, force=force, append=append)
     stderr.print(f"wrote {len(result.assignments)} assignments to {out} and the design to {record}")
-    for note in result.notes:
-        stderr.print(f"note: {note}", markup=False)
+    print_notes(result.notes)
     for warning in result.diagnostics.warnings:
         stderr.print(f"[bold yellow]warning:[/] {warning}")
     data = result.to_dict()
-    fmt = format_for(fmt, None)
-    if fmt is OutputFormat.json:
-        emit(to_json(data), None)
-        return
-    emit_frame(
-        _diagnostics_frame(data["diagnostics"]),
-        fmt,
-        None,
-        title=f"Design of {experiment}: {unit.value} randomization",
-    )
-
-
-def _diagnostics_frame(diagnostics: dict[str, Any]) -> "pd.DataFrame":
-    import pandas as pd
-
-    rows: list[tuple[str, str]] = [
-        ("ties", str(diagnostics["ties"])),
-        ("share of ties crossing arms", _share(diagnostics["crossing_share"])),
-        (
-            "share of treated users' ties into other arms",
-            _share(diagnostics["treated_crossing_share"]),
-        ),
-    ]
-    for arm, values in diagnostics["arms"].items():
-        rows.append(
-            (
-                f"{arm}: users (share), mean degree",
-                f"{values['users']} ({values['share']:.1%}), {values['mean_degree']:.2f}",
-            )
-        )
-    sizes = diagnostics["cluster_sizes"]
-    if sizes:
-        rows.append(
-            (
-                "cluster sizes: count, min / median / max",
-                f"{sizes['count']}, {sizes['min']} / {sizes['median']:g} / {sizes['max']}",
-            )
-        )
-        rows.append(("size-weighted mean cluster size", f"{sizes['weighted_mean']:.2f}"))
-    rows.append(
-        (f"design effect (ICC {diagnostics['icc']:g})", f"{diagnostics['design_effect']:.3f}")
-    )
-    return pd.DataFrame(rows, columns=["diagnostic", "value"])
-
-
-def _share(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
+    title = f"Design of {experiment}: {unit.value} randomization"
+    frame = design_frame(data["diagnostics"])
+    emit_frame(frame, format_for(fmt, None), None, title=title, json_data=data)
 
 
 def spillover_command(
@@ -263,18 +219,12 @@ def spillover_command(
             "time_spent, events. --table: the column.",
         ),
     ] = None,
-    table: Annotated[
-        Path | None,
-        typer.Option(
-            "--table", metavar="FILE", help="Per-user CSV/Parquet instead of a stored experiment."
-        ),
-    ] = None,
+    table: TABLE_OPTION = None,
     id_col: Annotated[
-        str, typer.Option("--id-col", help="--table: the user id column.")
+        str,
+        typer.Option("--id-col", rich_help_panel="Your own table", help="The user id column."),
     ] = "user_id",
-    variant_col: Annotated[
-        str, typer.Option("--variant-col", help="--table: the arm column.")
-    ] = "variant",
+    variant_col: VARIANT_COL_OPTION = "variant",
     treated: Annotated[str, typer.Option("--treated", help="The treated variant.")] = "treatment",
     exposure: Annotated[
         str,
@@ -323,7 +273,7 @@ def spillover_command(
     post_days: Annotated[
         float | None, typer.Option("--post-days", help="Stored experiment: analysis window.")
     ] = None,
-    alpha: Annotated[float, typer.Option("--alpha", help="Significance level.")] = 0.05,
+    alpha: ALPHA_OPTION = 0.05,
     write_back: Annotated[
         bool,
         typer.Option(
@@ -335,58 +285,40 @@ def spillover_command(
 ) -> None:
     """Spillover estimates: exposure conditions on the graph, HT and Hájek with
     Aronow–Samii variances, beside the naive difference in means."""
+    from graphkit import ab
+    from graphkit.reports.experiment_tables import spillover_view
+    from graphkit.workflows.network import opened_store
+
     workflow = _workflow()
     spill = workflow.SpilloverSettings(
-        exposure=exposure,
-        direction=direction.value,
-        design=design.value if design else None,
-        treated=treated,
-        trim=trim,
-        alpha=alpha,
-        probabilities=probabilities.value,
-        replications=replications,
-        seed=seed,
-        until=parse_time(until, "--until"),
+        **given_values(locals(), SPILLOVER_FLAGS), until=parse_time(until, "--until")
     )
-    if not metric:
-        raise ConfigError("name the metric with --metric/-m")
-    if (experiment is None) == (table is None):
-        raise ConfigError("give either EXPERIMENT (stored) or --table FILE")
-    if table is not None:
-        report = workflow.spillover_from_table(
-            settings,
-            table,
+
+    with opened_store(settings) as store:
+        report = ab.spillover(
+            store,
             spill,
-            metric=metric,
+            metric=metric or "",
+            experiment=experiment,
+            table=table,
             id_col=id_col,
             variant_col=variant_col,
+            post_days=post_days,
             design_file=design_file,
         )
-    else:
-        assert experiment is not None
-        report = workflow.spillover_from_store(
-            settings, experiment, metric, spill, post_days=post_days, design_file=design_file
-        )
-    for note in report.to_dict()["notes"]:
-        stderr.print(f"note: {note}", markup=False)
-    if write_back:
-        written = workflow.write_back_exposure(settings, report)
-        stderr.print(f"stored the exposure of {written} users")
-    fmt = format_for(fmt, out)
-    if fmt is OutputFormat.json:
-        emit(to_json(report.to_dict()), out)
-        return
-    frame = report.to_frame()
-    order = {estimator.value: 0}
-    frame = frame.sort_values(
-        "estimator", key=lambda s: s.map(lambda e: order.get(e, 1)), kind="mergesort"
+        print_notes(report.to_dict()["notes"])
+        if write_back:
+            written = workflow.write_back_exposure(store, report)
+            stderr.print(f"stored the exposure of {written} users")
+    view = spillover_view(report, first=estimator.value)
+    emit_frame(
+        view.frame,
+        format_for(fmt, out),
+        out,
+        title=view.title,
+        caption=view.caption,
+        json_data=report.to_dict(),
     )
-    counts = ", ".join(f"{c.condition} {c.n}" for c in report.estimate.conditions)
-    caption = (
-        f"{report.design['kind']} design, exposure {report.exposure} ({report.direction}); "
-        f"users per condition: {counts}; {report.estimate.trimmed} trimmed"
-    )
-    emit_frame(frame, fmt, out, title=f"Spillover on {report.metric}", caption=caption)
 
 
 def register(app: typer.Typer) -> None:

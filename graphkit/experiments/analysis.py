@@ -461,7 +461,7 @@ def check_variants(
         raise ConfigError(
             f"variant(s) {', '.join(map(repr, unknown))} not found in the data; "
             f"variants found: {listed}",
-            hint="pass --control (and --treatment) with one of the variants found",
+            hint="choose the control (and treatments) among the variants found",
         )
     arms = tuple(treatments) if treatments else tuple(v for v in found if v != control)
     if control in arms:
@@ -475,7 +475,9 @@ def check_variants(
 
 
 def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
-    values = pd.to_numeric(frame[column], errors="coerce")
+    # A float column (e.g. checked by the table reader) is used as it is, not converted.
+    raw = frame[column]
+    values = raw if pd.api.types.is_float_dtype(raw) else pd.to_numeric(raw, errors="coerce")
     bad = values.isna() & frame[column].notna()
     if bad.any():
         raise DataError(

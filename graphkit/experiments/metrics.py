@@ -40,7 +40,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from graphkit.errors import ConfigError, DataError, InsufficientData
+from graphkit.errors import ConfigError, DataError, InsufficientData, ParameterError
+from graphkit.experiments.defaults import (
+    DEFAULT_CHURN_DAYS,
+    DEFAULT_METRICS,
+    DEFAULT_POST_DAYS,
+    DEFAULT_PRE_DAYS,
+)
 
 MetricKind = Literal["mean", "count", "conversion", "ratio"]
 Aggregate = Literal["sum", "count", "conversion", "ratio"]
@@ -58,9 +64,6 @@ BUILTIN_METRICS: dict[str, str] = {
     "sessions": "sessions=count:session",
     "events": "events=count",
 }
-DEFAULT_METRICS = ("time_spent", "sessions", "events")
-DEFAULT_POST_DAYS = 14.0
-DEFAULT_PRE_DAYS = 14.0
 
 PRE_SUFFIX = "_pre"
 RESERVED_COLUMNS = frozenset({"user_id", "variant", "assigned_at", "experiment"})
@@ -274,7 +277,7 @@ def experiment_metrics(
         raise ConfigError(f"the pre window must be 0 days or longer, got {pre_days}")
     parsed = [m if isinstance(m, EventMetric) else parse_event_metric(m) for m in metrics]
     if not parsed:
-        raise ConfigError("no metric to compute", hint="give at least one --metric")
+        raise ParameterError("metrics", "must name at least one metric to compute")
     names = [m.name for m in parsed]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
@@ -371,9 +374,6 @@ def experiment_metrics(
     )
 
 
-DEFAULT_CHURN_DAYS = 7.0
-
-
 def time_to_churn(
     assignments: pd.DataFrame,
     events: pd.DataFrame,
@@ -422,7 +422,7 @@ def time_to_churn(
     1       b      16.0        0
     """
     if not (np.isfinite(churn_days) and churn_days > 0):
-        raise ConfigError(f"--churn-days must be a positive number, got {churn_days}")
+        raise ParameterError("churn_days", f"must be a positive number, got {churn_days}")
     if assignments.empty:
         raise InsufficientData("no assignments: nobody to follow")
     users = assignments[["user_id", "variant", "assigned_at"]].reset_index(drop=True)
@@ -437,7 +437,7 @@ def time_to_churn(
     else:
         raise InsufficientData(
             "no events: the end of observation is unknown",
-            hint="load events.csv, or give --until",
+            hint="load events.csv, or give the end of observation (until)",
         )
     keep = (position >= 0) & (times <= end)
     keep &= times >= np.where(position >= 0, assigned[np.maximum(position, 0)], 0)

@@ -11,22 +11,20 @@ The feature columns are those of ``graphkit features`` (:mod:`graphkit.graph.fea
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
-from graphkit.errors import ConfigError, DataError
+from graphkit.errors import ConfigError, DataError, ParameterError
+from graphkit.experiments.defaults import (
+    DEFAULT_DECILES,
+    DEFAULT_MIN_SIZE,
+    FEATURE_OF,
+    SEGMENTATIONS,  # noqa: F401  (re-exported: its home before defaults.py)
+    SegmentBy,  # noqa: F401  (re-exported)
+)
 from graphkit.experiments.metrics import require_columns
 
-SegmentBy = Literal["degree", "influencer", "community"]
-SEGMENTATIONS: tuple[SegmentBy, ...] = ("degree", "influencer", "community")
-FEATURE_OF: dict[str, str] = {
-    "degree": "degree",
-    "influencer": "influencer",
-    "community": "community",
-}
-DEFAULT_DECILES = 10
-DEFAULT_MIN_SIZE = 30
 OTHER = "other"
 
 
@@ -71,7 +69,7 @@ def segment_labels(
         notes.append(f"{int(values.isna().sum())} user(s) without a {by} value left out")
     if by == "degree":
         if deciles < 2:
-            raise ConfigError(f"--deciles must be at least 2, got {deciles}")
+            raise ParameterError("deciles", f"must be at least 2, got {deciles}")
         numbers = pd.to_numeric(values, errors="coerce")
         bins = pd.qcut(numbers, deciles, duplicates="drop")
         codes = bins.cat.codes.to_numpy()

@@ -13,11 +13,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from graphkit.errors import ConfigError
+from graphkit.errors import ConfigError, ParameterError
 from graphkit.experiments.corrections import METHOD_NAMES, Correction
+from graphkit.experiments.defaults import DEFAULT_METRICS, DEFAULT_POST_DAYS, DEFAULT_PRE_DAYS
 from graphkit.experiments.inference import (
     DEFAULT_POWER,
     DEFAULT_SEQUENTIAL_TUNING,
@@ -26,6 +28,9 @@ from graphkit.experiments.inference import (
 )
 from graphkit.experiments.means import TEST_NAMES, MeanTest
 from graphkit.experiments.srm import SRM_THRESHOLD
+
+if TYPE_CHECKING:
+    from graphkit.graph.pull import SubgraphSpec
 
 CountTest = Literal["negative-binomial", "poisson", "welch"]
 COUNT_TESTS = ("negative-binomial", "poisson", "welch")
@@ -213,3 +218,75 @@ class AnalysisSettings:
             "guardrails": dict(self.guardrails),
             "lower_is_better": sorted(self.lower_is_better),
         }
+
+
+@dataclass(frozen=True)
+class ExperimentSource:
+    """Where an analysis reads its per-user data: a stored experiment or a table.
+
+    Parameters
+    ----------
+    experiment : str, optional
+        Experiment name in the stored assignments (metrics come from events).
+    table : str or Path, optional
+        A per-user CSV/Parquet table instead (exactly one of the two).
+    metrics : sequence of str
+        Stored: ``NAME=sum|count|conversion[:EVENT]``, builtin names or ratios (default
+        the builtin three). Table: ``COLUMN``, ``COLUMN:KIND`` or ``NAME=ratio:NUM/DEN``.
+    variant_col : str
+        Table: the column with each user's arm.
+    covariates : sequence of str
+        Table: CUPED covariate column (``COLUMN`` or ``METRIC=COLUMN``). A stored
+        experiment's covariate is each metric's pre-period value.
+    post_days, pre_days : float
+        Stored: analysis window and CUPED pre-period around each assignment.
+    features : str or Path, optional
+        Graph features (``graphkit features --out``) joined on ``user_id``.
+    spec : SubgraphSpec, optional
+        The subgraph graph features are built from when needed.
+    engine : str, optional
+        The graph engine that builds them (default: as ``graphkit features``).
+
+    Examples
+    --------
+    >>> ExperimentSource(experiment="onboarding").metrics
+    ('time_spent', 'sessions', 'events')
+    >>> try:
+    ...     ExperimentSource(experiment="x", table="users.csv")
+    ... except ParameterError as error:
+    ...     print(error.parameter)
+    table
+    """
+
+    experiment: str | None = None
+    table: str | Path | None = None
+    metrics: tuple[str, ...] = ()
+    variant_col: str = "variant"
+    covariates: tuple[str, ...] = ()
+    post_days: float = DEFAULT_POST_DAYS
+    pre_days: float = DEFAULT_PRE_DAYS
+    features: str | Path | None = None
+    spec: SubgraphSpec | None = None
+    engine: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.experiment and self.table:
+            raise ParameterError(
+                "table", "is for your own data: give either experiment or table, not both"
+            )
+        if not self.experiment and not self.table:
+            raise ParameterError(
+                "experiment",
+                "or table is needed: nothing to analyse",
+                hint="name a stored experiment or a per-user table",
+            )
+        if self.covariates and not self.table:
+            raise ParameterError(
+                "covariates",
+                "are for a table; a stored experiment's covariate is each metric's "
+                "pre-period value",
+                hint="set the pre-period with pre_days (0 turns CUPED off)",
+            )
+        stored_default = DEFAULT_METRICS if self.experiment else ()
+        object.__setattr__(self, "metrics", tuple(self.metrics) or stored_default)
+        object.__setattr__(self, "covariates", tuple(self.covariates))

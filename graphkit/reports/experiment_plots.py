@@ -15,6 +15,7 @@ figures with :class:`matplotlib.figure.Figure` (no pyplot state). The caller sav
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ from matplotlib.axes import Axes
 
 if TYPE_CHECKING:  # results are only read: no need to import lifelines or statsmodels
     from graphkit.experiments.analysis import Comparison
+    from graphkit.experiments.results import AnalysisReport, SegmentReport
     from graphkit.experiments.segments import SegmentAnalysis
     from graphkit.experiments.survival import SurvivalComparison
 
@@ -343,3 +345,41 @@ def survival_curves(
     ax.legend(frameon=False)
     ax.grid(True, alpha=0.3)
     return figure
+
+
+def _slug(*parts: str) -> str:
+    """A file-name-safe name made of ``parts``."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", "_".join(parts))
+
+
+def segment_forests(report: SegmentReport) -> matplotlib.figure.Figure:
+    """Every forest plot of ``ab segments`` stacked in one figure."""
+    figure = matplotlib.figure.Figure(
+        figsize=(9, sum(1.5 + 0.45 * (len(a.segments) + 1) for a in report.analyses)),
+        layout="constrained",
+    )
+    axes = figure.subplots(len(report.analyses), 1, squeeze=False)[:, 0]
+    for analysis, ax in zip(report.analyses, axes, strict=True):
+        forest_plot(analysis, ax=ax)
+    return figure
+
+
+def segment_figures(report: SegmentReport) -> dict[str, matplotlib.figure.Figure]:
+    """One forest plot per segmentation, keyed by file name."""
+    return {
+        _slug("forest", a.metric, a.treatment, a.by) + ".png": forest_plot(a)
+        for a in report.analyses
+    }
+
+
+def analysis_figures(report: AnalysisReport) -> dict[str, matplotlib.figure.Figure]:
+    """``ab analyze --plots-dir``: the effects, then each metric's distribution per arm."""
+    result, data = report.analysis, report.data
+    figures = {"effects.png": cuped_comparison(result.comparisons)}
+    variants = data.table[data.variant_col].astype(str)
+    arms = [result.control, *dict.fromkeys(c.treatment for c in result.comparisons)]
+    for metric in data.metrics:
+        values = {arm: data.table.loc[variants == arm, metric.column] for arm in arms}
+        name = f"distribution_{_slug(metric.column)}.png"
+        figures[name] = metric_overview(values, metric=metric.column)
+    return figures

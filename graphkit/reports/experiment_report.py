@@ -45,9 +45,9 @@ from graphkit.reports.document import Bullets, Fact, Figure, Paragraph, Report, 
 
 if TYPE_CHECKING:  # only read: importing lifelines is slow
     from graphkit.experiments.analysis import Comparison, ExperimentAnalysis
+    from graphkit.experiments.results import ExperimentData, SegmentReport
     from graphkit.experiments.segments import SegmentAnalysis
     from graphkit.experiments.survival import SurvivalComparison
-    from graphkit.workflows.experiments import ExperimentData, SegmentReport
 
 SEGMENT_WORDS = {
     "degree": "degree decile",

@@ -1,9 +1,9 @@
 """Experiment use cases: split users, plan power, run A/A checks, analyse, segment, survive.
 
-Each function takes :class:`~graphkit.config.Settings` (and opens the store through
-:func:`graphkit.workflows.network.opened_store`) or a user-supplied table, and returns
-a result object; nothing here prints. The CLI (``graphkit ab ...``) is a thin layer
-over these names, so a notebook can do the same::
+Each function takes an opened store (or :class:`~graphkit.config.Settings`, then it
+opens the store itself for the call) or a user-supplied table, and returns a result
+object; nothing here prints. The CLI opens the store once per command and passes it
+down. The notebook API with the CLI's names is :mod:`graphkit.ab`; at this level::
 
     from graphkit import resolve_settings
     from graphkit.workflows import experiments as ab
@@ -15,8 +15,9 @@ over these names, so a notebook can do the same::
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -25,18 +26,23 @@ import numpy as np
 import pandas as pd
 
 from graphkit.config import Settings
-from graphkit.errors import ConfigError, DataError, InsufficientData, Location, StoreUnavailable
-from graphkit.experiments.aa_simulation import AASimulation, simulate_aa
+from graphkit.errors import (
+    ConfigError,
+    DataError,
+    InsufficientData,
+    Location,
+    ParameterError,
+    StoreUnavailable,
+)
+from graphkit.experiments.aa_simulation import simulate_aa
 from graphkit.experiments.analysis import (
     ExperimentAnalysis,
-    SrmSummary,
     analyze_experiment,
     check_split,
     check_variants,
     parse_table_metric,
 )
 from graphkit.experiments.assignment import assign, assign_stratified
-from graphkit.experiments.corrections import Correction
 from graphkit.experiments.means import MeanTest
 from graphkit.experiments.metrics import (
     DEFAULT_CHURN_DAYS,
@@ -53,14 +59,15 @@ from graphkit.experiments.metrics import (
 from graphkit.experiments.monitor import MonitorResult, replay
 from graphkit.experiments.plan import ExperimentPlan
 from graphkit.experiments.power import PowerResult, power_prop_test, power_t_test
+from graphkit.experiments.results import AAReport, ExperimentData, SegmentReport
 from graphkit.experiments.segmentation import (
     DEFAULT_DECILES,
     DEFAULT_MIN_SIZE,
     FEATURE_OF,
     SEGMENTATIONS,
 )
-from graphkit.experiments.segments import SegmentAnalysis, analyze_segments
-from graphkit.experiments.settings import AnalysisSettings, CountTest
+from graphkit.experiments.segments import analyze_segments
+from graphkit.experiments.settings import AnalysisSettings
 from graphkit.experiments.srm import SRM_THRESHOLD
 from graphkit.graph.features import (
     DEFAULT_INFLUENCER_SHARE,
@@ -69,6 +76,7 @@ from graphkit.graph.features import (
     user_features,
 )
 from graphkit.graph.pull import SubgraphSpec
+from graphkit.store import GraphStore
 from graphkit.workflows.network import opened_store
 
 if TYPE_CHECKING:
@@ -76,34 +84,28 @@ if TYPE_CHECKING:
 
 ASSIGNMENT_FILE_COLUMNS = ["experiment", "user_id", "variant", "assigned_at"]
 
+StoreSource = Settings | GraphStore
+"""An opened store, or the settings to open one for a single call (notebooks, tests)."""
 
-@dataclass(frozen=True)
-class ExperimentData:
-    """A per-user table ready for analysis, and where it came from.
 
-    Attributes
-    ----------
-    table : pandas.DataFrame
-        One row per user: ``user_id`` (when known), the variant column, the metric
-        columns, their covariates and any joined graph features.
-    metrics : tuple of Metric
-    variant_col : str
-    experiment : str or None
-    source : str
-        ``"store"`` or the table's path.
-    post_days, pre_days : float or None
-        The windows, for metrics derived from events.
-    notes : tuple of str
-    """
+@contextmanager
+def using_store(source: StoreSource) -> Iterator[GraphStore]:
+    """The store itself (left open: its opener closes it), or one opened from settings."""
+    if isinstance(source, Settings):
+        with opened_store(source) as store:
+            yield store
+    else:
+        yield source
 
-    table: pd.DataFrame
-    metrics: tuple[Metric, ...]
-    variant_col: str
-    experiment: str | None
-    source: str
-    post_days: float | None = None
-    pre_days: float | None = None
-    notes: tuple[str, ...] = ()
+
+def describe(source: StoreSource) -> str:
+    """Which store, for messages (never a password)."""
+    if isinstance(source, Settings):
+        return source.describe()
+    folder = getattr(source, "folder", None)
+    if folder is not None:
+        return f"embedded store in {folder}"
+    return str(getattr(source, "description", type(source).__name__))
 
 
 # ------------------------------------------------------------------------- reading tables
@@ -141,11 +143,14 @@ def read_user_table(path: str | Path) -> pd.DataFrame:
     return frame
 
 
-def _check_numbers(frame: pd.DataFrame, columns: Sequence[str], path: str) -> None:
-    """Every value of ``columns`` is a finite number or empty, else a DataError at its line."""
+def _check_numbers(frame: pd.DataFrame, columns: Sequence[str], path: str) -> pd.DataFrame:
+    """``frame`` with ``columns`` as floats: every value a finite number or empty (NaN),
+    else a DataError at its line. A column read as numbers is not converted again."""
+    converted = {}
     for column in columns:
         raw = frame[column]
-        numbers = pd.to_numeric(raw, errors="coerce")
+        numeric = pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw)
+        numbers = raw if numeric else pd.to_numeric(raw, errors="coerce")
         bad = (numbers.isna() & raw.notna()) | np.isinf(numbers.fillna(0))
         if bad.any():
             line = int(bad[bad].index[0])
@@ -155,6 +160,8 @@ def _check_numbers(frame: pd.DataFrame, columns: Sequence[str], path: str) -> No
                 expected="a finite number (or an empty cell for a missing value)",
                 hint="fix or remove the value; empty cells are left out with a note",
             )
+        converted[column] = numbers.astype(float)
+    return frame.assign(**converted)
 
 
 def _parse_covariates(texts: Sequence[str], metrics: Sequence[Metric]) -> dict[str, str]:
@@ -165,14 +172,16 @@ def _parse_covariates(texts: Sequence[str], metrics: Sequence[Metric]) -> dict[s
         metric, equals, column = text.partition("=")
         if not equals:
             if len(texts) > 1:
-                raise ConfigError(
-                    "several --covariate options must each name their metric",
-                    hint="write --covariate METRIC=COLUMN",
+                raise ParameterError(
+                    "covariates",
+                    "must each name their metric when there are several",
+                    hint="write METRIC=COLUMN",
                 )
             return dict.fromkeys(names, text.strip())
         if metric.strip() not in names:
-            raise ConfigError(
-                f"--covariate {text!r} names metric {metric.strip()!r}, which is not analysed",
+            raise ParameterError(
+                "covariates",
+                f"item {text!r} names metric {metric.strip()!r}, which is not analysed",
                 hint=f"metrics: {', '.join(names)}",
             )
         chosen[metric.strip()] = column.strip()
@@ -188,8 +197,9 @@ def experiment_from_table(
     features: str | Path | pd.DataFrame | None = None,
     id_col: str = "user_id",
     needed_features: Sequence[str] = (),
-    settings: Settings | None = None,
+    store: StoreSource | None = None,
     spec: SubgraphSpec | None = None,
+    engine: str | None = None,
 ) -> ExperimentData:
     """An analyst's per-user table: name the variant column, metrics and covariates.
 
@@ -210,13 +220,15 @@ def experiment_from_table(
         The user id column, needed to join features.
     needed_features : sequence of str
         Graph feature columns the analysis needs; when the table lacks them and no
-        ``features`` are given, they are built from the graph in the store of
-        ``settings`` (``spec`` chooses the subgraph) and joined on ``id_col``.
+        ``features`` are given, they are built from the graph in ``store``
+        (``spec`` chooses the subgraph) and joined on ``id_col``.
+    store : GraphStore or Settings, optional
+        Where the graph lives (an opened store, or settings to open one).
     """
     frame = read_user_table(path)
     source = str(path)
     if not metrics:
-        raise ConfigError("name at least one metric column", hint="--metric COLUMN (repeatable)")
+        raise ParameterError("metrics", "must name at least one column of the table")
     require_columns(frame, [variant_col], what="variant")
     parsed = [parse_table_metric(text, frame) for text in metrics]
     chosen = _parse_covariates(covariates, parsed)
@@ -224,12 +236,13 @@ def experiment_from_table(
     numeric = [m.column for m in parsed] + [m.denominator for m in parsed if m.denominator]
     numeric += [m.covariate for m in parsed if m.covariate]
     require_columns(frame, numeric, what="covariate")
-    _check_numbers(frame, list(dict.fromkeys(numeric)), source)
+    # Checked and converted here, once: the analysis finds float columns and keeps them.
+    frame = _check_numbers(frame, list(dict.fromkeys(numeric)), source)
     notes: list[str] = []
     missing = [column for column in needed_features if column not in frame.columns]
-    if features is None and missing and settings is not None:
+    if features is None and missing and store is not None:
         try:
-            built = graph_feature_table(settings, spec, missing)
+            built = graph_feature_table(store, spec, missing, engine=engine)
         except StoreUnavailable as exc:
             raise StoreUnavailable(
                 f"the table has no {', '.join(missing)} column and no graph to build it "
@@ -280,45 +293,46 @@ def join_features(
 
 
 def graph_feature_table(
-    settings: Settings,
+    store: StoreSource,
     spec: SubgraphSpec | None,
     needed: Sequence[str],
     *,
     seed: int = 0,
     influencer_share: float = DEFAULT_INFLUENCER_SHARE,
+    engine: str | None = None,
 ) -> UserFeatures:
     """The features ``needed``, by the one feature path (:func:`user_features`)."""
-    with opened_store(settings) as store:
+    with using_store(store) as opened:
         return user_features(
-            store,
+            opened,
             needed,
             spec=spec,
             seed=seed,
             influencer_share=influencer_share,
-            engine=settings.engine,
+            engine=engine,
         )
 
 
-def _experiment_assignments(settings: Settings, experiment: str) -> pd.DataFrame:
-    with opened_store(settings) as store:
-        assignments = store.assignments(experiment=experiment)
+def _experiment_assignments(store: StoreSource, experiment: str) -> pd.DataFrame:
+    with using_store(store) as opened:
+        assignments = opened.assignments(experiment=experiment)
         if assignments.empty:
-            names = sorted(store.assignments()["experiment"].unique())
+            names = sorted(opened.assignments()["experiment"].unique())
             raise ConfigError(
-                f"experiment {experiment!r} is not in the store ({settings.describe()}); "
+                f"experiment {experiment!r} is not in the store ({describe(store)}); "
                 f"experiments found: {', '.join(names) or 'none'}",
                 hint="load a dataset with assignments.csv (see `graphkit ab assign`)",
             )
     return assignments
 
 
-def _events_between(settings: Settings, since: pd.Timestamp, until: pd.Timestamp) -> pd.DataFrame:
-    with opened_store(settings) as store:
-        return store.events(since=since.to_pydatetime(), until=until.to_pydatetime())
+def _events_between(store: StoreSource, since: pd.Timestamp, until: pd.Timestamp) -> pd.DataFrame:
+    with using_store(store) as opened:
+        return opened.events(since=since.to_pydatetime(), until=until.to_pydatetime())
 
 
 def experiment_from_store(
-    settings: Settings,
+    store: StoreSource,
     experiment: str,
     *,
     metrics: Sequence[str | EventMetric] = DEFAULT_METRICS,
@@ -329,12 +343,14 @@ def experiment_from_store(
     spec: SubgraphSpec | None = None,
     influencer_share: float = DEFAULT_INFLUENCER_SHARE,
     seed: int = 0,
+    engine: str | None = None,
 ) -> ExperimentData:
     """Per-user metrics of a stored experiment, from its assignments and events.
 
     Parameters
     ----------
-    settings : Settings
+    store : GraphStore or Settings
+        The opened store (or settings to open one for this call).
     experiment : str
         Name in the ``experiment`` column of assignments.csv.
     metrics : sequence
@@ -349,10 +365,23 @@ def experiment_from_store(
         from the stored graph (``spec`` chooses the subgraph).
     """
     parsed = [m if isinstance(m, EventMetric) else parse_event_metric(m) for m in metrics]
-    assignments = _experiment_assignments(settings, experiment)
-    first = assignments["assigned_at"].min() - pd.Timedelta(days=pre_days)
-    last = assignments["assigned_at"].max() + pd.Timedelta(days=post_days)
-    events = _events_between(settings, first, last)
+    with using_store(store) as opened:
+        assignments = _experiment_assignments(opened, experiment)
+        first = assignments["assigned_at"].min() - pd.Timedelta(days=pre_days)
+        last = assignments["assigned_at"].max() + pd.Timedelta(days=post_days)
+        events = _events_between(opened, first, last)
+        built = (
+            graph_feature_table(
+                opened,
+                spec,
+                needed_features,
+                seed=seed,
+                influencer_share=influencer_share,
+                engine=engine,
+            )
+            if features is None and needed_features
+            else None
+        )
     derived = experiment_metrics(
         assignments, events, parsed, post_days=post_days, pre_days=pre_days
     )
@@ -361,10 +390,7 @@ def experiment_from_store(
     if features is not None:
         table, note = join_features(table, features)
         notes.extend(note)
-    elif needed_features:
-        built = graph_feature_table(
-            settings, spec, needed_features, seed=seed, influencer_share=influencer_share
-        )
+    elif built is not None:
         table, note = join_features(table, built.table)
         notes.extend(note)
         notes.extend(f"{name} is approximate ({how})" for name, how in built.approximate.items())
@@ -381,7 +407,7 @@ def experiment_from_store(
 
 
 def monitor(
-    settings: Settings,
+    store: StoreSource,
     experiment: str,
     *,
     analysis: AnalysisSettings,
@@ -403,9 +429,9 @@ def monitor(
         If ``every_days`` is not positive or the experiment is not stored.
     """
     if not (np.isfinite(every_days) and every_days > 0):
-        raise ConfigError(f"every_days must be a positive number of days, got {every_days}")
+        raise ParameterError("every_days", f"must be a positive number of days, got {every_days}")
     parsed = [m if isinstance(m, EventMetric) else parse_event_metric(m) for m in metrics]
-    assignments = _experiment_assignments(settings, experiment)
+    assignments = _experiment_assignments(store, experiment)
     # Unknown arm names are bad input (exit 2, listing the arms), not "no look had users
     # in both arms"; a one-arm experiment is InsufficientData, as for ``analyze``.
     check_variants(
@@ -413,7 +439,7 @@ def monitor(
     )
     start = assignments["assigned_at"].min()
     end = assignments["assigned_at"].max() + pd.Timedelta(days=post_days)
-    events = _events_between(settings, start - pd.Timedelta(days=pre_days), end)
+    events = _events_between(store, start - pd.Timedelta(days=pre_days), end)
     fixed = replace(analysis, sequential=False)
     step = pd.Timedelta(days=every_days)
     looks: list[tuple[str, ExperimentAnalysis]] = []
@@ -453,49 +479,24 @@ def monitor(
 # ------------------------------------------------------------------------- analysis
 
 
-def analyze(
-    data: ExperimentData,
-    *,
-    control: str = "control",
-    treatments: Sequence[str] | None = None,
-    test: MeanTest = "welch",
-    count_model: CountTest = "negative-binomial",
-    yates: bool = False,
-    correction: Correction = "holm",
-    alpha: float = 0.05,
-    bootstrap: int | None = None,
-    seed: int | None = 0,
-    adjust_for: Sequence[str] = (),
-    weights: Mapping[str, float] | None = None,
-    srm_threshold: float | None = None,
-    settings: AnalysisSettings | None = None,
-) -> ExperimentAnalysis:
+def analyze(data: ExperimentData, settings: AnalysisSettings | None = None) -> ExperimentAnalysis:
     """Analyse every metric × treatment of ``data`` (see :func:`analyze_experiment`).
 
-    ``settings`` (an :class:`~graphkit.experiments.settings.AnalysisSettings`, e.g. from
-    an experiment definition file) replaces the keyword options; without it they build
-    one. ``srm_threshold`` None means the default,
-    :data:`~graphkit.experiments.srm.SRM_THRESHOLD`."""
-    if settings is None:
-        settings = AnalysisSettings(
-            control=control,
-            treatments=None if treatments is None else tuple(treatments),
-            test=test,
-            count_model=count_model,
-            yates=yates,
-            correction=correction,
-            alpha=alpha,
-            bootstrap=bootstrap,
-            seed=seed,
-            adjust_for=tuple(adjust_for),
-            weights=weights,
-            srm_threshold=SRM_THRESHOLD if srm_threshold is None else srm_threshold,
-        )
+    ``settings`` (built once, by the caller or :func:`resolve_analysis`) default to
+    :class:`~graphkit.experiments.settings.AnalysisSettings` ().
+
+    Raises
+    ------
+    ParameterError
+        If an ``adjust_for`` covariate is not a column of the data.
+    """
+    settings = settings or AnalysisSettings()
     if settings.adjust_for:
         missing = [c for c in settings.adjust_for if c not in data.table.columns]
         if missing:
-            raise ConfigError(
-                f"adjustment covariate(s) not available: {', '.join(missing)}",
+            raise ParameterError(
+                "adjust_for",
+                f"covariate(s) not available: {', '.join(missing)}",
                 hint="graph covariates come from the store's graph or a features table; "
                 "table covariates must be columns of the table",
             )
@@ -542,16 +543,6 @@ def resolve_analysis(plan: ExperimentPlan | None = None, **options: Any) -> Anal
     return chosen
 
 
-@dataclass(frozen=True)
-class SegmentReport:
-    """SRM of the experiment, then one segment analysis per metric × treatment × split."""
-
-    experiment: str | None
-    srm: SrmSummary
-    analyses: tuple[SegmentAnalysis, ...]
-    notes: tuple[str, ...]
-
-
 def segments(
     data: ExperimentData,
     *,
@@ -575,9 +566,10 @@ def segments(
     needed = [FEATURE_OF[name] for name in by]
     missing = [column for column in needed if column not in data.table.columns]
     if missing:
-        raise ConfigError(
-            f"graph feature column(s) missing: {', '.join(missing)}",
-            hint="pass --features FILE (from `graphkit features --out`), or analyse a "
+        raise ParameterError(
+            "features",
+            f"are needed: graph feature column(s) missing: {', '.join(missing)}",
+            hint="give a features table (from `graphkit features --out`), or analyse a "
             "stored experiment so graphkit builds them from the graph",
         )
     split = check_split(
@@ -617,19 +609,8 @@ def segments(
 # ------------------------------------------------------------------------- A/A
 
 
-@dataclass(frozen=True)
-class AAReport:
-    """False-positive rates of repeated A/A splits, one per metric."""
-
-    source: str
-    n_users: int
-    window: tuple[str | None, str | None]
-    results: dict[str, AASimulation]
-    notes: tuple[str, ...]
-
-
 def aa_from_store(
-    settings: Settings,
+    store: StoreSource,
     *,
     metrics: Sequence[str | EventMetric] = DEFAULT_METRICS,
     since: datetime | None = None,
@@ -644,13 +625,13 @@ def aa_from_store(
     Users without an event in the window count with 0, as in an experiment.
     """
     parsed = [m if isinstance(m, EventMetric) else parse_event_metric(m) for m in metrics]
-    with opened_store(settings) as store:
-        users = store.user_ids()
-        events = store.events(since=since, until=until)
+    with using_store(store) as opened:
+        users = opened.user_ids()
+        events = opened.events(since=since, until=until)
     if events.empty:
         raise InsufficientData(
             "no events in the store (or in the window): nothing to split",
-            hint="load a dataset with events.csv, or widen --since/--until",
+            hint="load a dataset with events.csv, or widen the since/until window",
         )
     start = pd.Timestamp(since) if since is not None else events["at"].min()
     stop = pd.Timestamp(until) if until is not None else events["at"].max() + pd.Timedelta(1, "ms")
@@ -691,14 +672,14 @@ def aa_from_table(
     """A/A splits of the metric columns of a per-user table (missing values left out)."""
     frame = read_user_table(path)
     if not metrics:
-        raise ConfigError("name at least one metric column", hint="--metric COLUMN (repeatable)")
+        raise ParameterError("metrics", "must name at least one column of the table")
     columns = [text.split(":")[0] for text in metrics]
     require_columns(frame, columns, what="metric")
-    _check_numbers(frame, columns, str(path))
+    frame = _check_numbers(frame, columns, str(path))
     notes = []
     results = {}
     for column in columns:
-        values = pd.to_numeric(frame[column], errors="coerce")
+        values = frame[column]
         if values.isna().any():
             notes.append(f"{column}: {int(values.isna().sum())} empty value(s) left out")
         results[column] = simulate_aa(
@@ -765,7 +746,7 @@ def plan_power(
 # ------------------------------------------------------------------------- assignment
 
 
-def users_to_assign(settings: Settings | None, users_file: str | Path | None) -> list[str]:
+def users_to_assign(store: StoreSource | None, users_file: str | Path | None) -> list[str]:
     """User ids from a users file (a ``user_id`` column), else every user in the store."""
     if users_file is not None:
         frame = read_user_table(users_file)
@@ -774,10 +755,10 @@ def users_to_assign(settings: Settings | None, users_file: str | Path | None) ->
         if ids.empty:
             raise InsufficientData(f"{users_file}: no user ids")
         return sorted(ids.unique())
-    if settings is None:
-        raise ConfigError("give --users FILE or a store holding users")
-    with opened_store(settings) as store:
-        return store.user_ids()
+    if store is None:
+        raise ParameterError("users", "is needed without a store holding users")
+    with using_store(store) as opened:
+        return opened.user_ids()
 
 
 DEGREE_BUCKET = "degree_bucket"
@@ -785,7 +766,7 @@ DEGREE_BUCKET = "degree_bucket"
 
 
 def stratum_labels(
-    settings: Settings | None,
+    store: StoreSource | None,
     users_file: str | Path | None,
     user_ids: Sequence[str],
     columns: Sequence[str],
@@ -806,19 +787,19 @@ def stratum_labels(
         raise ConfigError("strata must name at least one column")
     if users_file is not None:
         table = read_user_table(users_file)
-    elif settings is not None:
-        with opened_store(settings) as store:
-            table = store.users_table()
+    elif store is not None:
+        with using_store(store) as opened:
+            table = opened.users_table()
     else:
         raise ConfigError("strata need a users file or a store holding users")
     table = table.assign(user_id=table["user_id"].astype(str)).drop_duplicates("user_id")
     table = table.set_index("user_id")
     if DEGREE_BUCKET in columns:
-        if settings is None:
+        if store is None:
             raise ConfigError(
                 f"{DEGREE_BUCKET} needs the stored graph", hint="assign the store's users"
             )
-        found = graph_feature_table(settings, spec, ["degree"])
+        found = graph_feature_table(store, spec, ["degree"])
         degree = found.table.set_index("user_id")["degree"]
         ranks = degree.rank(method="first", pct=True)
         deciles = (ranks * 10).map(math.ceil).clip(1, 10)
@@ -879,9 +860,10 @@ def write_assignments(
             kept = existing[existing["experiment"] != experiment][ASSIGNMENT_FILE_COLUMNS]
             table = pd.concat([kept, rows], ignore_index=True)
         elif not force:
-            raise ConfigError(
-                f"refusing to overwrite {path}",
-                hint="pass --force to overwrite, or --append to add this experiment to it",
+            raise ParameterError(
+                "force",
+                f"is off: refusing to overwrite {path}",
+                hint="turn force on to overwrite, or append to add this experiment to it",
             )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -909,11 +891,11 @@ def survival_from_table(
     columns = [duration_col, variant_col, *([event_col] if event_col else [])]
     require_columns(frame, columns, what="survival")
     numbers = [duration_col, *([event_col] if event_col else [])]
-    _check_numbers(frame, numbers, str(path))
+    frame = _check_numbers(frame, numbers, str(path))
     rows = frame.dropna(subset=columns)
     result = compare_survival(
-        rows[duration_col].astype(float),
-        rows[event_col].astype(float) if event_col else None,
+        rows[duration_col],
+        rows[event_col] if event_col else None,
         rows[variant_col].astype(str),
         alpha=alpha,
     )
@@ -924,7 +906,7 @@ def survival_from_table(
 
 
 def survival_from_store(
-    settings: Settings,
+    store: StoreSource,
     experiment: str,
     *,
     churn_days: float = DEFAULT_CHURN_DAYS,
@@ -935,10 +917,10 @@ def survival_from_store(
     """Time to churn per variant of a stored experiment (see :func:`time_to_churn`)."""
     from graphkit.experiments.survival import compare_survival  # lifelines: slow to import
 
-    assignments = _experiment_assignments(settings, experiment)
-    since = assignments["assigned_at"].min()
-    with opened_store(settings) as store:
-        events = store.events(since=since.to_pydatetime(), until=until)
+    with using_store(store) as opened:
+        assignments = _experiment_assignments(opened, experiment)
+        since = assignments["assigned_at"].min()
+        events = opened.events(since=since.to_pydatetime(), until=until)
     durations = time_to_churn(
         assignments,
         events,

@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from graphkit.config import Settings
-from graphkit.errors import ConfigError, DataError, InsufficientData, Location
+from graphkit.errors import ConfigError, DataError, InsufficientData, Location, ParameterError
 from graphkit.experiments.network.design import DesignSettings, NetworkDesign, design_experiment
 from graphkit.experiments.network.estimators import (
     DEFAULT_TRIM,
@@ -44,7 +43,7 @@ from graphkit.experiments.network.probabilities import (
 from graphkit.experiments.network.randomization import DESIGNS, Randomization
 from graphkit.graph.pull import SubgraphSpec, pull_graph
 from graphkit.store.base import EdgeFilter, GraphStore
-from graphkit.workflows.network import opened_store
+from graphkit.workflows.experiments import StoreSource, using_store
 
 if TYPE_CHECKING:
     from graphkit.reports.document import Report
@@ -95,9 +94,10 @@ def write_design(
     # beside another assignments file) is not silently replaced; checked before anything
     # is written. --append replaces this experiment's rows, so its record too.
     if record.exists() and not (force or append):
-        raise ConfigError(
-            f"{record} already exists (the design of an earlier `ab design`)",
-            hint="pass --force to overwrite it, or write to another folder",
+        raise ParameterError(
+            "force",
+            f"is off and {record} already exists (the design of an earlier `ab design`)",
+            hint="turn force on to overwrite it, or write to another folder",
         )
     write_assignments(rows, out, force=force, append=append)
     return write_design_record(result, record, stamp)
@@ -262,9 +262,10 @@ def _randomization(
         p = float(record["p"]) if record else float(treated.mean())
         return Randomization.bernoulli(n, p), {"kind": "bernoulli", "p": p}, None
     if record is None:
-        raise ConfigError(
-            f"design {kind!r} needs the clusters `ab design` recorded",
-            hint="pass design_file (--design-file FILE.design.json)",
+        raise ParameterError(
+            "design_file",
+            f"is needed: design {kind!r} needs the clusters `ab design` recorded",
+            hint="give the EXPERIMENT.design.json that `ab design` wrote",
         )
     membership = record["membership"]
     missing = [u for u in users if u not in membership]
@@ -391,7 +392,7 @@ def _exposure_table(
 
 
 def spillover_from_store(
-    settings: Settings,
+    store: StoreSource,
     experiment: str,
     metric: str,
     spillover: SpilloverSettings,
@@ -400,8 +401,7 @@ def spillover_from_store(
     design_file: str | Path | None = None,
 ) -> SpilloverReport:
     """Spillover on a stored experiment: its metric per user from events, its graph."""
-    from graphkit.experiments.metrics import DEFAULT_POST_DAYS, parse_event_metric
-    from graphkit.workflows.experiments import experiment_from_store
+    from graphkit.experiments.metrics import parse_event_metric
 
     if parse_event_metric(metric).aggregate == "ratio":
         # A ratio is Σ NUM / Σ DEN per arm, not a per-user value: the exposure estimators
@@ -410,8 +410,23 @@ def spillover_from_store(
             f"metric {metric!r} is a ratio: spillover estimates need one value per user",
             hint="use its numerator or denominator as a count (e.g. clicks=count:click)",
         )
+    with using_store(store) as opened:
+        return _spillover_of_stored(opened, experiment, metric, spillover, post_days, design_file)
+
+
+def _spillover_of_stored(
+    store: GraphStore,
+    experiment: str,
+    metric: str,
+    spillover: SpilloverSettings,
+    post_days: float | None,
+    design_file: str | Path | None,
+) -> SpilloverReport:
+    from graphkit.experiments.metrics import DEFAULT_POST_DAYS
+    from graphkit.workflows.experiments import experiment_from_store
+
     data = experiment_from_store(
-        settings,
+        store,
         experiment,
         metrics=[metric],
         post_days=DEFAULT_POST_DAYS if post_days is None else post_days,
@@ -425,26 +440,23 @@ def spillover_from_store(
         )
     until = spillover.until
     if until is None:
-        with opened_store(settings) as store:
-            first = store.assignments(experiment=experiment)["assigned_at"].min()
+        first = store.assignments(experiment=experiment)["assigned_at"].min()
         until = pd.Timestamp(first).to_pydatetime()
         spillover = _with_until(spillover, until)
-    with opened_store(settings) as store:
-        report = estimate_spillover(
-            store,
-            data.table[["user_id", data.variant_col, column]].rename(
-                columns={data.variant_col: "variant"}
-            ),
-            spillover,
-            metric=column,
-            experiment=experiment,
-            design_record=record,
-        )
-    return report
+    return estimate_spillover(
+        store,
+        data.table[["user_id", data.variant_col, column]].rename(
+            columns={data.variant_col: "variant"}
+        ),
+        spillover,
+        metric=column,
+        experiment=experiment,
+        design_record=record,
+    )
 
 
 def spillover_from_table(
-    settings: Settings,
+    store: StoreSource,
     path: str | Path,
     spillover: SpilloverSettings,
     *,
@@ -476,9 +488,9 @@ def spillover_from_table(
         {"user_id": frame[id_col].astype(str), "variant": frame[variant_col], metric: values}
     )
     record = read_design(design_file) if design_file else None
-    with opened_store(settings) as store:
+    with using_store(store) as opened:
         return estimate_spillover(
-            store, outcomes, spillover, metric=metric, experiment=None, design_record=record
+            opened, outcomes, spillover, metric=metric, experiment=None, design_record=record
         )
 
 
@@ -488,11 +500,11 @@ def _with_until(spillover: SpilloverSettings, until: datetime) -> SpilloverSetti
     return replace(spillover, until=until)
 
 
-def write_back_exposure(settings: Settings, report: SpilloverReport) -> int:
+def write_back_exposure(store: StoreSource, report: SpilloverReport) -> int:
     """Store each user's exposure condition (``exposure``, ``exposure_experiment``,
     ``treated_neighbours``) for the Browser query ``user_exposure.cypher``."""
-    with opened_store(settings) as store:
-        return store.write_user_properties(report.exposure_properties())
+    with using_store(store) as opened:
+        return opened.write_user_properties(report.exposure_properties())
 
 
 def write_spillover_simulation(
@@ -546,7 +558,7 @@ def write_spillover_simulation(
 
 
 def network_effects(
-    settings: Settings,
+    store: StoreSource,
     experiment: str,
     metrics: Sequence[str],
     spillover: SpilloverSettings | None = None,
@@ -565,7 +577,7 @@ def network_effects(
     ratios = [m for m in metrics if parse_event_metric(m).aggregate == "ratio"]
     reports = [
         spillover_from_store(
-            settings, experiment, metric, spillover, post_days=post_days, design_file=design_file
+            store, experiment, metric, spillover, post_days=post_days, design_file=design_file
         )
         for metric in metrics
         if metric not in ratios
@@ -587,7 +599,7 @@ def network_effects(
 
 def with_network_effects(
     report: Report,
-    settings: Settings,
+    store: StoreSource,
     experiment: str,
     metrics: Sequence[str],
     *,
@@ -597,7 +609,7 @@ def with_network_effects(
     """The experiment report with a "Network effects" section before "Survival"."""
     from graphkit.reports.network_effects import network_effects_section
 
-    effects = network_effects(settings, experiment, metrics, spillover, design_file=design_file)
+    effects = network_effects(store, experiment, metrics, spillover, design_file=design_file)
     section = network_effects_section(effects)
     sections = list(report.sections)
     titles = [s.title for s in sections]

@@ -35,7 +35,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from graphkit.errors import ConfigError, InsufficientData
+from graphkit.errors import ConfigError, InsufficientData, ParameterError
 from graphkit.experiments.assignment import assign
 
 UNITS = ("user", "cluster", "ego")
@@ -135,10 +135,10 @@ def cluster_design_effect(cluster_size: float | None, icc: float | None) -> floa
     """
     if cluster_size is None:
         if icc is not None:
-            raise ConfigError("icc needs cluster_size", hint="give --cluster-size M with --icc")
+            raise ParameterError("icc", "needs cluster_size", hint="give both, or neither")
         return 1.0
     if icc is None:
-        raise ConfigError("cluster_size needs icc", hint="give --icc R with --cluster-size")
+        raise ParameterError("cluster_size", "needs icc", hint="give both, or neither")
     return design_effect(cluster_size, icc)
 
 
