@@ -14,8 +14,6 @@ from __future__ import annotations
 import functools
 import inspect
 import io
-import json
-import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,6 +31,7 @@ from typer.models import ArgumentInfo, OptionInfo
 
 from graphkit.config import Settings, resolve_settings
 from graphkit.errors import ConfigError, DataErrors, GraphkitError, ParameterError
+from graphkit.json_text import json_text
 
 if TYPE_CHECKING:  # heavy modules load inside commands: `graphkit --help` stays fast
     import pandas as pd
@@ -391,32 +390,9 @@ def format_for(fmt: OutputFormat | None, out: Path | None) -> OutputFormat:
     return fmt
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "item"):
-        return _plain(value.item())
-    return value
-
-
 def to_json(data: Any) -> str:
-    """Deterministic JSON: sorted keys, NaN as null, numpy scalars as Python numbers."""
-
-    def default(value: Any) -> Any:
-        if hasattr(value, "item"):
-            return value.item()
-        if isinstance(value, datetime):  # pandas' Timestamp is a datetime
-            return value.isoformat()
-        raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-    def clean(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {str(k): clean(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [clean(v) for v in value]
-        return _plain(value)
-
-    return json.dumps(clean(data), sort_keys=True, indent=2, default=default) + "\n"
+    """Deterministic JSON at full precision (:func:`graphkit.json_text.json_text`)."""
+    return json_text(data)
 
 
 def render_table(

@@ -41,10 +41,9 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import math
-from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,10 +51,13 @@ import numpy as np
 import pandas as pd
 
 from graphkit.errors import ConfigError
+from graphkit.json_text import SIGNIFICANT_DIGITS, json_text
+from graphkit.json_text import plain as json_plain
+from graphkit.json_text import round_significant as round_significant  # re-exported
 from graphkit.reports.document import Block, Bullets, Figure, Paragraph, Report, Table
 
 JSON_FORMAT = "graphkit-report/1"
-JSON_SIGNIFICANT_DIGITS = 6
+JSON_SIGNIFICANT_DIGITS = SIGNIFICANT_DIGITS
 FIGURE_DPI = 150
 NARROW_TABLE_COLUMNS = 5
 """HTML puts consecutive tables of at most this many columns side by side."""
@@ -66,31 +68,8 @@ SUFFIXES = (".html", ".md", ".json", ".csv")
 
 
 def plain(value: Any) -> Any:
-    """A JSON-ready scalar: Python numbers (floats rounded), None for NaN, ISO times."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return round_significant(value)
-    if isinstance(value, pd.Timestamp | datetime | date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | np.ndarray | pd.Series):
-        return [plain(v) for v in value]
-    raise TypeError(f"cannot put a {type(value).__name__} into a report")
-
-
-def round_significant(value: float, digits: int = JSON_SIGNIFICANT_DIGITS) -> float | None:
-    """``value`` rounded to ``digits`` significant digits; None when not finite."""
-    if not math.isfinite(value):
-        return None
-    if value == 0:
-        return 0.0
-    return float(f"{value:.{digits - 1}e}")
+    """A JSON-ready value as reports write it: floats to :data:`JSON_SIGNIFICANT_DIGITS`."""
+    return json_plain(value, digits=JSON_SIGNIFICANT_DIGITS)
 
 
 def shown(value: Any, spec: str = "") -> str:
@@ -170,7 +149,7 @@ def report_data(report: Report) -> dict[str, Any]:
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(report_data(report), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return json_text(report_data(report), ascii_only=False)
 
 
 # ------------------------------------------------------------------------------ Markdown
