@@ -15,25 +15,33 @@ cluster randomization (the "products over the units or clusters touching the
 neighbourhood" of Ugander et al. 2013), ``C(N−a−b, n_t−a) / C(N, n_t)`` for complete
 randomization (hypergeometric) — or 0 when *A* and *B* share a block. The joint
 probability of two users is the same sum over pairs of events with ``A = A_i ∪ A_j`` and
-``B = B_i ∪ B_j``; the union sizes come from sparse products ``X Yᵀ`` of the users ×
-blocks incidence matrices, so only pairs whose ``S`` sets overlap are ever visited
-(never an n × n dense matrix). Pairs that do not overlap are independent under Bernoulli
-and cluster randomization; under complete randomization their joint probability depends
-only on the sizes of their sets, and :mod:`.estimators` sums them by size group.
+``B = B_i ∪ B_j``, so it depends only on set sizes and on the intersections
+``|X_i ∩ Y_j|`` for X, Y ∈ {O, Nb, S}. All of those follow from one sparse product
+``L Rᵀ`` of users × blocks incidence matrices of ``S`` whose entries carry a flag for the
+user's own block (``L``: 1 + 2³⁰·[own], ``R``: 1 + 2³¹·[own]), so one integer per pair
+holds ``|S_i ∩ S_j|``, whether ``O_i ⊆ S_j``, whether ``O_j ⊆ S_i`` and whether
+``O_i = O_j``. Only pairs whose ``S`` sets overlap are ever visited (never an n × n dense
+matrix), and they are visited in blocks of rows (:meth:`ExposureProbabilities.blocks`)
+so memory stays bounded however many pairs overlap. Pairs that do not overlap are
+independent under Bernoulli and cluster randomization; under complete randomization
+their joint probability depends only on the sizes of their sets, and :mod:`.estimators`
+sums them by size group.
 
 Monte Carlo (``fraction``, ``count``, or when asked)
 ----------------------------------------------------
 ``R`` assignments are drawn from the design and the probabilities estimated with the
 convention of R ``interference`` (``make_exposure_prob``): ``π̂_ij(k,k) = (Σ_r I_i I_j +
 1[i=j]) / (R+1)`` — the "+1" only on the diagonal, so every observed condition has
-``π̂_i > 0`` — and ``π̂_ij(k,m) = Σ_r I_i(k) I_j(m) / R`` for ``k ≠ m``. Joint counts are
+``π̂_i > 0`` — and ``π̂_ij(k,m) = Σ_r I_i(k) I_j(m) / R`` for ``k ≠ m``. The draws are
+exposed in batches (one sparse product ``A Zᵀ`` per batch); each user's conditions over
+the draws are kept as bits, so a joint count is the popcount of an AND. Joint counts are
 kept for overlapping pairs only; other pairs are taken as independent (exact for
 Bernoulli and cluster designs, an approximation for complete randomization).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +51,7 @@ import scipy.sparse as sp
 from scipy.special import gammaln
 
 from graphkit.errors import ConfigError
-from graphkit.experiments.network.exposure import ExposureMapping, expose
+from graphkit.experiments.network.exposure import ExposureMapping
 from graphkit.experiments.network.randomization import Randomization
 
 FloatArray = npt.NDArray[np.float64]
@@ -63,6 +71,9 @@ _TERMS: dict[str, tuple[tuple[_Term, ...], ...]] = {
 }
 _SETS = ("O", "Nb", "S")
 
+PAIRS_PER_BLOCK = 2_000_000
+"""Default bound on the pairs of one block (a few hundred MB of temporary arrays)."""
+
 
 @dataclass(frozen=True, eq=False)
 class DisjointGroups:
@@ -78,6 +89,33 @@ class DisjointGroups:
     joint: Callable[[int, int], FloatArray]
 
 
+class PairBlock:
+    """The stored pairs whose first user is one of ``users``.
+
+    ``rows`` and ``cols`` are the two users of every pair, grouped by row user in the
+    order of ``users``; ``counts`` the pairs of each of them; ``joint(k, m)`` is
+    ``π_ij(k, m)`` for every pair.
+    """
+
+    users: IntArray
+    rows: IntArray
+    cols: IntArray
+    counts: IntArray
+
+    def joint(self, k: int, m: int) -> FloatArray:
+        raise NotImplementedError
+
+
+class PairSource:
+    """Builds :class:`PairBlock` objects; ``work`` is an upper bound of each user's
+    cost (its pairs, times the width of a pair for Monte Carlo), to cut blocks."""
+
+    work: IntArray
+
+    def block(self, users: IntArray) -> PairBlock:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True, eq=False)
 class ExposureProbabilities:
     """Individual probabilities of every condition and joint ones for overlapping pairs.
@@ -87,43 +125,86 @@ class ExposureProbabilities:
     conditions : tuple of str
     individual : ndarray, n × K
         ``π_i(k)``.
-    rows, cols : ndarray
+    source : PairSource
         The pairs (including ``i = j``) whose joint probabilities differ from the
-        independent or size-group value; every other pair is covered by ``disjoint``
-        (or independent when it is None).
+        independent or size-group value, block by block (:meth:`blocks`); every other
+        pair is covered by ``disjoint`` (or independent when it is None).
     method : str
-        ``exact`` or ``monte-carlo``.
+        ``exact``, ``monte-carlo`` or ``explicit``.
     replications : int or None
     """
 
     conditions: tuple[str, ...]
     individual: FloatArray
-    pattern: Callable[[], tuple[IntArray, IntArray]]
-    """Builds (once) the stored pairs: ``(rows, cols)``."""
-    pair_joint: Callable[[npt.NDArray[np.int8], int], FloatArray]
-    """``pair_joint(first, m)``: ``π_{rows,cols}(first, m)`` for every stored pair, where
-    ``first`` is a condition index per pair (pairs with ``first < 0`` get 0)."""
+    source: PairSource
     method: str
     replications: int | None = None
     disjoint: DisjointGroups | None = None
     notes: tuple[str, ...] = field(default=())
+    _pair_counts: dict[str, IntArray] = field(default_factory=dict, repr=False)
 
     @property
     def n(self) -> int:
         return int(self.individual.shape[0])
 
-    @property
-    def rows(self) -> IntArray:
-        return self.pattern()[0]
-
-    @property
-    def cols(self) -> IntArray:
-        return self.pattern()[1]
+    def blocks(
+        self, users: npt.ArrayLike | None = None, max_pairs: int = PAIRS_PER_BLOCK
+    ) -> Iterator[PairBlock]:
+        """The stored pairs of ``users`` (default: everyone), in blocks of consecutive
+        users whose pairs stay under ``max_pairs`` (a user with more is a block alone)."""
+        chosen = (
+            np.arange(self.n, dtype=np.int64)
+            if users is None
+            else np.asarray(users, dtype=np.int64)
+        )
+        if chosen.size == 0:
+            return
+        counts = self._pair_counts.setdefault("counts", np.full(self.n, -1, dtype=np.int64))
+        work = np.cumsum(self.source.work[chosen])
+        start = 0
+        while start < chosen.size:
+            base = work[start - 1] if start else 0
+            stop = int(np.searchsorted(work, base + max_pairs, side="right"))
+            stop = max(stop, start + 1)
+            block = self.source.block(chosen[start:stop])
+            counts[chosen[start:stop]] = block.counts
+            yield block
+            start = stop
 
     @property
     def pairs(self) -> int:
-        """Ordered pairs with stored joint probabilities (diagonal included)."""
-        return int(self.rows.size)
+        """Ordered pairs with stored joint probabilities (diagonal included). Counted
+        while blocks are visited; the users not visited yet are counted here."""
+        counts = self._pair_counts.get("counts")
+        missing = np.arange(self.n) if counts is None else np.flatnonzero(counts < 0)
+        for _ in self.blocks(missing):
+            pass
+        return int(self._pair_counts["counts"].sum())
+
+    def _everything(self) -> PairBlock:
+        """All stored pairs in one block — for small graphs and tests only."""
+        return self.source.block(np.arange(self.n, dtype=np.int64))
+
+    @property
+    def rows(self) -> IntArray:
+        """First user of every stored pair (all at once: small graphs only)."""
+        return self._everything().rows
+
+    @property
+    def cols(self) -> IntArray:
+        """Second user of every stored pair, in the order of :attr:`rows`."""
+        return self._everything().cols
+
+    def pair_joint(self, first: npt.NDArray[np.int8], m: int) -> FloatArray:
+        """``π_{rows,cols}(first, m)`` for every stored pair, where ``first`` is a
+        condition index per pair (pairs with ``first < 0`` get 0) — small graphs only."""
+        block = self._everything()
+        out = np.zeros(block.rows.size)
+        for k in range(len(self.conditions)):
+            chosen = first == k
+            if chosen.any():
+                out[chosen] = block.joint(k, m)[chosen]
+        return out
 
     def joint_matrix(self, k: int, m: int) -> FloatArray:
         """Dense n × n ``π_ij(k, m)`` — for small graphs and tests only."""
@@ -135,8 +216,8 @@ class ExposureProbabilities:
         else:
             g = self.disjoint.group
             out[:] = self.disjoint.joint(k, m)[np.ix_(g, g)]
-        first = np.full(self.rows.size, k, dtype=np.int8)
-        out[self.rows, self.cols] = self.pair_joint(first, m)
+        block = self._everything()
+        out[block.rows, block.cols] = block.joint(k, m)
         return out
 
 
@@ -157,6 +238,8 @@ def _event_probability(design: Randomization) -> Callable[[IntArray, IntArray], 
         n_all, n_t = design.n, design.n_treated
         assert n_t is not None
         log_total = gammaln(n_all + 1) - gammaln(n_t + 1) - gammaln(n_all - n_t + 1)
+        # log x! for x = 0..N, looked up per pair (the same values gammaln gives).
+        log_factorial = gammaln(np.arange(n_all + 1, dtype=np.float64) + 1)
 
         def hypergeometric(a: IntArray, b: IntArray) -> FloatArray:
             rest = n_all - a - b
@@ -164,7 +247,9 @@ def _event_probability(design: Randomization) -> Callable[[IntArray, IntArray], 
             ok = (pick >= 0) & (pick <= rest) & (rest >= 0)
             rest_c = np.where(ok, rest, 0)
             pick_c = np.where(ok, pick, 0)
-            log_ways = gammaln(rest_c + 1) - gammaln(pick_c + 1) - gammaln(rest_c - pick_c + 1)
+            log_ways = (
+                log_factorial[rest_c] - log_factorial[pick_c] - log_factorial[rest_c - pick_c]
+            )
             return np.where(ok, np.exp(log_ways - log_total), 0.0)
 
         return hypergeometric
@@ -178,12 +263,18 @@ def _event_probability(design: Randomization) -> Callable[[IntArray, IntArray], 
     return product
 
 
+# Bits of the product L Rᵀ: |S_i ∩ S_j| below _SHIFT, then [O_i ⊆ S_j], [O_j ⊆ S_i],
+# and [O_i = O_j] at bit 2·_SHIFT + 1 (62 bits in all: an int64 never overflows).
+_SHIFT = 30
+
+
 class _BlockSets:
-    """Users × blocks incidence of O, Nb and S, and pairwise intersection sizes."""
+    """Users × blocks incidence of O, Nb and S, with the flagged matrices L and Rᵀ."""
 
     def __init__(self, matrix: sp.csr_matrix, design: Randomization) -> None:
         n = matrix.shape[0]
         blocks = design.blocks
+        self.blocks = blocks
         own = sp.csr_matrix(
             (np.ones(n, dtype=np.int64), (np.arange(n), blocks)), shape=(n, design.n_blocks)
         )
@@ -191,52 +282,35 @@ class _BlockSets:
         touching.data[:] = 1
         either = (touching + own).tocsr()
         either.data[:] = 1
-        self.incidence = {"O": own, "Nb": touching, "S": either}
+        either.sort_indices()
+        self.either = either
         self.size = {
             "": np.zeros(n, dtype=np.int64),
             "O": np.ones(n, dtype=np.int64),
             "Nb": np.diff(touching.indptr).astype(np.int64),
             "S": np.diff(either.indptr).astype(np.int64),
         }
+        if design.n_blocks >= 1 << _SHIFT:
+            raise ConfigError(f"{design.n_blocks} randomization units are too many")
         # Is the user's own block among the blocks touching their neighbours?
         self.own_in_touching = np.asarray(touching[np.arange(n), blocks]).ravel().astype(bool)
-        self._cache: dict[tuple[str, str], IntArray] = {}
-        self._pattern: sp.csr_matrix | None = None
+        owner = np.repeat(np.arange(n), np.diff(either.indptr))
+        is_own = (either.indices == blocks[owner]).astype(np.int64)
+        self.left = sp.csr_matrix(
+            (1 + (is_own << _SHIFT), either.indices, either.indptr), shape=either.shape
+        )
+        self.right_t = sp.csr_matrix(
+            (1 + (is_own << (_SHIFT + 1)), either.indices, either.indptr), shape=either.shape
+        ).T.tocsr()
+        # Pairs of user i are at most Σ_{b ∈ S_i} (users whose S holds b).
+        self.pair_bound = either @ np.diff(self.right_t.indptr).astype(np.int64)
 
-    @property
-    def pattern(self) -> sp.csr_matrix:
-        """Pairs whose S sets overlap, with |S_i ∩ S_j| (built on first use: the
-        individual probabilities do not need it)."""
-        if self._pattern is None:
-            either = self.incidence["S"]
-            pattern = (either @ either.T).tocsr()
-            pattern.sort_indices()
-            coo = pattern.tocoo()
-            self.rows = coo.row.astype(np.int64)
-            self.cols = coo.col.astype(np.int64)
-            self._cache[("S", "S")] = pattern.data.astype(np.int64)
-            self._pattern = pattern
-        return self._pattern
-
-    def pairs(self) -> tuple[IntArray, IntArray]:
-        _ = self.pattern
-        return self.rows, self.cols
-
-    def inter(self, x: str, y: str) -> IntArray:
-        """|X_i ∩ Y_j| for every stored pair (i, j)."""
-        rows, _ = self.pairs()
-        if not x or not y:
-            return np.zeros(rows.size, dtype=np.int64)
-        key = (x, y)
-        if key not in self._cache:
-            product = (self.incidence[x] @ self.incidence[y].T).tocsr()
-            # X_i ∩ Y_j ⊆ S_i ∩ S_j: adding a multiple of the S pattern gives exactly its
-            # sparsity, so the data arrays line up and the count is recovered exactly.
-            scale = int(self.pattern.data.max()) + 1
-            merged = (product + self.pattern * scale).tocsr()
-            merged.sort_indices()
-            self._cache[key] = merged.data.astype(np.int64) - scale * self._cache[("S", "S")]
-        return self._cache[key]
+    def pattern(self, users: IntArray) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+        """(counts per user, rows, cols, flagged |S_i ∩ S_j|) of the users' pairs."""
+        product = (self.left[users] @ self.right_t).tocsr()
+        counts = np.diff(product.indptr).astype(np.int64)
+        rows = np.repeat(users, counts)
+        return counts, rows, product.indices.astype(np.int64), product.data
 
     def self_conflict(self, a: str, b: str) -> npt.NDArray[np.bool_]:
         """Do A_i and B_i share a block (so the event is impossible)?"""
@@ -248,28 +322,108 @@ class _BlockSets:
         return self.size[a] > 0  # the other combinations share O or Nb entirely
 
 
-class _Gathered:
-    """Set sizes and intersections of the chosen pairs, each gathered once: several pairs
-    of terms use the same arrays. The empty set gives a scalar 0."""
+class _ExactBlock(PairBlock):
+    """Set sizes and intersections of a block's pairs, each built once on first use."""
 
-    def __init__(self, sets: _BlockSets, chosen: IntArray, rows: IntArray, cols: IntArray) -> None:
-        self.sets, self.chosen = sets, chosen
-        self.at = {"i": rows, "j": cols}
-        self.cache: dict[tuple[str, str], Any] = {}
+    def __init__(
+        self,
+        sets: _BlockSets,
+        terms: tuple[tuple[_Term, ...], ...],
+        f: Callable[[IntArray, IntArray], FloatArray],
+        users: IntArray,
+    ) -> None:
+        self.users = users
+        self.counts, self.rows, self.cols, self._flagged = sets.pattern(users)
+        self.sets, self.terms, self.f = sets, terms, f
+        self.at = {"i": self.rows, "j": self.cols}
+        self.cache: dict[Any, Any] = {}
+
+    def _flag(self, name: str) -> Any:
+        if name not in self.cache:
+            data = self._flagged
+            if name == "S":
+                value = data & ((1 << _SHIFT) - 1)
+            elif name == "Oi":  # O_i ⊆ S_j
+                value = (data >> _SHIFT) & 1
+            elif name == "Oj":  # O_j ⊆ S_i
+                value = (data >> (_SHIFT + 1)) & 1
+            elif name == "same":  # O_i = O_j
+                value = data >> (2 * _SHIFT + 1)
+            else:  # user's own block outside their Nb: 1 − own_in_touching
+                side = name[-1]
+                value = (~self.sets.own_in_touching[self.at[side]]).astype(np.int64)
+            self.cache[name] = value
+        return self.cache[name]
 
     def inter(self, x: str, y: str) -> Any:
+        """|X_i ∩ Y_j|; S ∖ Nb is O when the own block is not touching the neighbours."""
         if not x or not y:
             return 0
-        if (x, y) not in self.cache:
-            self.cache[(x, y)] = self.sets.inter(x, y)[self.chosen]
-        return self.cache[(x, y)]
+        key = ("inter", x, y)
+        if key not in self.cache:
+            t, a, b, same = (self._flag(name) for name in ("S", "Oi", "Oj", "same"))
+            out_i, out_j = self._flag("out_i"), self._flag("out_j")
+            value = {
+                ("O", "O"): lambda: same,
+                ("O", "S"): lambda: a,
+                ("S", "O"): lambda: b,
+                ("S", "S"): lambda: t,
+                ("O", "Nb"): lambda: a - same * out_j,
+                ("Nb", "O"): lambda: b - same * out_i,
+                ("Nb", "S"): lambda: t - a * out_i,
+                ("S", "Nb"): lambda: t - b * out_j,
+                ("Nb", "Nb"): lambda: t - a * out_i - b * out_j + same * out_i * out_j,
+            }[(x, y)]()
+            self.cache[key] = value
+        return self.cache[key]
 
     def size(self, x: str, side: str) -> Any:
         if not x:
             return 0
-        if (side, x) not in self.cache:
-            self.cache[(side, x)] = self.sets.size[x][self.at[side]]
-        return self.cache[(side, x)]
+        if x == "O":
+            return 1
+        key = ("size", side, x)
+        if key not in self.cache:
+            self.cache[key] = self.sets.size[x][self.at[side]]
+        return self.cache[key]
+
+    def conflict(self, a: str, b: str, side: str) -> Any:
+        if not a or not b:
+            return False
+        key = ("conflict", side, a, b)
+        if key not in self.cache:
+            self.cache[key] = self.sets.self_conflict(a, b)[self.at[side]]
+        return self.cache[key]
+
+    def joint(self, k: int, m: int) -> FloatArray:
+        shape = self.rows.shape
+        total = np.zeros(shape)
+        for sign_i, a_i, b_i in self.terms[k]:
+            bad_i = self.conflict(a_i, b_i, "i")
+            for sign_j, a_j, b_j in self.terms[m]:
+                a = self.size(a_i, "i") + self.size(a_j, "j") - self.inter(a_i, a_j)
+                b = self.size(b_i, "i") + self.size(b_j, "j") - self.inter(b_i, b_j)
+                clash = (
+                    (np.asarray(self.inter(a_i, b_j) + self.inter(b_i, a_j)) > 0)
+                    | bad_i
+                    | self.conflict(a_j, b_j, "j")
+                )
+                value = self.f(np.broadcast_to(a, shape), np.broadcast_to(b, shape))
+                total += sign_i * sign_j * np.where(clash, 0.0, value)
+        return _clean(total)
+
+
+@dataclass(eq=False)
+class _ExactSource(PairSource):
+    sets: _BlockSets
+    terms: tuple[tuple[_Term, ...], ...]
+    f: Callable[[IntArray, IntArray], FloatArray]
+
+    def __post_init__(self) -> None:
+        self.work = self.sets.pair_bound
+
+    def block(self, users: IntArray) -> PairBlock:
+        return _ExactBlock(self.sets, self.terms, self.f, users)
 
 
 def exact_probabilities(
@@ -316,39 +470,13 @@ def exact_probabilities(
             individual[:, k] += sign * np.where(sets.self_conflict(a, b), 0.0, value)
     individual = _clean(individual)
 
-    def pair_joint(first: npt.NDArray[np.int8], m: int) -> FloatArray:
-        rows, cols = sets.pairs()
-        out = np.zeros(rows.size)
-        for k in range(k_count):
-            chosen = np.flatnonzero(first == k)
-            if chosen.size == 0:
-                continue
-            r, c = rows[chosen], cols[chosen]
-            gather = _Gathered(sets, chosen, r, c)
-            total = np.zeros(chosen.size)
-            for sign_i, a_i, b_i in terms[k]:
-                bad_i = sets.self_conflict(a_i, b_i)[r]
-                for sign_j, a_j, b_j in terms[m]:
-                    a = gather.size(a_i, "i") + gather.size(a_j, "j") - gather.inter(a_i, a_j)
-                    b = gather.size(b_i, "i") + gather.size(b_j, "j") - gather.inter(b_i, b_j)
-                    clash = (
-                        (np.asarray(gather.inter(a_i, b_j) + gather.inter(b_i, a_j)) > 0)
-                        | bad_i
-                        | sets.self_conflict(a_j, b_j)[c]
-                    )
-                    value = f(np.broadcast_to(a, r.shape), np.broadcast_to(b, r.shape))
-                    total += sign_i * sign_j * np.where(clash, 0.0, value)
-            out[chosen] = total
-        return _clean(out)
-
     disjoint = None
     if design.kind == "complete":
         disjoint = _disjoint_groups(sets, terms, f, individual)
     return ExposureProbabilities(
         conditions=mapping.conditions,
         individual=individual,
-        pattern=sets.pairs,
-        pair_joint=pair_joint,
+        source=_ExactSource(sets, terms, f),
         method="exact",
         disjoint=disjoint,
     )
@@ -391,6 +519,73 @@ def _disjoint_groups(
 
 # ----------------------------------------------------------------------- Monte Carlo
 
+# Draws exposed together: one sparse product A Zᵀ of this many columns.
+_DRAWS_PER_BATCH = 64
+
+
+class _MonteCarloBlock(PairBlock):
+    def __init__(self, source: _MonteCarloSource, users: IntArray) -> None:
+        self.users = users
+        self.counts, self.rows, self.cols, _ = source.sets.pattern(users)
+        self.source = source
+        self._first: dict[int, npt.NDArray[np.uint64]] = {}
+
+    def joint(self, k: int, m: int) -> FloatArray:
+        bits = self.source.bits
+        if k not in self._first:
+            self._first[k] = bits[k][self.rows]
+        together = np.bitwise_count(self._first[k] & bits[m][self.cols]).sum(axis=1, dtype=np.int64)
+        replications = self.source.replications
+        if k == m:
+            return (together + (self.rows == self.cols)) / (replications + 1.0)
+        return together / replications
+
+
+@dataclass(eq=False)
+class _MonteCarloSource(PairSource):
+    sets: _BlockSets
+    bits: list[npt.NDArray[np.uint64]]
+    """Per condition, users × words: bit r of a user's row = in the condition at draw r."""
+    replications: int
+
+    def __post_init__(self) -> None:
+        self.work = self.sets.pair_bound * self.bits[0].shape[1]
+
+    def block(self, users: IntArray) -> PairBlock:
+        return _MonteCarloBlock(self, users)
+
+
+def _draw_codes(
+    matrix: sp.csr_matrix,
+    design: Randomization,
+    mapping: ExposureMapping,
+    replications: int,
+    rng: np.random.Generator,
+) -> npt.NDArray[np.int8]:
+    """Condition of every user in every draw (replications × n), drawn and exposed in
+    batches: the generator's stream is the same as one ``design.draw`` of all draws."""
+    codes = np.empty((replications, design.n), dtype=np.int8)
+    degree = np.diff(matrix.indptr).astype(np.int64)
+    for start in range(0, replications, _DRAWS_PER_BATCH):
+        stop = min(start + _DRAWS_PER_BATCH, replications)
+        draws = design.draw(rng, stop - start)
+        treated = np.asarray(matrix @ draws.T.astype(np.int64))  # n × batch
+        codes[start:stop] = mapping.classify(draws.T, treated, degree[:, None]).T
+    return codes
+
+
+def _pack(codes: npt.NDArray[np.int8], k_count: int) -> list[npt.NDArray[np.uint64]]:
+    """Per condition, users × ⌈R/64⌉ words of bits (draw r → bit r)."""
+    replications, n = codes.shape
+    words = -(-replications // 64)
+    out = []
+    for k in range(k_count):
+        packed = np.packbits(codes == k, axis=0, bitorder="little")  # ⌈R/8⌉ × n
+        padded = np.zeros((words * 8, n), dtype=np.uint8)
+        padded[: packed.shape[0]] = packed
+        out.append(np.ascontiguousarray(padded.T).view(np.uint64))
+    return out
+
 
 def monte_carlo_probabilities(
     matrix: sp.csr_matrix,
@@ -420,36 +615,13 @@ def monte_carlo_probabilities(
         raise ConfigError(f"the design has {design.n} users, the graph {matrix.shape[0]}")
     rng = np.random.default_rng(seed)
     k_count = len(mapping.conditions)
-    # Same overlap pattern as the exact method: pairs sharing a user of their B sets.
-    closed = (matrix + sp.identity(design.n, dtype=np.int64, format="csr")).tocsr()
-    closed.data[:] = 1
-    if design.kind == "cluster":
-        own = sp.csr_matrix(
-            (np.ones(design.n, dtype=np.int64), (np.arange(design.n), design.blocks)),
-            shape=(design.n, design.n_blocks),
-        )
-        closed = (closed @ own).tocsr()
-    pattern = (closed @ closed.T).tocoo()
-    rows, cols = pattern.row.astype(np.int64), pattern.col.astype(np.int64)
-
-    draws = design.draw(rng, replications)
-    codes = np.empty((replications, design.n), dtype=np.int8)
-    for r in range(replications):
-        codes[r] = expose(matrix, draws[r], mapping).codes
+    codes = _draw_codes(matrix, design, mapping, replications, rng)
     counts = np.stack([(codes == k).sum(axis=0) for k in range(k_count)], axis=1)
     individual = (counts + 1.0) / (replications + 1.0)
-    del draws
-
-    def pair_joint(first: npt.NDArray[np.int8], m: int) -> FloatArray:
-        together = np.zeros(rows.size)
-        for r in range(replications):
-            row_codes = codes[r]
-            together += (row_codes[rows] == first) & (row_codes[cols] == m)
-        same = first == m
-        out = np.where(
-            same, (together + (rows == cols)) / (replications + 1.0), together / replications
-        )
-        return np.where(first >= 0, out, 0.0)
+    bits = _pack(codes, k_count)
+    del codes
+    # Same overlap pattern as the exact method: pairs whose S sets share a block.
+    sets = _BlockSets(matrix, design)
 
     notes: tuple[str, ...] = ()
     if design.kind == "complete":
@@ -460,12 +632,38 @@ def monte_carlo_probabilities(
     return ExposureProbabilities(
         conditions=mapping.conditions,
         individual=individual,
-        pattern=lambda: (rows, cols),
-        pair_joint=pair_joint,
+        source=_MonteCarloSource(sets, bits, replications),
         method="monte-carlo",
         replications=replications,
         notes=notes,
     )
+
+
+class _ExplicitBlock(PairBlock):
+    def __init__(self, dense: dict[tuple[int, int], FloatArray], users: IntArray) -> None:
+        n = dense[(0, 0)].shape[0]
+        self.dense, self.users = dense, users
+        self.counts = np.full(users.size, n, dtype=np.int64)
+        self.rows = np.repeat(users, n)
+        self.cols = np.tile(np.arange(n, dtype=np.int64), users.size)
+
+    def joint(self, k: int, m: int) -> FloatArray:
+        matrix = self.dense.get((k, m))
+        if matrix is None:
+            matrix = self.dense[(m, k)].T
+        return matrix[self.rows, self.cols]
+
+
+@dataclass(eq=False)
+class _ExplicitSource(PairSource):
+    dense: dict[tuple[int, int], FloatArray]
+
+    def __post_init__(self) -> None:
+        n = self.dense[(0, 0)].shape[0]
+        self.work = np.full(n, n, dtype=np.int64)
+
+    def block(self, users: IntArray) -> PairBlock:
+        return _ExplicitBlock(self.dense, users)
 
 
 def explicit_probabilities(
@@ -484,25 +682,10 @@ def explicit_probabilities(
     """
     k_count = len(conditions)
     dense = {key: np.asarray(value, dtype=float) for key, value in joint.items()}
-    n = dense[(0, 0)].shape[0]
     individual = np.column_stack([np.diag(dense[(k, k)]) for k in range(k_count)])
-    rows, cols = (a.ravel().astype(np.int64) for a in np.indices((n, n)))
-
-    def pair_joint(first: npt.NDArray[np.int8], m: int) -> FloatArray:
-        out = np.zeros(rows.size)
-        for k in range(k_count):
-            chosen = first == k
-            if chosen.any():
-                matrix = dense.get((k, m))
-                if matrix is None:
-                    matrix = dense[(m, k)].T
-                out[chosen] = matrix[rows[chosen], cols[chosen]]
-        return out
-
     return ExposureProbabilities(
         conditions=tuple(conditions),
         individual=individual,
-        pattern=lambda: (rows, cols),
-        pair_joint=pair_joint,
+        source=_ExplicitSource(dense),
         method="explicit",
     )
