@@ -421,9 +421,39 @@ class _ExactSource(PairSource):
 
     def __post_init__(self) -> None:
         self.work = self.sets.pair_bound
+        self.f = _tabulated(self.f, self.sets, self.terms)
 
     def block(self, users: IntArray) -> PairBlock:
         return _ExactBlock(self.sets, self.terms, self.f, users)
+
+
+# Largest table of f(a, b) looked up per pair (entries; 32 MB of float64).
+_TABLE_LIMIT = 1 << 22
+
+
+def _tabulated(
+    f: Callable[[IntArray, IntArray], FloatArray],
+    sets: _BlockSets,
+    terms: tuple[tuple[_Term, ...], ...],
+) -> Callable[[IntArray, IntArray], FloatArray]:
+    """f looked up in a table of every (a, b) a pair can have, when that table is small
+    (a ≤ 2 for ``any`` and ``as4``, whose "treated" sets are at most the own block): one
+    gather per pair instead of an exp, and the same numbers (the table is f itself)."""
+    largest = {name: int(values.max(initial=0)) for name, values in sets.size.items()}
+    top_a = 2 * max(largest[a] for condition in terms for _, a, _ in condition)
+    top_b = 2 * max(largest[b] for condition in terms for _, _, b in condition)
+    if (top_a + 1) * (top_b + 1) > _TABLE_LIMIT:
+        return f
+    a_grid, b_grid = np.meshgrid(
+        np.arange(top_a + 1, dtype=np.int64), np.arange(top_b + 1, dtype=np.int64), indexing="ij"
+    )
+    table = f(a_grid, b_grid).ravel()
+    width = top_b + 1
+
+    def lookup(a: IntArray, b: IntArray) -> FloatArray:
+        return table[a * width + b]
+
+    return lookup
 
 
 def exact_probabilities(
