@@ -257,11 +257,15 @@ def _variance_sums(
     observed_pi = pi[np.arange(n), np.maximum(codes, 0)]
     halves = [
         [
-            np.divide(y**2, 2 * observed_pi, out=np.zeros_like(y), where=job.active)
+            np.where(job.active, y**2, 0.0) / np.where(job.active, 2 * observed_pi, 1.0)
             for y in job.values
         ]
         for job in jobs
     ]
+    # Pairs with a partner outside every population add nothing: never visit them.
+    partners = np.zeros(n, dtype=bool)
+    for job in jobs:
+        partners |= job.active
     directed = [job.directed for job in jobs]
     positive_sums = [[dict.fromkeys(job.combos, 0.0) for _ in job.values] for job in jobs]
     zero_sums = [
@@ -272,7 +276,7 @@ def _variance_sums(
         for j, job in enumerate(jobs):
             groups.add_all_pairs(job, halves[j], directed[j], positive_sums[j], zero_sums[j])
     for k in range(k_count):
-        partners = sorted({m for wanted in directed for first, m in wanted if first == k})
+        second = sorted({m for wanted in directed for first, m in wanted if first == k})
         involved = [j for j, wanted in enumerate(directed) if any(f == k for f, _ in wanted)]
         if not involved:
             continue
@@ -280,12 +284,12 @@ def _variance_sums(
         for j in involved:
             visit |= jobs[j].active
         users = np.flatnonzero((codes == k) & visit)
-        for block in probs.blocks(users, max_pairs):
+        for block in probs.blocks(users, max_pairs, partners):
             r, c = block.rows, block.cols
             local = np.repeat(np.arange(block.users.size), block.counts)
             in_col = codes[c]
             both = {j: jobs[j].active[r] & jobs[j].active[c] for j in involved}
-            for m in partners:
+            for m in second:
                 joint = block.joint(k, m)
                 positive = joint > 0
                 counted = (pi[c, m] > 0) & ~positive

@@ -107,12 +107,15 @@ class PairBlock:
 
 
 class PairSource:
-    """Builds :class:`PairBlock` objects; ``work`` is an upper bound of each user's
-    cost (its pairs, times the width of a pair for Monte Carlo), to cut blocks."""
+    """Builds :class:`PairBlock` objects. ``partners`` (a mask of users, or None for
+    everyone) keeps only the pairs whose second user is one of them."""
 
-    work: IntArray
+    def work(self, partners: npt.NDArray[np.bool_] | None) -> IntArray:
+        """An upper bound of each user's cost (its pairs, times the width of a pair for
+        Monte Carlo), to cut blocks."""
+        raise NotImplementedError
 
-    def block(self, users: IntArray) -> PairBlock:
+    def block(self, users: IntArray, partners: npt.NDArray[np.bool_] | None) -> PairBlock:
         raise NotImplementedError
 
 
@@ -148,10 +151,14 @@ class ExposureProbabilities:
         return int(self.individual.shape[0])
 
     def blocks(
-        self, users: npt.ArrayLike | None = None, max_pairs: int = PAIRS_PER_BLOCK
+        self,
+        users: npt.ArrayLike | None = None,
+        max_pairs: int = PAIRS_PER_BLOCK,
+        partners: npt.NDArray[np.bool_] | None = None,
     ) -> Iterator[PairBlock]:
         """The stored pairs of ``users`` (default: everyone), in blocks of consecutive
-        users whose pairs stay under ``max_pairs`` (a user with more is a block alone)."""
+        users whose pairs stay under ``max_pairs`` (a user with more is a block alone);
+        with ``partners`` (a mask), only pairs whose second user is in it."""
         chosen = (
             np.arange(self.n, dtype=np.int64)
             if users is None
@@ -160,14 +167,15 @@ class ExposureProbabilities:
         if chosen.size == 0:
             return
         counts = self._pair_counts.setdefault("counts", np.full(self.n, -1, dtype=np.int64))
-        work = np.cumsum(self.source.work[chosen])
+        work = np.cumsum(self.source.work(partners)[chosen])
         start = 0
         while start < chosen.size:
             base = work[start - 1] if start else 0
             stop = int(np.searchsorted(work, base + max_pairs, side="right"))
             stop = max(stop, start + 1)
-            block = self.source.block(chosen[start:stop])
-            counts[chosen[start:stop]] = block.counts
+            block = self.source.block(chosen[start:stop], partners)
+            if partners is None:
+                counts[chosen[start:stop]] = block.counts
             yield block
             start = stop
 
@@ -183,7 +191,7 @@ class ExposureProbabilities:
 
     def _everything(self) -> PairBlock:
         """All stored pairs in one block — for small graphs and tests only."""
-        return self.source.block(np.arange(self.n, dtype=np.int64))
+        return self.source.block(np.arange(self.n, dtype=np.int64), None)
 
     @property
     def rows(self) -> IntArray:
@@ -299,18 +307,38 @@ class _BlockSets:
         self.left = sp.csr_matrix(
             (1 + (is_own << _SHIFT), either.indices, either.indptr), shape=either.shape
         )
-        self.right_t = sp.csr_matrix(
+        self.right = sp.csr_matrix(
             (1 + (is_own << (_SHIFT + 1)), either.indices, either.indptr), shape=either.shape
-        ).T.tocsr()
-        # Pairs of user i are at most Σ_{b ∈ S_i} (users whose S holds b).
-        self.pair_bound = either @ np.diff(self.right_t.indptr).astype(np.int64)
+        )
+        self._views: dict[bytes | None, tuple[sp.csr_matrix, IntArray | None, IntArray]] = {}
 
-    def pattern(self, users: IntArray) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    def view(
+        self, partners: npt.NDArray[np.bool_] | None
+    ) -> tuple[sp.csr_matrix, IntArray | None, IntArray]:
+        """Rᵀ over the partners (blocks × partners), the partners' user ids (None: all)
+        and each user's bound on its pairs Σ_{b ∈ S_i} (partners whose S holds b). The
+        last view is kept: a pass asks for the same one block after block."""
+        key = None if partners is None else np.packbits(partners).tobytes()
+        if key not in self._views:
+            ids = None if partners is None else np.flatnonzero(partners)
+            right = self.right if ids is None else self.right[ids]
+            right_t = right.T.tocsr()
+            bound = self.either @ np.diff(right_t.indptr).astype(np.int64)
+            if len(self._views) > 1:  # everyone's view and the latest partners' view
+                self._views = {k: v for k, v in self._views.items() if k is None}
+            self._views[key] = (right_t, ids, bound)
+        return self._views[key]
+
+    def pattern(
+        self, users: IntArray, partners: npt.NDArray[np.bool_] | None = None
+    ) -> tuple[IntArray, IntArray, IntArray, IntArray]:
         """(counts per user, rows, cols, flagged |S_i ∩ S_j|) of the users' pairs."""
-        product = (self.left[users] @ self.right_t).tocsr()
+        right_t, ids, _ = self.view(partners)
+        product = (self.left[users] @ right_t).tocsr()
         counts = np.diff(product.indptr).astype(np.int64)
         rows = np.repeat(users, counts)
-        return counts, rows, product.indices.astype(np.int64), product.data
+        cols = product.indices.astype(np.int64)
+        return counts, rows, cols if ids is None else ids[cols], product.data
 
     def self_conflict(self, a: str, b: str) -> npt.NDArray[np.bool_]:
         """Do A_i and B_i share a block (so the event is impossible)?"""
@@ -331,9 +359,10 @@ class _ExactBlock(PairBlock):
         terms: tuple[tuple[_Term, ...], ...],
         f: Callable[[IntArray, IntArray], FloatArray],
         users: IntArray,
+        partners: npt.NDArray[np.bool_] | None,
     ) -> None:
         self.users = users
-        self.counts, self.rows, self.cols, self._flagged = sets.pattern(users)
+        self.counts, self.rows, self.cols, self._flagged = sets.pattern(users, partners)
         self.sets, self.terms, self.f = sets, terms, f
         self.at = {"i": self.rows, "j": self.cols}
         self.cache: dict[Any, Any] = {}
@@ -420,11 +449,13 @@ class _ExactSource(PairSource):
     f: Callable[[IntArray, IntArray], FloatArray]
 
     def __post_init__(self) -> None:
-        self.work = self.sets.pair_bound
         self.f = _tabulated(self.f, self.sets, self.terms)
 
-    def block(self, users: IntArray) -> PairBlock:
-        return _ExactBlock(self.sets, self.terms, self.f, users)
+    def work(self, partners: npt.NDArray[np.bool_] | None) -> IntArray:
+        return self.sets.view(partners)[2]
+
+    def block(self, users: IntArray, partners: npt.NDArray[np.bool_] | None) -> PairBlock:
+        return _ExactBlock(self.sets, self.terms, self.f, users, partners)
 
 
 # Largest table of f(a, b) looked up per pair (entries; 32 MB of float64).
@@ -554,9 +585,14 @@ _DRAWS_PER_BATCH = 64
 
 
 class _MonteCarloBlock(PairBlock):
-    def __init__(self, source: _MonteCarloSource, users: IntArray) -> None:
+    def __init__(
+        self,
+        source: _MonteCarloSource,
+        users: IntArray,
+        partners: npt.NDArray[np.bool_] | None,
+    ) -> None:
         self.users = users
-        self.counts, self.rows, self.cols, _ = source.sets.pattern(users)
+        self.counts, self.rows, self.cols, _ = source.sets.pattern(users, partners)
         self.source = source
         self._first: dict[int, npt.NDArray[np.uint64]] = {}
 
@@ -578,11 +614,11 @@ class _MonteCarloSource(PairSource):
     """Per condition, users × words: bit r of a user's row = in the condition at draw r."""
     replications: int
 
-    def __post_init__(self) -> None:
-        self.work = self.sets.pair_bound * self.bits[0].shape[1]
+    def work(self, partners: npt.NDArray[np.bool_] | None) -> IntArray:
+        return self.sets.view(partners)[2] * self.bits[0].shape[1]
 
-    def block(self, users: IntArray) -> PairBlock:
-        return _MonteCarloBlock(self, users)
+    def block(self, users: IntArray, partners: npt.NDArray[np.bool_] | None) -> PairBlock:
+        return _MonteCarloBlock(self, users, partners)
 
 
 def _draw_codes(
@@ -670,12 +706,18 @@ def monte_carlo_probabilities(
 
 
 class _ExplicitBlock(PairBlock):
-    def __init__(self, dense: dict[tuple[int, int], FloatArray], users: IntArray) -> None:
+    def __init__(
+        self,
+        dense: dict[tuple[int, int], FloatArray],
+        users: IntArray,
+        partners: npt.NDArray[np.bool_] | None,
+    ) -> None:
         n = dense[(0, 0)].shape[0]
+        ids = np.arange(n, dtype=np.int64) if partners is None else np.flatnonzero(partners)
         self.dense, self.users = dense, users
-        self.counts = np.full(users.size, n, dtype=np.int64)
-        self.rows = np.repeat(users, n)
-        self.cols = np.tile(np.arange(n, dtype=np.int64), users.size)
+        self.counts = np.full(users.size, ids.size, dtype=np.int64)
+        self.rows = np.repeat(users, ids.size)
+        self.cols = np.tile(ids, users.size)
 
     def joint(self, k: int, m: int) -> FloatArray:
         matrix = self.dense.get((k, m))
@@ -688,12 +730,12 @@ class _ExplicitBlock(PairBlock):
 class _ExplicitSource(PairSource):
     dense: dict[tuple[int, int], FloatArray]
 
-    def __post_init__(self) -> None:
+    def work(self, partners: npt.NDArray[np.bool_] | None) -> IntArray:
         n = self.dense[(0, 0)].shape[0]
-        self.work = np.full(n, n, dtype=np.int64)
+        return np.full(n, n if partners is None else int(partners.sum()), dtype=np.int64)
 
-    def block(self, users: IntArray) -> PairBlock:
-        return _ExplicitBlock(self.dense, users)
+    def block(self, users: IntArray, partners: npt.NDArray[np.bool_] | None) -> PairBlock:
+        return _ExplicitBlock(self.dense, users, partners)
 
 
 def explicit_probabilities(
