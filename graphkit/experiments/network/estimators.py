@@ -40,6 +40,7 @@ from graphkit.experiments.network.probabilities import (
     PAIRS_PER_BLOCK,
     ExposureProbabilities,
     PairBlock,
+    UserTypes,
 )
 
 FloatArray = npt.NDArray[np.float64]
@@ -216,6 +217,10 @@ class _Job:
     active: npt.NDArray[np.bool_]
     values: list[FloatArray]
     combos: tuple[tuple[int, int], ...]
+    halves: list[FloatArray] | None = None
+    """``Y²/(2π)`` per vector of values (default: computed from them)."""
+    multiplicity: FloatArray | None = None
+    """Users each unit stands for (types of users; default 1)."""
 
     @property
     def directed(self) -> set[tuple[int, int]]:
@@ -252,16 +257,16 @@ def _variance_sums(
     (``max_pairs``), whatever the number of overlapping pairs.
 
     ``codes`` is the observed condition of every user active in some job."""
+    if probs.types is not None and probs.disjoint is None:
+        by_type = _by_type(probs.types, codes, jobs)
+        if by_type is not None:
+            return _variance_sums(probs.types.probabilities, by_type[0], by_type[1], max_pairs)
     pi = probs.individual
     n, k_count = pi.shape
     observed_pi = pi[np.arange(n), np.maximum(codes, 0)]
-    halves = [
-        [
-            np.where(job.active, y**2, 0.0) / np.where(job.active, 2 * observed_pi, 1.0)
-            for y in job.values
-        ]
-        for job in jobs
-    ]
+    # Y²/(2π) of each user's observed condition; 0 outside the population (and where π is
+    # 0: such a user is never a row of the job's sums, so the value is never used).
+    halves = [_halves(job, observed_pi) for job in jobs]
     # Pairs with a partner outside every population add nothing: never visit them.
     partners = np.zeros(n, dtype=bool)
     for job in jobs:
@@ -298,7 +303,9 @@ def _variance_sums(
                     if (k, m) not in directed[j]:
                         continue
                     job = jobs[j]
-                    zero = np.bincount(local[both[j] & counted], minlength=block.users.size)
+                    mask = both[j] & counted
+                    many = None if job.multiplicity is None else job.multiplicity[c[mask]]
+                    zero = np.bincount(local[mask], weights=many, minlength=block.users.size)
                     if taken_weight is not None:  # disjoint-group partners counted twice
                         zero = zero - np.bincount(
                             local[both[j] & taken_weight[1] & (pi[c, m] > 0)],
@@ -334,6 +341,55 @@ def _variance_sums(
         ]
         for j, job in enumerate(jobs)
     ]
+
+
+def _halves(job: _Job, observed_pi: FloatArray) -> list[FloatArray]:
+    """Y²/(2π) of each user's observed condition; 0 outside the population (and where π
+    is 0: such a user is never a row of the job's sums, so the value is never used)."""
+    if job.halves is not None:
+        return job.halves
+    usable = job.active & (observed_pi > 0)
+    denominator = np.where(usable, 2 * observed_pi, 1.0)
+    return [np.where(usable, y**2, 0.0) / denominator for y in job.values]
+
+
+def _by_type(
+    types: UserTypes, codes: npt.NDArray[np.int8], jobs: list[_Job]
+) -> tuple[npt.NDArray[np.int8], list[_Job]] | None:
+    """The jobs over types of users: per type, its active users' count, summed values
+    and summed Y²/(2π). A pair of types stands for every pair of their users, which all
+    have the type pair's joint probabilities, so each sum over user pairs is the sum
+    over type pairs of the products of these totals. None when the observed conditions
+    are not constant within types (codes from another graph)."""
+    of_user = types.of_user
+    count = types.probabilities.n
+    active_any = np.zeros(of_user.size, dtype=bool)
+    for job in jobs:
+        active_any |= job.active
+    type_codes = np.full(count, -1, dtype=np.int8)
+    np.maximum.at(type_codes, of_user[active_any], codes[active_any])
+    if not np.array_equal(type_codes[of_user[active_any]], codes[active_any]):
+        return None
+    pi = types.probabilities.individual
+    observed_pi = pi[of_user, np.maximum(type_codes[of_user], 0)]
+
+    def total(weights: FloatArray) -> FloatArray:
+        return np.bincount(of_user, weights=weights, minlength=count).astype(np.float64)
+
+    out = []
+    for job in jobs:
+        weights = job.active.astype(np.float64)
+        multiplicity = total(weights)
+        out.append(
+            _Job(
+                active=multiplicity > 0,
+                values=[total(y * weights) for y in job.values],
+                combos=job.combos,
+                halves=[total(h) for h in _halves(job, observed_pi)],
+                multiplicity=multiplicity,
+            )
+        )
+    return type_codes, out
 
 
 class _GroupTerms:

@@ -120,6 +120,16 @@ class PairSource:
 
 
 @dataclass(frozen=True, eq=False)
+class UserTypes:
+    """Users whose pairs all have the same joint probabilities (cluster designs: same
+    own cluster and same clusters touching their neighbours), and the probabilities of
+    the types: the variance sums can run over pairs of types with summed outcomes."""
+
+    of_user: IntArray
+    probabilities: ExposureProbabilities
+
+
+@dataclass(frozen=True, eq=False)
 class ExposureProbabilities:
     """Individual probabilities of every condition and joint ones for overlapping pairs.
 
@@ -144,6 +154,8 @@ class ExposureProbabilities:
     replications: int | None = None
     disjoint: DisjointGroups | None = None
     notes: tuple[str, ...] = field(default=())
+    types: UserTypes | None = None
+    """Set for cluster designs with users of identical sets (see :class:`UserTypes`)."""
     _pair_counts: dict[str, IntArray] = field(default_factory=dict, repr=False)
 
     @property
@@ -183,6 +195,13 @@ class ExposureProbabilities:
     def pairs(self) -> int:
         """Ordered pairs with stored joint probabilities (diagonal included). Counted
         while blocks are visited; the users not visited yet are counted here."""
+        if self.types is not None:  # Σ over pairs of types of their users' products
+            of_user = self.types.of_user
+            size = np.bincount(of_user).astype(np.int64)
+            total = 0
+            for block in self.types.probabilities.blocks():
+                total += int(np.sum(size[block.rows] * size[block.cols]))
+            return total
         counts = self._pair_counts.get("counts")
         missing = np.arange(self.n) if counts is None else np.flatnonzero(counts < 0)
         for _ in self.blocks(missing):
@@ -279,15 +298,15 @@ _SHIFT = 30
 class _BlockSets:
     """Users × blocks incidence of O, Nb and S, with the flagged matrices L and Rᵀ."""
 
-    def __init__(self, matrix: sp.csr_matrix, design: Randomization) -> None:
-        n = matrix.shape[0]
-        blocks = design.blocks
+    def __init__(self, blocks: IntArray, touching: sp.csr_matrix) -> None:
+        """``blocks``: each unit's own block; ``touching``: units × blocks, 1 where a
+        block holds a neighbour of the unit."""
+        n, n_blocks = touching.shape
         self.blocks = blocks
+        self.touching = touching
         own = sp.csr_matrix(
-            (np.ones(n, dtype=np.int64), (np.arange(n), blocks)), shape=(n, design.n_blocks)
+            (np.ones(n, dtype=np.int64), (np.arange(n), blocks)), shape=(n, n_blocks)
         )
-        touching = (matrix @ own).tocsr()
-        touching.data[:] = 1
         either = (touching + own).tocsr()
         either.data[:] = 1
         either.sort_indices()
@@ -298,8 +317,8 @@ class _BlockSets:
             "Nb": np.diff(touching.indptr).astype(np.int64),
             "S": np.diff(either.indptr).astype(np.int64),
         }
-        if design.n_blocks >= 1 << _SHIFT:
-            raise ConfigError(f"{design.n_blocks} randomization units are too many")
+        if n_blocks >= 1 << _SHIFT:
+            raise ConfigError(f"{n_blocks} randomization units are too many")
         # Is the user's own block among the blocks touching their neighbours?
         self.own_in_touching = np.asarray(touching[np.arange(n), blocks]).ravel().astype(bool)
         owner = np.repeat(np.arange(n), np.diff(either.indptr))
@@ -311,6 +330,34 @@ class _BlockSets:
             (1 + (is_own << (_SHIFT + 1)), either.indices, either.indptr), shape=either.shape
         )
         self._views: dict[bytes | None, tuple[sp.csr_matrix, IntArray | None, IntArray]] = {}
+
+    @classmethod
+    def of_graph(cls, matrix: sp.csr_matrix, design: Randomization) -> _BlockSets:
+        n = matrix.shape[0]
+        own = sp.csr_matrix(
+            (np.ones(n, dtype=np.int64), (np.arange(n), design.blocks)),
+            shape=(n, design.n_blocks),
+        )
+        touching = (matrix @ own).tocsr()
+        touching.data[:] = 1
+        touching.sort_indices()
+        return cls(design.blocks, touching)
+
+    def types(self) -> tuple[IntArray, IntArray]:
+        """Users with the same own block and the same blocks touching their neighbours:
+        (type of every user, first user of every type). Such users are in the same
+        condition under every assignment (any, as4, all), so their pairs with anyone
+        have the same joint probabilities."""
+        touching, n = self.touching, self.blocks.size
+        seen: dict[bytes, int] = {}
+        of_user = np.empty(n, dtype=np.int64)
+        indptr, indices = touching.indptr, touching.indices.astype(np.int64)
+        for user in range(n):
+            key = np.append(indices[indptr[user] : indptr[user + 1]], self.blocks[user]).tobytes()
+            of_user[user] = seen.setdefault(key, len(seen))
+        first = np.zeros(len(seen), dtype=np.int64)
+        first[of_user[::-1]] = np.arange(n)[::-1]
+        return of_user, first
 
     def view(
         self, partners: npt.NDArray[np.bool_] | None
@@ -520,7 +567,7 @@ def exact_probabilities(
     if matrix.shape[0] != design.n:
         raise ConfigError(f"the design has {design.n} users, the graph {matrix.shape[0]}")
     terms = _TERMS[mapping.kind]
-    sets = _BlockSets(matrix, design)
+    sets = _BlockSets.of_graph(matrix, design)
     f = _event_probability(design)
     n, k_count = design.n, len(terms)
 
@@ -534,12 +581,26 @@ def exact_probabilities(
     disjoint = None
     if design.kind == "complete":
         disjoint = _disjoint_groups(sets, terms, f, individual)
+    source = _ExactSource(sets, terms, f)
+    types = None
+    if design.kind == "cluster":
+        of_user, first = sets.types()
+        if first.size < n:
+            type_sets = _BlockSets(sets.blocks[first], sets.touching[first])
+            over_types = ExposureProbabilities(
+                conditions=mapping.conditions,
+                individual=individual[first],
+                source=_ExactSource(type_sets, terms, source.f),
+                method="exact",
+            )
+            types = UserTypes(of_user, over_types)
     return ExposureProbabilities(
         conditions=mapping.conditions,
         individual=individual,
-        source=_ExactSource(sets, terms, f),
+        source=source,
         method="exact",
         disjoint=disjoint,
+        types=types,
     )
 
 
@@ -687,7 +748,7 @@ def monte_carlo_probabilities(
     bits = _pack(codes, k_count)
     del codes
     # Same overlap pattern as the exact method: pairs whose S sets share a block.
-    sets = _BlockSets(matrix, design)
+    sets = _BlockSets.of_graph(matrix, design)
 
     notes: tuple[str, ...] = ()
     if design.kind == "complete":

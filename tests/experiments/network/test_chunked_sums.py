@@ -145,3 +145,48 @@ def test_estimates_equal_the_previous_contrast_by_contrast_sums(design_name: str
         effect = result.effect(condition, reference, "ht")
         assert effect.estimate == pytest.approx(total / member.sum(), rel=1e-12)
         assert effect.se**2 == pytest.approx(max(variance, 0) / member.sum() ** 2, rel=1e-10)
+
+
+@functools.cache
+def _clustered() -> tuple[sp.csr_matrix, Randomization]:
+    """Ties mostly inside clusters of 10, so many users share their own cluster and the
+    clusters touching their neighbours (one type of users)."""
+    rng = np.random.default_rng(5)
+    clusters = np.arange(N) // 10
+    rows, cols = [], []
+    for _ in range(200):
+        i = int(rng.integers(0, N))
+        inside = rng.random() < 0.9
+        j = (
+            int(rng.choice(np.flatnonzero(clusters == clusters[i])))
+            if inside
+            else int(rng.integers(0, N))
+        )
+        if i != j:
+            rows += [i, j]
+            cols += [j, i]
+    matrix = sp.csr_matrix((np.ones(len(rows), dtype=np.int64), (rows, cols)), shape=(N, N))
+    matrix.data[:] = 1
+    return matrix, Randomization.cluster(clusters, 0.5)
+
+
+@pytest.mark.parametrize("exposure", ["any", "as4", "all"])
+def test_types_of_users_give_the_same_sums(exposure: str) -> None:
+    """Under cluster randomization users with the same own cluster and the same clusters
+    touching their neighbours are summed as one type: same sums, same pair count."""
+    matrix, design = _clustered()
+    mapping = ExposureMapping.parse(exposure)
+    new = exact_probabilities(matrix, design, mapping)
+    old = old_probabilities.exact_probabilities(matrix, design, mapping)
+    assert new.types is not None
+    assert new.types.probabilities.n < 2 * N / 3  # the types do merge users
+    np.testing.assert_array_equal(new.individual, old.individual)
+    assert new.pairs == old.pairs
+    rng = np.random.default_rng(8)
+    for _ in range(3):
+        codes = expose(matrix, design.draw(rng, 1)[0], mapping).codes
+        _compare_sums(new, old, codes, new.individual, rng)
+    # Conditions that are not a function of the type (from another graph): user by user.
+    possible = new.individual > 0
+    codes = np.array([rng.choice(np.flatnonzero(row)) for row in possible], dtype=np.int8)
+    _compare_sums(new, old, codes, new.individual, rng)
