@@ -263,6 +263,7 @@ def _variance_sums(
             return _variance_sums(probs.types.probabilities, by_type[0], by_type[1], max_pairs)
     pi = probs.individual
     n, k_count = pi.shape
+    column = [np.ascontiguousarray(pi[:, k]) for k in range(k_count)]
     observed_pi = pi[np.arange(n), np.maximum(codes, 0)]
     # Y²/(2π) of each user's observed condition; 0 outside the population (and where π is
     # 0: such a user is never a row of the job's sums, so the value is never used).
@@ -297,7 +298,9 @@ def _variance_sums(
             for m in second:
                 joint = block.joint(k, m)
                 positive = joint > 0
-                counted = (pi[c, m] > 0) & ~positive
+                possible = column[m][c] > 0
+                counted = possible & ~positive
+                in_m = in_col == m
                 taken_weight = groups.pair_weights(block, k, m) if groups is not None else None
                 for j in involved:
                     if (k, m) not in directed[j]:
@@ -308,23 +311,23 @@ def _variance_sums(
                     zero = np.bincount(local[mask], weights=many, minlength=block.users.size)
                     if taken_weight is not None:  # disjoint-group partners counted twice
                         zero = zero - np.bincount(
-                            local[both[j] & taken_weight[1] & (pi[c, m] > 0)],
+                            local[both[j] & taken_weight[1] & possible],
                             minlength=block.users.size,
                         )
                     for v, half in enumerate(halves[j]):
                         zero_sums[j][v][(k, m)] += float(zero @ half[block.users])
                     if (k, m) not in positive_sums[j][0]:
                         continue
-                    observed = both[j] & (in_col == m)
+                    observed = both[j] & in_m
                     chosen = observed & positive
                     rr, cc, jj = r[chosen], c[chosen], joint[chosen]
-                    product = pi[rr, k] * pi[cc, m]
+                    product = column[k][rr] * column[m][cc]
                     weight = (jj - product) / jj / product
                     for v, y in enumerate(job.values):
                         positive_sums[j][v][(k, m)] += float(np.sum(weight * y[rr] * y[cc]))
                         if taken_weight is not None:  # group sums counted these pairs
-                            u = y[r[observed]] / pi[r[observed], k]
-                            w = y[c[observed]] / pi[c[observed], m]
+                            u = y[r[observed]] / column[k][r[observed]]
+                            w = y[c[observed]] / column[m][c[observed]]
                             positive_sums[j][v][(k, m)] -= float(
                                 np.sum(taken_weight[0][observed] * u * w)
                             )

@@ -41,6 +41,7 @@ Bernoulli and cluster designs, an approximation for complete randomization).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -320,16 +321,25 @@ class _BlockSets:
         if n_blocks >= 1 << _SHIFT:
             raise ConfigError(f"{n_blocks} randomization units are too many")
         # Is the user's own block among the blocks touching their neighbours?
-        self.own_in_touching = np.asarray(touching[np.arange(n), blocks]).ravel().astype(bool)
-        owner = np.repeat(np.arange(n), np.diff(either.indptr))
-        is_own = (either.indices == blocks[owner]).astype(np.int64)
-        self.left = sp.csr_matrix(
+        holder = np.repeat(np.arange(n), np.diff(touching.indptr))
+        own_there = holder[touching.indices == blocks[holder]]
+        self.own_in_touching = np.bincount(own_there, minlength=n) > 0
+        self._views: dict[bytes | None, tuple[sp.csr_matrix, IntArray | None, IntArray]] = {}
+
+    @functools.cached_property
+    def flagged(self) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """L and R (units × blocks): S with 1 + 2³⁰·[own block], 1 + 2³¹·[own block].
+        Built on first use: the individual probabilities do not need them."""
+        either = self.either
+        owner = np.repeat(np.arange(either.shape[0]), np.diff(either.indptr))
+        is_own = (either.indices == self.blocks[owner]).astype(np.int64)
+        left = sp.csr_matrix(
             (1 + (is_own << _SHIFT), either.indices, either.indptr), shape=either.shape
         )
-        self.right = sp.csr_matrix(
+        right = sp.csr_matrix(
             (1 + (is_own << (_SHIFT + 1)), either.indices, either.indptr), shape=either.shape
         )
-        self._views: dict[bytes | None, tuple[sp.csr_matrix, IntArray | None, IntArray]] = {}
+        return left, right
 
     @classmethod
     def of_graph(cls, matrix: sp.csr_matrix, design: Randomization) -> _BlockSets:
@@ -368,7 +378,7 @@ class _BlockSets:
         key = None if partners is None else np.packbits(partners).tobytes()
         if key not in self._views:
             ids = None if partners is None else np.flatnonzero(partners)
-            right = self.right if ids is None else self.right[ids]
+            right = self.flagged[1] if ids is None else self.flagged[1][ids]
             right_t = right.T.tocsr()
             bound = self.either @ np.diff(right_t.indptr).astype(np.int64)
             if len(self._views) > 1:  # everyone's view and the latest partners' view
@@ -381,7 +391,7 @@ class _BlockSets:
     ) -> tuple[IntArray, IntArray, IntArray, IntArray]:
         """(counts per user, rows, cols, flagged |S_i ∩ S_j|) of the users' pairs."""
         right_t, ids, _ = self.view(partners)
-        product = (self.left[users] @ right_t).tocsr()
+        product = (self.flagged[0][users] @ right_t).tocsr()
         counts = np.diff(product.indptr).astype(np.int64)
         rows = np.repeat(users, counts)
         cols = product.indices.astype(np.int64)
@@ -485,7 +495,12 @@ class _ExactBlock(PairBlock):
                     | self.conflict(a_j, b_j, "j")
                 )
                 value = self.f(np.broadcast_to(a, shape), np.broadcast_to(b, shape))
-                total += sign_i * sign_j * np.where(clash, 0.0, value)
+                if np.ndim(clash) or clash:  # a scalar False: nothing to mask
+                    value = np.where(clash, 0.0, value)
+                if sign_i * sign_j > 0:
+                    total += value
+                else:
+                    total -= value
         return _clean(total)
 
 
