@@ -25,7 +25,9 @@ matrix), and they are visited in blocks of rows (:meth:`ExposureProbabilities.bl
 so memory stays bounded however many pairs overlap. Pairs that do not overlap are
 independent under Bernoulli and cluster randomization; under complete randomization
 their joint probability depends only on the sizes of their sets, and :mod:`.estimators`
-sums them by size group.
+sums them by size group. Under cluster randomization, users with the same own cluster and
+the same clusters touching their neighbours are in the same condition under every
+assignment; :class:`UserTypes` lets the variance sums run over pairs of such types.
 
 Monte Carlo (``fraction``, ``count``, or when asked)
 ----------------------------------------------------
@@ -171,7 +173,19 @@ class ExposureProbabilities:
     ) -> Iterator[PairBlock]:
         """The stored pairs of ``users`` (default: everyone), in blocks of consecutive
         users whose pairs stay under ``max_pairs`` (a user with more is a block alone);
-        with ``partners`` (a mask), only pairs whose second user is in it."""
+        with ``partners`` (a mask), only pairs whose second user is in it.
+
+        Examples
+        --------
+        >>> import numpy as np, scipy.sparse as sp
+        >>> A = sp.csr_matrix(np.array([[0, 1, 0], [1, 0, 0], [0, 0, 0]]))
+        >>> pr = exact_probabilities(A, Randomization.bernoulli(3, 0.5), ExposureMapping("any"))
+        >>> [block.rows.tolist() for block in pr.blocks(max_pairs=2)]
+        [[0, 0], [1, 1], [2]]
+        >>> block = next(pr.blocks([0]))
+        >>> sorted(zip(block.cols.tolist(), block.joint(0, 0).tolist()))  # (0, 0) and (0, 1)
+        [(0, 0.5), (1, 0.25)]
+        """
         chosen = (
             np.arange(self.n, dtype=np.int64)
             if users is None
