@@ -252,7 +252,11 @@ def one_size(users_n: int, args: argparse.Namespace, rows: list[dict[str, Any]])
         rows,
         users_n,
     )
-    bound = int(probs_k.source.work(None).sum())
+    # Pairs visited: of types of users when users share their sets (UserTypes).
+    visited = probs_k.types.probabilities if probs_k.types is not None else probs_k
+    bound = int(visited.source.work(None).sum())
+    if probs_k.types is not None:
+        print(f"    {visited.n:,} types of users (same own cluster and touched clusters)")
     if bound > args.max_pairs:
         print(
             f"    estimate skipped: up to {bound:,} overlapping pairs under this clustering "

@@ -325,12 +325,14 @@ def _variance_sums(
                     weight = (jj - product) / jj / product
                     for v, y in enumerate(job.values):
                         positive_sums[j][v][(k, m)] += float(np.sum(weight * y[rr] * y[cc]))
-                        if taken_weight is not None:  # group sums counted these pairs
-                            u = y[r[observed]] / column[k][r[observed]]
-                            w = y[c[observed]] / column[m][c[observed]]
-                            positive_sums[j][v][(k, m)] -= float(
-                                np.sum(taken_weight[0][observed] * u * w)
-                            )
+                    if taken_weight is not None:  # group sums counted these pairs
+                        ro, co = r[observed], c[observed]
+                        group_weight = taken_weight[0][observed]
+                        pi_r, pi_c = column[k][ro], column[m][co]
+                        for v, y in enumerate(job.values):
+                            u = y[ro] / pi_r
+                            w = y[co] / pi_c
+                            positive_sums[j][v][(k, m)] -= float(np.sum(group_weight * u * w))
     return [
         [
             {
