@@ -36,7 +36,12 @@ import pandas as pd
 from scipy import stats
 
 from graphkit.errors import ConfigError, InsufficientData
-from graphkit.experiments.network.probabilities import ExposureProbabilities
+from graphkit.experiments.network.probabilities import (
+    PAIRS_PER_BLOCK,
+    ExposureProbabilities,
+    PairBlock,
+    UserTypes,
+)
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -192,6 +197,9 @@ class SpilloverEstimate:
 
 # ----------------------------------------------------------------------- variance sums
 
+Sums = dict[tuple[int, int], tuple[float, float]]
+"""(k, m) → (positive-probability sum, zero-probability sum) of the variance formulas."""
+
 
 @dataclass(frozen=True)
 class _Population:
@@ -201,134 +209,254 @@ class _Population:
     """n × K individual probabilities."""
 
 
-def _joint_given_observed(
-    probs: ExposureProbabilities,
-    codes: npt.NDArray[np.int8],
-    m: int,
-    cache: dict[int, FloatArray] | None,
-) -> FloatArray:
-    """``π_ij(k_i, m)`` for every stored pair, k_i the row user's observed condition.
+@dataclass(frozen=True)
+class _Job:
+    """A population whose sums are wanted for the pairs of conditions in ``combos``, once
+    per vector of ``values`` (Y or residuals)."""
 
-    Users left out of a population have code −1, but their stored value is the same
-    for every population, so the cache (one array per m) serves every contrast."""
-    if cache is not None and m in cache:
-        return cache[m]
-    observed = np.maximum(codes, 0).astype(np.int8)
-    joint = probs.pair_joint(observed[probs.rows], m)
-    if cache is not None:
-        cache[m] = joint
-    return joint
+    active: npt.NDArray[np.bool_]
+    values: list[FloatArray]
+    combos: tuple[tuple[int, int], ...]
+    halves: list[FloatArray] | None = None
+    """``Y²/(2π)`` per vector of values (default: computed from them)."""
+    multiplicity: FloatArray | None = None
+    """Users each unit stands for (types of users; default 1)."""
+
+    @property
+    def directed(self) -> set[tuple[int, int]]:
+        """(k, m): users observed in k need their partners' π_ij(k, m) — for the sums of
+        (k, m) and, in the zero-probability term, of (m, k)."""
+        return set(self.combos) | {(m, k) for k, m in self.combos}
 
 
 def _pair_sums(
     probs: ExposureProbabilities,
     population: _Population,
     values: list[FloatArray],
-    cache: dict[int, FloatArray] | None = None,
-) -> list[dict[tuple[int, int], tuple[float, float]]]:
-    """For every pair of conditions (k, m): (positive-probability sum, zero-probability
-    sum) of the variance formulas, once per vector of ``values`` (Y or residuals)."""
-    codes, pi = population.codes, population.pi
-    k_count = pi.shape[1]
-    rows, cols = probs.rows, probs.cols
-    active = codes >= 0
-    first = np.where(active[cols], codes[rows], -1).astype(np.int8)
-    results: list[dict[tuple[int, int], tuple[float, float]]] = [{} for _ in values]
-    observed_pi = np.where(active, pi[np.arange(codes.size), np.maximum(codes, 0)], np.nan)
-    # zero_partners[m][i]: partners j (active, π_j(m) > 0) with π_ij(k_i, m) = 0.
-    zero_partners = np.zeros((k_count, codes.size))
-    pos: list[dict[tuple[int, int], float]] = [{} for _ in values]
-    for m in range(k_count):
-        joint = _joint_given_observed(probs, codes, m, cache)
-        joint = np.where(first >= 0, joint, 0.0)
-        in_l = codes[cols] == m
-        counted = (first >= 0) & (joint <= 0) & (pi[cols, m] > 0)
-        zero_partners[m] = np.bincount(rows[counted], minlength=codes.size)
-        for k in range(k_count):
-            chosen = (first == k) & in_l & (joint > 0)
-            r, c, j = rows[chosen], cols[chosen], joint[chosen]
-            weight = (j - pi[r, k] * pi[c, m]) / j / (pi[r, k] * pi[c, m])
-            for index, y in enumerate(values):
-                pos[index][(k, m)] = float(np.sum(weight * y[r] * y[c]))
-    disjoint = _disjoint_sums(probs, population, values, zero_partners)
-    for index, y in enumerate(values):
-        half = np.divide(y**2, 2 * observed_pi, out=np.zeros_like(y), where=active)
-        for k in range(k_count):
-            in_k = codes == k
-            for m in range(k_count):
-                in_l = codes == m
-                zero = float(np.sum(half[in_k] * zero_partners[m][in_k])) + float(
-                    np.sum(half[in_l] * zero_partners[k][in_l])
-                )
-                extra_pos, extra_zero = disjoint[index].get((k, m), (0.0, 0.0))
-                results[index][(k, m)] = (pos[index][(k, m)] + extra_pos, zero + extra_zero)
-    return results
+    max_pairs: int = PAIRS_PER_BLOCK,
+) -> list[Sums]:
+    """The sums of every pair of conditions for one population, once per vector of
+    ``values`` (Y or residuals)."""
+    k_count = population.pi.shape[1]
+    combos = tuple((k, m) for k in range(k_count) for m in range(k_count))
+    job = _Job(population.codes >= 0, values, combos)
+    return _variance_sums(probs, population.codes, [job], max_pairs)[0]
 
 
-def _disjoint_sums(
+def _variance_sums(
     probs: ExposureProbabilities,
-    population: _Population,
-    values: list[FloatArray],
-    zero_partners: FloatArray,
-) -> list[dict[tuple[int, int], tuple[float, float]]]:
+    codes: npt.NDArray[np.int8],
+    jobs: list[_Job],
+    max_pairs: int = PAIRS_PER_BLOCK,
+) -> list[list[Sums]]:
+    """The sums of every job in one pass over the stored pairs, block by block.
+
+    Users observed in condition k are visited together, so a block needs ``π_ij(k, m)``
+    only for the partner conditions m some job asks for; each joint array is computed
+    once per block and shared by the jobs. Memory is bounded by the block size
+    (``max_pairs``), whatever the number of overlapping pairs.
+
+    ``codes`` is the observed condition of every user active in some job."""
+    if probs.types is not None and probs.disjoint is None:
+        by_type = _by_type(probs.types, codes, jobs)
+        if by_type is not None:
+            return _variance_sums(probs.types.probabilities, by_type[0], by_type[1], max_pairs)
+    pi = probs.individual
+    n, k_count = pi.shape
+    column = [np.ascontiguousarray(pi[:, k]) for k in range(k_count)]
+    observed_pi = pi[np.arange(n), np.maximum(codes, 0)]
+    # Y²/(2π) of each user's observed condition; 0 outside the population (and where π is
+    # 0: such a user is never a row of the job's sums, so the value is never used).
+    halves = [_halves(job, observed_pi) for job in jobs]
+    # Pairs with a partner outside every population add nothing: never visit them.
+    partners = np.zeros(n, dtype=bool)
+    for job in jobs:
+        partners |= job.active
+    directed = [job.directed for job in jobs]
+    positive_sums = [[dict.fromkeys(job.combos, 0.0) for _ in job.values] for job in jobs]
+    zero_sums = [
+        [dict.fromkeys(directed[j], 0.0) for _ in job.values] for j, job in enumerate(jobs)
+    ]
+    groups = _GroupTerms(probs, codes) if probs.disjoint is not None else None
+    if groups is not None:
+        for j, job in enumerate(jobs):
+            groups.add_all_pairs(job, halves[j], directed[j], positive_sums[j], zero_sums[j])
+    for k in range(k_count):
+        second = sorted({m for wanted in directed for first, m in wanted if first == k})
+        involved = [j for j, wanted in enumerate(directed) if any(f == k for f, _ in wanted)]
+        if not involved:
+            continue
+        visit = np.zeros(n, dtype=bool)
+        for j in involved:
+            visit |= jobs[j].active
+        users = np.flatnonzero((codes == k) & visit)
+        for block in probs.blocks(users, max_pairs, partners):
+            r, c = block.rows, block.cols
+            local = np.repeat(np.arange(block.users.size), block.counts)
+            in_col = codes[c]
+            both = {j: jobs[j].active[r] & jobs[j].active[c] for j in involved}
+            for m in second:
+                joint = block.joint(k, m)
+                positive = joint > 0
+                possible = column[m][c] > 0
+                counted = possible & ~positive
+                in_m = in_col == m
+                taken_weight = groups.pair_weights(block, k, m) if groups is not None else None
+                for j in involved:
+                    if (k, m) not in directed[j]:
+                        continue
+                    job = jobs[j]
+                    mask = both[j] & counted
+                    many = None if job.multiplicity is None else job.multiplicity[c[mask]]
+                    zero = np.bincount(local[mask], weights=many, minlength=block.users.size)
+                    if taken_weight is not None:  # disjoint-group partners counted twice
+                        zero = zero - np.bincount(
+                            local[both[j] & taken_weight[1] & possible],
+                            minlength=block.users.size,
+                        )
+                    for v, half in enumerate(halves[j]):
+                        zero_sums[j][v][(k, m)] += float(zero @ half[block.users])
+                    if (k, m) not in positive_sums[j][0]:
+                        continue
+                    observed = both[j] & in_m
+                    chosen = observed & positive
+                    rr, cc, jj = r[chosen], c[chosen], joint[chosen]
+                    product = column[k][rr] * column[m][cc]
+                    weight = (jj - product) / jj / product
+                    for v, y in enumerate(job.values):
+                        positive_sums[j][v][(k, m)] += float(np.sum(weight * y[rr] * y[cc]))
+                    if taken_weight is not None:  # group sums counted these pairs
+                        ro, co = r[observed], c[observed]
+                        group_weight = taken_weight[0][observed]
+                        pi_r, pi_c = column[k][ro], column[m][co]
+                        for v, y in enumerate(job.values):
+                            u = y[ro] / pi_r
+                            w = y[co] / pi_c
+                            positive_sums[j][v][(k, m)] -= float(np.sum(group_weight * u * w))
+    return [
+        [
+            {
+                (k, m): (
+                    positive_sums[j][v][(k, m)],
+                    zero_sums[j][v][(k, m)] + zero_sums[j][v][(m, k)],
+                )
+                for k, m in job.combos
+            }
+            for v in range(len(job.values))
+        ]
+        for j, job in enumerate(jobs)
+    ]
+
+
+def _halves(job: _Job, observed_pi: FloatArray) -> list[FloatArray]:
+    """Y²/(2π) of each user's observed condition; 0 outside the population (and where π
+    is 0: such a user is never a row of the job's sums, so the value is never used)."""
+    if job.halves is not None:
+        return job.halves
+    usable = job.active & (observed_pi > 0)
+    denominator = np.where(usable, 2 * observed_pi, 1.0)
+    return [np.where(usable, y**2, 0.0) / denominator for y in job.values]
+
+
+def _by_type(
+    types: UserTypes, codes: npt.NDArray[np.int8], jobs: list[_Job]
+) -> tuple[npt.NDArray[np.int8], list[_Job]] | None:
+    """The jobs over types of users: per type, its active users' count, summed values
+    and summed Y²/(2π). A pair of types stands for every pair of their users, which all
+    have the type pair's joint probabilities, so each sum over user pairs is the sum
+    over type pairs of the products of these totals. None when the observed conditions
+    are not constant within types (codes from another graph)."""
+    of_user = types.of_user
+    count = types.probabilities.n
+    active_any = np.zeros(of_user.size, dtype=bool)
+    for job in jobs:
+        active_any |= job.active
+    type_codes = np.full(count, -1, dtype=np.int8)
+    np.maximum.at(type_codes, of_user[active_any], codes[active_any])
+    if not np.array_equal(type_codes[of_user[active_any]], codes[active_any]):
+        return None
+    pi = types.probabilities.individual
+    observed_pi = pi[of_user, np.maximum(type_codes[of_user], 0)]
+
+    def total(weights: FloatArray) -> FloatArray:
+        return np.bincount(of_user, weights=weights, minlength=count).astype(np.float64)
+
+    out = []
+    for job in jobs:
+        weights = job.active.astype(np.float64)
+        multiplicity = total(weights)
+        out.append(
+            _Job(
+                active=multiplicity > 0,
+                values=[total(y * weights) for y in job.values],
+                combos=job.combos,
+                halves=[total(h) for h in _halves(job, observed_pi)],
+                multiplicity=multiplicity,
+            )
+        )
+    return type_codes, out
+
+
+class _GroupTerms:
     """Pairs with disjoint sets under complete randomization, summed by size group.
 
-    All pairs are summed through group totals; the stored (overlapping) pairs, whose
-    exact terms are already counted, are then taken back out."""
-    out: list[dict[tuple[int, int], tuple[float, float]]] = [{} for _ in values]
-    groups = probs.disjoint
-    if groups is None:
-        return out
-    codes, pi = population.codes, population.pi
-    active = codes >= 0
-    g = groups.group
-    n_groups = groups.individual.shape[0]
-    k_count = pi.shape[1]
-    rows, cols = probs.rows, probs.cols
-    both = active[rows] & active[cols]
-    observed_pi = np.where(active, pi[np.arange(codes.size), np.maximum(codes, 0)], np.nan)
-    for k in range(k_count):
-        for m in range(k_count):
-            joint = groups.joint(k, m)
-            product = np.outer(groups.individual[:, k], groups.individual[:, m])
+    All pairs are summed through group totals (:meth:`add_all_pairs`); the stored
+    (overlapping) pairs, whose exact terms the pass adds, are taken back out block by
+    block with :meth:`pair_weights`."""
+
+    def __init__(self, probs: ExposureProbabilities, codes: npt.NDArray[np.int8]) -> None:
+        assert probs.disjoint is not None
+        self.groups = probs.disjoint
+        self.pi = probs.individual
+        self.codes = codes
+        self.g = self.groups.group
+        self.count = self.groups.individual.shape[0]
+        self._weights: dict[tuple[int, int], tuple[FloatArray, npt.NDArray[np.bool_]]] = {}
+
+    def weights(self, k: int, m: int) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+        """G × G: (π_ij − π_i π_j)/π_ij of disjoint pairs, and where π_ij(k, m) = 0 for
+        a partner who can be in m."""
+        if (k, m) not in self._weights:
+            joint = self.groups.joint(k, m)
+            product = np.outer(self.groups.individual[:, k], self.groups.individual[:, m])
             with np.errstate(divide="ignore", invalid="ignore"):
                 weight = np.where(joint > 0, (joint - product) / joint, 0.0)
-            zero_kl = (joint <= 0) & (groups.individual[None, :, m] > 0)
-            zero_lk = (groups.joint(m, k) <= 0) & (groups.individual[None, :, k] > 0)
-            in_k, in_l = codes == k, codes == m
-            size_l = np.bincount(g[active & (pi[:, m] > 0)], minlength=n_groups)
-            size_k = np.bincount(g[active & (pi[:, k] > 0)], minlength=n_groups)
-            stored = both & (codes[rows] == k) & (codes[cols] == m)
-            # Zero-probability partners among disjoint pairs: all minus the stored ones.
-            stored_zero_kl = (
-                both & (codes[rows] == k) & zero_kl[g[rows], g[cols]] & (pi[cols, m] > 0)
-            )
-            stored_zero_lk = (
-                both & (codes[rows] == m) & zero_lk[g[rows], g[cols]] & (pi[cols, k] > 0)
-            )
-            partners_k = (zero_kl @ size_l)[g] - np.bincount(
-                rows[stored_zero_kl], minlength=codes.size
-            )
-            partners_l = (zero_lk @ size_k)[g] - np.bincount(
-                rows[stored_zero_lk], minlength=codes.size
-            )
-            for index, y in enumerate(values):
+            zero = (joint <= 0) & (self.groups.individual[None, :, m] > 0)
+            self._weights[(k, m)] = (weight, zero)
+        return self._weights[(k, m)]
+
+    def add_all_pairs(
+        self,
+        job: _Job,
+        halves: list[FloatArray],
+        directed: set[tuple[int, int]],
+        positive: list[dict[tuple[int, int], float]],
+        zero: list[dict[tuple[int, int], float]],
+    ) -> None:
+        pi, g, codes = self.pi, self.g, self.codes
+        for k, m in directed:
+            weight, never = self.weights(k, m)
+            in_k = job.active & (codes == k)
+            partners = never @ np.bincount(g[job.active & (pi[:, m] > 0)], minlength=self.count)
+            for v, half in enumerate(halves):
+                zero[v][(k, m)] += float(np.sum(half[in_k] * partners[g[in_k]]))
+            if (k, m) not in positive[0]:
+                continue
+            in_m = job.active & (codes == m)
+            for v, y in enumerate(job.values):
                 u = np.divide(y, pi[:, k], out=np.zeros_like(y), where=in_k)
-                v = np.divide(y, pi[:, m], out=np.zeros_like(y), where=in_l)
-                totals_u = np.bincount(g, weights=u, minlength=n_groups)
-                totals_v = np.bincount(g, weights=v, minlength=n_groups)
-                all_pairs = float(totals_u @ weight @ totals_v)
-                taken = float(
-                    np.sum(
-                        weight[g[rows[stored]], g[cols[stored]]] * u[rows[stored]] * v[cols[stored]]
-                    )
-                )
-                half = np.divide(y**2, 2 * observed_pi, out=np.zeros_like(y), where=active)
-                zero = float(np.sum(half[in_k] * partners_k[in_k])) + float(
-                    np.sum(half[in_l] * partners_l[in_l])
-                )
-                out[index][(k, m)] = (all_pairs - taken, zero)
-    return out
+                w = np.divide(y, pi[:, m], out=np.zeros_like(y), where=in_m)
+                totals_u = np.bincount(g, weights=u, minlength=self.count)
+                totals_w = np.bincount(g, weights=w, minlength=self.count)
+                positive[v][(k, m)] += float(totals_u @ weight @ totals_w)
+
+    def pair_weights(
+        self, block: PairBlock, k: int, m: int
+    ) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+        """The group weight and zero flag of every pair of the block."""
+        weight, never = self.weights(k, m)
+        index = self.g[block.rows] * self.count + self.g[block.cols]
+        return weight.ravel()[index], never.ravel()[index]
 
 
 # ----------------------------------------------------------------------- estimation
@@ -355,64 +483,87 @@ def _inside(values: FloatArray, trim: float) -> npt.NDArray[np.bool_]:
     return (values > trim) & ((values < 1 - trim) if trim > 0 else (values <= 1))
 
 
-def _contrast(
-    codes: npt.NDArray[np.int8],
-    y: FloatArray,
-    probs: ExposureProbabilities,
-    measured: npt.NDArray[np.bool_],
-    k: int,
-    m: int,
-    trim: float,
-    alpha: float,
-    cache: dict[int, FloatArray],
-) -> list[Effect]:
-    """Hájek and HT estimates of condition k minus condition m.
+@dataclass(frozen=True)
+class _Contrast:
+    """Condition k minus condition m: its population and point estimates; the
+    variances need the pair sums of :func:`_variance_sums` (``job``).
 
     The population of a contrast is fixed by the design, not by the draw: the measured
     users whose probabilities of *both* conditions are inside ``(trim, 1 − trim)``. Its
     size N is the HT denominator, so the HT effect is unbiased for the average effect
     over those users."""
-    names = probs.conditions
-    pi = probs.individual
-    label = f"{names[k]} - {names[m]}"
-    member = measured & _inside(pi[:, k], trim) & _inside(pi[:, m], trim)
-    size = int(member.sum())
-    population = _Population(np.where(member, codes, -1).astype(np.int8), pi)
-    in_k, in_m = population.codes == k, population.codes == m
-    empty = [names[c] for c, where in ((k, in_k), (m, in_m)) if not where.any()]
-    if size == 0:
-        note = (f"no user can be in both {names[k]} and {names[m]}",)
-        return [
-            Effect(label, names[k], names[m], e, None, None, None, None, note) for e in ESTIMATORS
-        ]
-    totals = [float(np.sum(y[w] / pi[w, c])) for c, w in ((k, in_k), (m, in_m))]
-    weights = [float(np.sum(1 / pi[w, c])) for c, w in ((k, in_k), (m, in_m))]
-    means = [t / w if w > 0 else 0.0 for t, w in zip(totals, weights, strict=True)]
-    fitted = np.where(in_k, means[0], np.where(in_m, means[1], 0.0))
-    residual = np.where(in_k | in_m, y - fitted, 0.0)
-    values = np.where(in_k | in_m, y, 0.0)
-    sums_ht, sums_hajek = _pair_sums(probs, population, [values, residual], cache)
-    effects = []
-    for estimator, sums in (("hajek", sums_hajek), ("ht", sums_ht)):
-        notes: tuple[str, ...] = (f"{size} users can be in both conditions",)
-        if empty and estimator == "hajek":
-            notes = (*notes, f"no user is in {', '.join(empty)}")
-            effects.append(
-                Effect(label, names[k], names[m], estimator, None, None, None, None, notes)
-            )
-            continue
-        var_k = sums[(k, k)][0] + sums[(k, k)][1]
-        var_m = sums[(m, m)][0] + sums[(m, m)][1]
-        cov = sums[(k, m)][0] - sums[(k, m)][1]
-        variance = (var_k + var_m - 2 * cov) / size**2
-        hajek = means[0] - means[1]
-        estimate = hajek if estimator == "hajek" else (totals[0] - totals[1]) / size
-        se, ci, p, extra = _normal(estimate, variance, alpha)
-        notes = (*notes, *extra)
-        if empty:  # HT still estimates: an empty condition's total is 0
-            notes = (*notes, f"no user is in {', '.join(empty)}")
-        effects.append(Effect(label, names[k], names[m], estimator, estimate, se, ci, p, notes))
-    return effects
+
+    names: tuple[str, ...]
+    k: int
+    m: int
+    member: npt.NDArray[np.bool_]
+    totals: list[float]
+    means: list[float]
+    empty: list[str]
+    job: _Job
+
+    @classmethod
+    def prepare(
+        cls,
+        codes: npt.NDArray[np.int8],
+        y: FloatArray,
+        probs: ExposureProbabilities,
+        measured: npt.NDArray[np.bool_],
+        k: int,
+        m: int,
+        trim: float,
+    ) -> _Contrast:
+        names = probs.conditions
+        pi = probs.individual
+        member = measured & _inside(pi[:, k], trim) & _inside(pi[:, m], trim)
+        in_k, in_m = member & (codes == k), member & (codes == m)
+        empty = [names[c] for c, where in ((k, in_k), (m, in_m)) if not where.any()]
+        totals = [float(np.sum(y[w] / pi[w, c])) for c, w in ((k, in_k), (m, in_m))]
+        weights = [float(np.sum(1 / pi[w, c])) for c, w in ((k, in_k), (m, in_m))]
+        means = [t / w if w > 0 else 0.0 for t, w in zip(totals, weights, strict=True)]
+        fitted = np.where(in_k, means[0], np.where(in_m, means[1], 0.0))
+        residual = np.where(in_k | in_m, y - fitted, 0.0)
+        values = np.where(in_k | in_m, y, 0.0)
+        job = _Job(member, [values, residual], ((k, k), (m, m), (k, m)))
+        return cls(names, k, m, member, totals, means, empty, job)
+
+    @property
+    def size(self) -> int:
+        return int(self.member.sum())
+
+    def effects(self, sums: list[Sums] | None, alpha: float) -> list[Effect]:
+        """Hájek and HT estimates with their variances (``sums``: HT's, then Hájek's)."""
+        names, k, m, size, empty = self.names, self.k, self.m, self.size, self.empty
+        label = f"{names[k]} - {names[m]}"
+        if size == 0 or sums is None:
+            note = (f"no user can be in both {names[k]} and {names[m]}",)
+            return [
+                Effect(label, names[k], names[m], e, None, None, None, None, note)
+                for e in ESTIMATORS
+            ]
+        sums_ht, sums_hajek = sums
+        effects = []
+        for estimator, chosen in (("hajek", sums_hajek), ("ht", sums_ht)):
+            notes: tuple[str, ...] = (f"{size} users can be in both conditions",)
+            if empty and estimator == "hajek":
+                notes = (*notes, f"no user is in {', '.join(empty)}")
+                effects.append(
+                    Effect(label, names[k], names[m], estimator, None, None, None, None, notes)
+                )
+                continue
+            var_k = chosen[(k, k)][0] + chosen[(k, k)][1]
+            var_m = chosen[(m, m)][0] + chosen[(m, m)][1]
+            cov = chosen[(k, m)][0] - chosen[(k, m)][1]
+            variance = (var_k + var_m - 2 * cov) / size**2
+            hajek = self.means[0] - self.means[1]
+            totals = self.totals
+            estimate = hajek if estimator == "hajek" else (totals[0] - totals[1]) / size
+            se, ci, p, extra = _normal(estimate, variance, alpha)
+            notes = (*notes, *extra)
+            if empty:  # HT still estimates: an empty condition's total is 0
+                notes = (*notes, f"no user is in {', '.join(empty)}")
+            effects.append(Effect(label, names[k], names[m], estimator, estimate, se, ci, p, notes))
+        return effects
 
 
 def estimate_effects(
@@ -506,22 +657,18 @@ def estimate_effects(
                 mean_observed=float(y[in_k].mean()) if in_k.any() else None,
             )
         )
+    prepared = [
+        _Contrast.prepare(codes_arr, y, probs, measured, index[condition], index[reference], trim)
+        for condition, reference in contrasts
+    ]
+    # One pass over the overlapping pairs serves every contrast (each block's joint
+    # probabilities are computed once).
+    with_users = [c for c in prepared if c.size > 0]
+    sums = _variance_sums(probs, codes_arr, [c.job for c in with_users])
+    found = dict(zip([id(c) for c in with_users], sums, strict=True))
     effects: list[Effect] = []
-    cache: dict[int, FloatArray] = {}  # joint probabilities, shared by the contrasts
-    for condition, reference in contrasts:
-        effects.extend(
-            _contrast(
-                codes_arr,
-                y,
-                probs,
-                measured,
-                index[condition],
-                index[reference],
-                trim,
-                alpha,
-                cache,
-            )
-        )
+    for contrast in prepared:
+        effects.extend(contrast.effects(found.get(id(contrast)), alpha))
     naive = None
     if treated is not None:
         naive = naive_difference(y[measured], np.asarray(treated, dtype=bool)[measured], alpha)
