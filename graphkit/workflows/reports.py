@@ -12,7 +12,13 @@ from datetime import datetime
 from typing import Any
 
 from graphkit.config import Settings
-from graphkit.engagement.anomaly_detection import Rule
+from graphkit.engagement.settings import (
+    AhaSettings,
+    AnomaliesSettings,
+    MetricsSettings,
+    RetentionSettings,
+    Rule,
+)
 from graphkit.errors import InsufficientData
 from graphkit.experiments.corrections import Correction
 from graphkit.experiments.metrics import (
@@ -81,9 +87,7 @@ def influencer_report(
         write_report(report, Path("reports/influencers.html"))
     """
     spec = spec or SubgraphSpec()
-    analysis = analyze_influencers(
-        settings, spec, top=top, sample=sample, seed=seed, engine=engine
-    )
+    analysis = analyze_influencers(settings, spec, top=top, sample=sample, seed=seed, engine=engine)
     parameters = {"top": top, "sample": sample, "seed": seed, **spec_parameters(spec)}
     return influencer_document(analysis, parameters=parameters)
 
@@ -215,16 +219,19 @@ def analyze_engagement_report(
     action: str = "connections",
 ) -> EngagementResults:
     """Run the engagement workflows the report shows: metrics, retention, anomalies, aha."""
-    activity = eg.engagement_metrics(settings, since=since, until=until)
-    retention, notes = eg.engagement_retention(settings, since=since, until=until)
-    anomalies = eg.engagement_anomalies(
-        settings, metric=anomaly_metric, rule=rule, since=since, until=until
-    )
-    aha, aha_note = None, None
-    try:
-        aha = eg.engagement_aha(settings, action=action, since=since, until=until)
-    except InsufficientData as exc:  # too few judged users: the rest of the report stands
-        aha_note = exc.message
+    with opened_store(settings) as store:
+        activity = eg.engagement_metrics(store, MetricsSettings(since=since, until=until))
+        retention, notes = eg.engagement_retention(
+            store, RetentionSettings(since=since, until=until)
+        )
+        anomalies = eg.engagement_anomalies(
+            store, AnomaliesSettings(metric=anomaly_metric, rule=rule, since=since, until=until)
+        )
+        aha, aha_note = None, None
+        try:
+            aha = eg.engagement_aha(store, AhaSettings(action=action, since=since, until=until))
+        except InsufficientData as exc:  # too few judged users: the rest of the report stands
+            aha_note = exc.message
     return EngagementResults(activity, retention, anomalies, aha, aha_note, notes)
 
 
