@@ -1,5 +1,6 @@
 """The public API, read by `lazy_loader` (what loads) and by type checkers (what it is)."""
 
+from . import engagement
 from .config import Settings, resolve_settings
 from .dataset import Dataset, load_dataset
 from .errors import (
@@ -41,6 +42,7 @@ __all__ = [
     "build_graph",
     "centrality",
     "detect_communities",
+    "engagement",
     "graph_features",
     "load",
     "load_dataset",

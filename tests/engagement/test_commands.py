@@ -8,6 +8,8 @@ on the same store: the CLI renders the result and adds nothing of its own.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -211,3 +213,15 @@ def test_either_store_gives_the_same_results(
             ours = getattr(engagement, command)(empty_store, **options)
             theirs = getattr(engagement, command)(reference, **options)
             assert as_printed(ours) == as_printed(theirs), command
+
+
+def test_the_functions_and_settings_load_no_pandas() -> None:
+    # The CLI reads defaults from the settings module for its --help: it must stay light.
+    code = (
+        "import sys, graphkit\n"
+        "assert callable(graphkit.engagement.metrics)\n"
+        "from graphkit.engagement.settings import AhaSettings, DEFAULT_WEIGHTS\n"
+        "heavy = {'pandas', 'numpy', 'matplotlib', 'duckdb'} & set(sys.modules)\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
