@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import inspect
 import json
 import os
 import resource
@@ -28,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -79,11 +81,11 @@ def measure(command: str, store: str) -> dict[str, Any]:
     start = time.perf_counter()
     digest = ""
     if command == "metrics":
-        result = workflow.engagement_metrics(settings)
+        result = run_workflow(workflow.engagement_metrics, settings)
         size = f"{len(result.daily.table)} days, {result.sessions.summary['sessions']} sessions"
         digest = frame_digest(result.daily.table)
     elif command == "retention":
-        table, _ = workflow.engagement_retention(settings)
+        table, _ = run_workflow(workflow.engagement_retention, settings)
         size = f"{len(table.wide)} cohorts"
         digest = frame_digest(table.table)
     else:
@@ -95,6 +97,17 @@ def measure(command: str, store: str) -> dict[str, Any]:
         "result": size,
         "digest": digest,
     }
+
+
+def run_workflow(use_case: Any, settings: Settings) -> Any:
+    """Call a workflow of this tree or of the baseline's: older workflows opened the store
+    themselves (first parameter ``settings``), newer ones take it opened."""
+    if next(iter(inspect.signature(use_case).parameters)) == "settings":
+        return use_case(settings)
+    from graphkit.store import open_store
+
+    with closing(open_store(settings)) as store:
+        return use_case(store)
 
 
 def frame_digest(frame: Any) -> str:

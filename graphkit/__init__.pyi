@@ -1,6 +1,6 @@
 """The public API, read by `lazy_loader` (what loads) and by type checkers (what it is)."""
 
-from . import ab, report
+from . import ab, engagement, report
 from .config import Settings, resolve_settings
 from .dataset import Dataset, load_dataset
 from .errors import (
@@ -49,6 +49,7 @@ __all__ = [
     "centrality",
     "communities",
     "detect_communities",
+    "engagement",
     "features",
     "graph_features",
     "load",

@@ -93,7 +93,10 @@ def flag_for(command: Callable[..., Any] | None, parameter: str) -> str:
                 if isinstance(info, ArgumentInfo):
                     return parameter.upper()
                 if isinstance(info, OptionInfo):
-                    flags = [d for d in info.param_decls or () if d.startswith("--")]
+                    # In `Annotated[..., typer.Option("--flag")]` the first flag lands in
+                    # `default` (typer's signature), the others in `param_decls`.
+                    declared_flags = (info.default, *(info.param_decls or ()))
+                    flags = [d for d in declared_flags if isinstance(d, str) and d.startswith("--")]
                     if flags:
                         return flags[0].split("/")[0]
     return "--" + parameter.replace("_", "-")

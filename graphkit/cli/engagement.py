@@ -4,52 +4,57 @@ Exit codes beyond the common ones: 5 — ``anomalies --fail-on-alert`` found an 
 day (for cron and CI); 6 — ``anomalies --webhook`` could not deliver the alert.
 """
 
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import matplotlib.figure
-import pandas as pd
 import typer
 
 from graphkit.cli.common import (
     FORMAT_OPTION,
     OUT_OPTION,
     OutputFormat,
-    emit,
     emit_frame,
+    emit_result,
     format_for,
     handles_errors,
     labelled,
     progress_bar,
     stderr,
-    to_json,
     uses_store,
     utc,
 )
 from graphkit.config import Settings
-from graphkit.engagement.activity import COMPONENTS, DEFAULT_WEIGHTS
-from graphkit.engagement.aha_moments import (
+from graphkit.engagement.settings import (
+    COMPONENTS,
+    DAILY_METRICS,
     DEFAULT_ACTION_DAYS,
     DEFAULT_CHURN_GAP,
+    DEFAULT_DAYS,
     DEFAULT_MAX_K,
+    DEFAULT_MIN_HISTORY,
     DEFAULT_MIN_USERS,
     DEFAULT_RETENTION_DAY,
     DEFAULT_RETENTION_WINDOW,
-)
-from graphkit.engagement.anomaly_detection import (
-    DAILY_METRICS,
-    DEFAULT_MIN_HISTORY,
+    DEFAULT_TOP,
+    DEFAULT_WEEKS,
+    DEFAULT_WEIGHTS,
     DEFAULT_WINDOW,
-    alert_payload,
-    describe_day,
-    post_alert,
+    AhaSettings,
+    AnomaliesSettings,
+    MetricsSettings,
+    PositionSettings,
+    RetentionSettings,
 )
-from graphkit.engagement.cohorts import DEFAULT_DAYS, DEFAULT_WEEKS, MIN_CELL_USERS
 from graphkit.errors import ConfigError
-from graphkit.reports import engagement_plots
-from graphkit.workflows import engagement as workflow
+
+if TYPE_CHECKING:  # heavy modules load inside commands: `--help` stays fast
+    import matplotlib.figure
+
+    from graphkit.store.base import GraphStore, ProgressCallback
 
 ALERT_EXIT_CODE = 5
 """``anomalies --fail-on-alert`` exits with this code when a day is flagged."""
@@ -142,7 +147,8 @@ def parse_weights(values: list[str] | None) -> dict[str, float] | None:
     return weights
 
 
-def save_figure(figure: matplotlib.figure.Figure, path: Path) -> None:
+def save_figure(figure: "matplotlib.figure.Figure", path: Path) -> None:
+    """Write a chart; a path matplotlib cannot write is one line, exit 2."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         figure.savefig(path, dpi=120)
@@ -154,29 +160,39 @@ def save_figure(figure: matplotlib.figure.Figure, path: Path) -> None:
     stderr.print(f"wrote {path}")
 
 
-def print_notes(notes: tuple[str, ...] | list[str]) -> None:
+def print_notes(notes: tuple[str, ...]) -> None:
     for note in dict.fromkeys(notes):  # once each, in order
         stderr.print(f"note: {note}", markup=False)
 
 
-DAILY_TABLE_COLUMNS = [
-    "date", "dau", "wau", "mau", "stickiness", "new_users", "sessions", "ctr"
-]  # fmt: skip
+@contextmanager
+def reading_events(
+    settings: Settings,
+) -> Iterator[tuple["GraphStore", "ProgressCallback | None"]]:
+    """The store, opened once for the command, and a progress bar while events are read."""
+    from graphkit.store import open_store
+
+    with progress_bar("reading events") as progress, closing(open_store(settings)) as store:
+        yield store, progress
 
 
-def rounded(frame: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
-    """Floats rounded for people (csv and json keep full precision)."""
-    out = frame.copy()
-    for column in out.columns:
-        if pd.api.types.is_float_dtype(out[column]):
-            out[column] = out[column].round(digits)
-        elif out[column].dtype == object:
-            out[column] = [round(v, digits) if isinstance(v, float) else v for v in out[column]]
-    return out
+def show(result: Any, fmt: OutputFormat, out: Path | None) -> None:
+    """Print a result: its table on a terminal (rounded), CSV rows or JSON, then the
+    terminal's further tables when printing to the screen."""
+    terminal = fmt is OutputFormat.table
+    shown = result.for_terminal() if terminal else result
+    emit_result(shown, fmt, out, title=result.title, caption=shown.caption)
+    if terminal and out is None and hasattr(result, "more_tables"):
+        for title, frame in result.more_tables():
+            emit_frame(frame, fmt, None, title=title)
 
 
-def weights_text(weights: dict[str, float]) -> str:
-    return "score = " + " + ".join(f"{w:.3g}·z({name})" for name, w in weights.items())
+def plot_with(plot: Path | None, chart: str, result: Any) -> None:
+    """Save ``result``'s chart (a function of :mod:`graphkit.reports.engagement_plots`)."""
+    if plot is not None:
+        from graphkit.reports import engagement_plots
+
+        save_figure(getattr(engagement_plots, chart)(result), plot)
 
 
 # ----------------------------------------------------------------------------- metrics
@@ -189,8 +205,8 @@ def metrics_command(
     settings: Settings,
     since: SinceOption = None,
     until: UntilOption = None,
-    ctr_on: CtrOption = "click",
-    weight: WeightOption = None,
+    ctr_event: CtrOption = "click",
+    weights: WeightOption = None,
     transform: Annotated[
         Transform,
         typer.Option(help="Applied to each score component before z-scoring."),
@@ -204,7 +220,7 @@ def metrics_command(
     ] = None,
     top: Annotated[
         int, typer.Option(help="Users shown in the engagement ranking (table and json).")
-    ] = 10,
+    ] = DEFAULT_TOP,
     plot: PlotOption = None,
     fmt: FORMAT_OPTION = None,
     out: OUT_OPTION = None,
@@ -216,71 +232,23 @@ def metrics_command(
     without views have no CTR (left out of the mean; counted separately). The engagement
     score is a weighted sum of z-scored log1p components; the weights are printed.
     """
-    with progress_bar("reading events") as progress:
-        result = workflow.engagement_metrics(
-            settings,
-            since=utc(since),
-            until=utc(until),
-            ctr_event=ctr_on,
-            weights=parse_weights(weight),
-            transform=transform.value,
-            progress=progress,
-        )
+    from graphkit import engagement
+
+    options = MetricsSettings(
+        since=utc(since),
+        until=utc(until),
+        ctr_event=ctr_event,
+        weights=parse_weights(weights),
+        transform=transform.value,
+        table=None if table is None else table.value,
+        top=top,
+    )
+    with reading_events(settings) as (store, progress):
+        result = engagement.metrics(store, options, progress=progress)
     print_notes(result.notes)
-    scores = result.scores
-    stderr.print(weights_text(scores.weights) + f" ({scores.transform}, z over users)")
-    if plot is not None:
-        save_figure(engagement_plots.activity_chart(result.daily.table), plot)
-    fmt = format_for(fmt, out)
-    window = f"{result.first_date} to {result.last_date}"
-    if table is MetricsTable.sessions:
-        emit_frame(result.sessions.table, fmt, out, title=f"Sessions, {window}")
-    elif table is MetricsTable.scores:
-        ranked = scores.table if fmt is OutputFormat.csv else scores.table.head(top)
-        emit_frame(
-            ranked,
-            fmt,
-            out,
-            title=f"Engagement score, {window}",
-            caption=weights_text(scores.weights),
-            json_data={
-                "weights": scores.weights,
-                "transform": scores.transform,
-                "users": ranked.to_dict("records"),
-            },
-        )
-    elif fmt is OutputFormat.json and table is None:
-        emit(
-            to_json(
-                {
-                    "first_date": result.first_date,
-                    "last_date": result.last_date,
-                    "ctr_event": result.daily.ctr_event,
-                    "daily": result.daily.table.to_dict("records"),
-                    "sessions": result.sessions.summary,
-                    "engagement": {
-                        "weights": scores.weights,
-                        "transform": scores.transform,
-                        "top": scores.table.head(top).to_dict("records"),
-                    },
-                    "notes": list(result.notes),
-                }
-            ),
-            out,
-        )
-    elif fmt is not OutputFormat.table:
-        emit_frame(result.daily.table, fmt, out, title=f"Daily activity, {window}")
-    else:
-        # A terminal is narrow: the main columns, rounded (csv and json have them all).
-        daily = rounded(result.daily.table[DAILY_TABLE_COLUMNS])
-        caption = f"CTR = {result.daily.ctr_event} / view"
-        emit_frame(daily, fmt, out, title=f"Daily activity, {window}", caption=caption)
-        if table is None and out is None:
-            summary = result.sessions.summary
-            frame = pd.DataFrame({"metric": list(summary), "value": list(summary.values())})
-            emit_frame(rounded(frame), fmt, None, title="Sessions")
-            ranking = scores.table.head(top)[["rank", "user_id", "score", "active_days"]]
-            emit_frame(rounded(ranking), fmt, None, title=f"Top {top} users by engagement")
+    stderr.print(result.score_formula)
+    plot_with(plot, "metrics_figure", result)
+    show(result, format_for(fmt, out), out)
 
 
 # ----------------------------------------------------------------------------- retention
@@ -293,7 +261,7 @@ def retention_command(
     settings: Settings,
     since: SinceOption = None,
     until: UntilOption = None,
-    day: Annotated[
+    days: Annotated[
         list[int] | None,
         typer.Option(
             "--day",
@@ -322,7 +290,7 @@ def retention_command(
             help="Split rows by weekly signup cohort (with --by, --no-cohorts pools them).",
         ),
     ] = True,
-    features: FeaturesOption = None,
+    features_path: FeaturesOption = None,
     long: Annotated[
         bool, typer.Option("--long", help="One row per group and day, with eligible counts.")
     ] = False,
@@ -335,39 +303,24 @@ def retention_command(
     A user is retained on day N when active on the Nth UTC day after their signup day.
     Users count only once day N is in the data, so recent cohorts are not shown as churned.
     """
-    with progress_bar("reading events") as progress:
-        result, sources = workflow.engagement_retention(
-            settings,
-            since=utc(since),
-            until=utc(until),
-            days=day or DEFAULT_DAYS,
-            period=period.value,
-            weeks=weeks,
-            by=by,
-            cohorts=cohorts,
-            features_path=features,
-            progress=progress,
-        )
-    print_notes([*sources, *result.notes])
-    if plot is not None:
-        chart = engagement_plots.retention_heatmap(
-            result.wide, result.groups, eligible=result.eligible_wide, min_eligible=MIN_CELL_USERS
-        )
-        save_figure(chart, plot)
-    fmt = format_for(fmt, out)
-    title = "Retention" + (f" by {result.segment}" if result.segment else "")
-    json_data = {
-        "period": result.period,
-        "offsets": list(result.offsets),
-        "groups": list(result.groups),
-        "segment": result.segment,
-        "rows": result.table.to_dict("records"),
-        "notes": list(result.notes),
-    }
-    frame = result.table if long else result.wide
-    if fmt is OutputFormat.table:
-        frame = rounded(frame)
-    emit_frame(frame, fmt, out, title=title, caption="share of eligible users", json_data=json_data)
+    from graphkit import engagement
+
+    options = RetentionSettings(
+        since=utc(since),
+        until=utc(until),
+        days=tuple(days or DEFAULT_DAYS),
+        period=period.value,
+        weeks=weeks,
+        by=by,
+        cohorts=cohorts,
+        features_path=features_path,
+        long=long,
+    )
+    with reading_events(settings) as (store, progress):
+        result = engagement.retention(store, options, progress=progress)
+    print_notes(result.notes)
+    plot_with(plot, "retention_figure", result)
+    show(result, format_for(fmt, out), out)
 
 
 # ----------------------------------------------------------------------------- anomalies
@@ -398,16 +351,14 @@ def anomalies_command(
     ] = None,
     window: Annotated[
         int,
-        typer.Option(
-            help="Trailing days whose forecast errors give the band (the day excluded)."
-        ),
+        typer.Option(help="Trailing days whose forecast errors give the band (the day excluded)."),
     ] = DEFAULT_WINDOW,
     min_history: Annotated[
         int, typer.Option(help="Earlier forecast errors a day needs before it is judged.")
     ] = DEFAULT_MIN_HISTORY,
     since: SinceOption = None,
     until: UntilOption = None,
-    ctr_on: CtrOption = "click",
+    ctr_event: CtrOption = "click",
     all_days: Annotated[
         bool, typer.Option("--all-days", help="List every reported day, not only flagged ones.")
     ] = False,
@@ -438,60 +389,33 @@ def anomalies_command(
     value in later baselines. Days before --since are read as history. Exit code 5 with
     --fail-on-alert when a day is flagged; 6 when the --webhook cannot be reached.
     """
-    with progress_bar("reading events") as progress:
-        report = workflow.engagement_anomalies(
-            settings,
-            metric=metric,
-            rule=rule.value,
-            k=k,
-            window=window,
-            min_history=min_history,
-            since=utc(since),
-            until=utc(until),
-            ctr_event=ctr_on,
-            progress=progress,
-        )
-    print_notes(report.notes)
-    flagged = report.flagged
-    if plot is not None:
-        chart = engagement_plots.anomaly_chart(
-            report.series, metric=report.metric, rule=report.rule
-        )
-        save_figure(chart, plot)
-    fmt = format_for(fmt, out)
-    reported = report.reported
-    columns = ["date", "value", "expected", "low", "high", "direction", "change"]
-    frame = reported[[*columns, "flagged"]] if all_days else flagged[columns]
-    caption = (
-        f"{len(flagged)} of {int(reported['checked'].sum())} judged days flagged; "
-        f"seasonal {report.rule} rule, k={report.k:g}, window {report.window} days; "
-        "change = value / expected - 1"
+    from graphkit import engagement
+    from graphkit.workflows.engagement import post_anomaly_alert
+
+    options = AnomaliesSettings(
+        metric=metric,
+        rule=rule.value,
+        k=k,
+        window=window,
+        min_history=min_history,
+        since=utc(since),
+        until=utc(until),
+        ctr_event=ctr_event,
+        all_days=all_days,
     )
-    json_data: dict[str, Any] = {
-        "metric": report.metric,
-        "rule": report.rule,
-        "k": report.k,
-        "window": report.window,
-        "min_history": report.min_history,
-        "days_judged": int(reported["checked"].sum()),
-        "flagged": flagged.to_dict("records"),
-        "notes": list(report.notes),
-    }
-    if all_days:
-        json_data["days"] = frame.to_dict("records")
-    if fmt is OutputFormat.table:
-        frame = rounded(frame)
-    emit_frame(frame, fmt, out, title=f"Anomalies in {report.metric}", caption=caption,
-               json_data=json_data)  # fmt: skip
-    if flagged.empty:
-        stderr.print(f"no anomaly in {report.metric}" + (": nothing posted" if webhook else ""))
+    with reading_events(settings) as (store, progress):
+        result = engagement.anomalies(store, options, progress=progress)
+    print_notes(result.notes)
+    plot_with(plot, "anomalies_figure", result)
+    show(result, format_for(fmt, out), out)
+    if result.flagged.empty:
+        stderr.print(f"no anomaly in {metric}" + (": nothing posted" if webhook else ""))
         return
-    stderr.print(labelled("alert:", f"{len(flagged)} anomalous day(s) in {report.metric}"))
-    for row in flagged.to_dict("records"):
-        described = describe_day(row["value"], row["expected"], row["direction"], row["change"])
-        stderr.print(f"  {row['date']}: {described}", markup=False)
-    if webhook:
-        status = post_alert(webhook, alert_payload(report))
+    stderr.print(labelled("alert:", f"{len(result.flagged)} anomalous day(s) in {metric}"))
+    for line in result.alert_lines():
+        stderr.print(f"  {line}", markup=False)
+    status = post_anomaly_alert(result, webhook)
+    if status is not None:
         stderr.print(f"posted the alert to the webhook (HTTP {status})")
     if fail_on_alert:
         raise typer.Exit(ALERT_EXIT_CODE)
@@ -551,89 +475,28 @@ def aha_command(
     Sweet spot: the k with the largest Youden's J = P(did | retained) − P(did | not
     retained), with --min-users on both sides. This is correlation, not causation.
     """
-    with progress_bar("reading events") as progress:
-        result = workflow.engagement_aha(
-            settings,
-            action=action,
-            action_days=action_days,
-            retention_day=retention_day,
-            retention_window=retention_window,
-            max_k=max_k,
-            min_users=min_users,
-            churn_gap=churn_gap,
-            types=types,
-            since=utc(since),
-            until=utc(until),
-            progress=progress,
-        )
-    print_notes(result.notes)
-    follow = result.follow_up
-    if plot is not None:
-        chart = engagement_plots.aha_curves(
-            result.sweep, sweet_spot=result.sweet_spot, action=result.action_label
-        )
-        save_figure(chart, plot)
-    if survival_plot is not None:
-        if follow is None:
-            raise ConfigError("no sweet spot, so no survival follow-up to plot")
-        title = (
-            f"Time to churn after day {result.action_days}: "
-            f"{result.action_label} (k = {result.sweet_spot}) or not"
-        )
-        save_figure(engagement_plots.survival_curves(follow.curves, title=title), survival_plot)
-    fmt = format_for(fmt, out)
-    spot = "none" if result.sweet_spot is None else str(result.sweet_spot)
-    caption = (
-        f"{result.users} users, {result.base_retention:.1%} retained "
-        f"(days {result.retention_day}-{result.retention_day + result.retention_window - 1}); "
-        f"sweet spot k = {spot}"
+    from graphkit import engagement
+
+    options = AhaSettings(
+        action=action,
+        action_days=action_days,
+        retention_day=retention_day,
+        retention_window=retention_window,
+        max_k=max_k,
+        min_users=min_users,
+        churn_gap=churn_gap,
+        types=None if types is None else tuple(types),
+        since=utc(since),
+        until=utc(until),
     )
-    json_data = {
-        "action": result.action,
-        "action_label": result.action_label,
-        "action_days": result.action_days,
-        "retention_day": result.retention_day,
-        "retention_window": result.retention_window,
-        "users": result.users,
-        "retained": result.retained,
-        "sweep": result.sweep.to_dict("records"),
-        "sweet_spot": result.sweet_spot,
-        "criterion": result.criterion,
-        "follow_up": None if follow is None else survival_json(follow, result.churn_gap),
-        "interpretation": result.interpretation,
-        "suggested_experiment": result.suggested_experiment,
-        "notes": list(result.notes),
-    }
-    title = f"Aha: {result.action_label} in the first {result.action_days} days"
-    sweep = rounded(result.sweep) if fmt is OutputFormat.table else result.sweep
-    emit_frame(sweep, fmt, out, title=title, caption=caption, json_data=json_data)
-    if follow is not None and follow.p_value is not None:
-        medians = ", ".join(
-            f"{group}: {'not reached' if m is None else f'{m:g} days'}"
-            for group, m in follow.median_survival.items()
-        )
-        stderr.print(
-            f"follow-up: log-rank chi2 = {follow.chi2:.2f}, p = {follow.p_value:.3g}; "
-            f"median time to churn after day {result.action_days}: {medians}",
-            markup=False,
-        )
-    stderr.print(result.interpretation, markup=False)
-    if result.suggested_experiment:
-        stderr.print(result.suggested_experiment, markup=False)
-
-
-def survival_json(follow: Any, churn_gap: int) -> dict[str, Any]:
-    return {
-        "test": follow.test,
-        "chi2": follow.chi2,
-        "df": follow.df,
-        "p_value": follow.p_value,
-        "n": {str(k): v for k, v in follow.n.items()},
-        "events": {str(k): v for k, v in follow.events.items()},
-        "median_survival": {str(k): v for k, v in follow.median_survival.items()},
-        "churn_gap_days": churn_gap,
-        "notes": list(follow.notes),
-    }
+    with reading_events(settings) as (store, progress):
+        result = engagement.aha(store, options, progress=progress)
+    print_notes(result.notes)
+    plot_with(plot, "aha_figure", result)
+    plot_with(survival_plot, "aha_survival_figure", result)
+    show(result, format_for(fmt, out), out)
+    for line in result.summary_lines():
+        stderr.print(line, markup=False)
 
 
 # ----------------------------------------------------------------------------- position
@@ -646,11 +509,11 @@ def position_command(
     settings: Settings,
     since: SinceOption = None,
     until: UntilOption = None,
-    weight: WeightOption = None,
+    weights: WeightOption = None,
     transform: Annotated[
         Transform, typer.Option(help="Applied to each score component before z-scoring.")
     ] = Transform.log1p,
-    features: FeaturesOption = None,
+    features_path: FeaturesOption = None,
     plot: PlotOption = None,
     fmt: FORMAT_OPTION = None,
     out: OUT_OPTION = None,
@@ -660,43 +523,17 @@ def position_command(
     Spearman correlation with each numeric graph feature; mean score per community with
     a Kruskal–Wallis test.
     """
-    with progress_bar("reading events") as progress:
-        result, notes = workflow.engagement_position(
-            settings,
-            since=utc(since),
-            until=utc(until),
-            weights=parse_weights(weight),
-            transform=transform.value,
-            features_path=features,
-            progress=progress,
-        )
-    print_notes([*notes, *result.notes])
-    if plot is not None:
-        save_figure(
-            engagement_plots.engagement_position_chart(result.joined, result.communities), plot
-        )
-    fmt = format_for(fmt, out)
-    kruskal = "no Kruskal–Wallis test"
-    if result.kruskal_p is not None:
-        kruskal = (
-            f"Kruskal–Wallis across communities: H = {result.kruskal_h:.2f}, "
-            f"p = {result.kruskal_p:.3g}"
-        )
-    json_data = {
-        "correlations": result.correlations.to_dict("records"),
-        "communities": result.communities.to_dict("records"),
-        "kruskal_h": result.kruskal_h,
-        "kruskal_p": result.kruskal_p,
-        "notes": [*notes, *result.notes],
-    }
-    emit_frame(
-        rounded(result.correlations, 4) if fmt is OutputFormat.table else result.correlations,
-        fmt,
-        out,
-        title="Engagement score vs graph position (Spearman)",
-        caption=kruskal,
-        json_data=json_data,
+    from graphkit import engagement
+
+    options = PositionSettings(
+        since=utc(since),
+        until=utc(until),
+        weights=parse_weights(weights),
+        transform=transform.value,
+        features_path=features_path,
     )
-    if fmt is OutputFormat.table and out is None:
-        communities = rounded(result.communities.head(10))
-        emit_frame(communities, fmt, None, title="By community (largest 10)")
+    with reading_events(settings) as (store, progress):
+        result = engagement.position(store, options, progress=progress)
+    print_notes(result.notes)
+    plot_with(plot, "position_figure", result)
+    show(result, format_for(fmt, out), out)

@@ -28,38 +28,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from graphkit.engagement.eventlog import ActivityLog, day_labels
-from graphkit.errors import ConfigError
+from graphkit.engagement.settings import COMPONENTS, DEFAULT_WEIGHTS, Transform
+from graphkit.errors import ConfigError, ParameterError
 
 WAU_DAYS = 7
 MAU_DAYS = 30
-
-#: The components of the engagement score, each counted per user over the reported days.
-COMPONENTS = {
-    "active_days": "days with at least one event",
-    "sessions": "sessions started",
-    "session_minutes": "total session length in minutes",
-    "views": "view events",
-    "likes": "like events",
-    "clicks": "click events",
-    "messages": "message events",
-}
-#: Default weights (normalised to sum 1): coming back counts most, then time spent,
-#: then the social actions that make a network a network.
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "active_days": 0.3,
-    "sessions": 0.15,
-    "session_minutes": 0.15,
-    "messages": 0.2,
-    "likes": 0.1,
-    "clicks": 0.1,
-}
-Transform = Literal["log1p", "none"]
 
 
 @dataclass(frozen=True)
@@ -250,9 +228,11 @@ def session_metrics(log: ActivityLog, *, ctr_event: str | None = None) -> Sessio
     notes: list[str] = []
     column_of = {name: column for column, name in names.session_counts().items()}
     if ctr_event not in column_of:
-        raise ConfigError(
-            f"per-session CTR counts {', '.join(sorted(column_of))} events, not {ctr_event!r}",
-            hint="use --ctr-on click or --ctr-on like",
+        raise ParameterError(
+            "ctr_event",
+            f"must be an event counted per session ({', '.join(sorted(column_of))}), "
+            f"got {ctr_event!r}",
+            hint="CTR is clicks or likes over views",
         )
     numerator = sessions[column_of[ctr_event]].to_numpy()
     views = sessions["views"].to_numpy()
@@ -331,13 +311,14 @@ def resolve_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
     chosen = dict(DEFAULT_WEIGHTS if weights is None else weights)
     unknown = sorted(set(chosen) - set(COMPONENTS))
     if unknown:
-        raise ConfigError(
-            f"unknown engagement component(s): {', '.join(unknown)}",
+        raise ParameterError(
+            "weights",
+            f"names unknown engagement component(s): {', '.join(unknown)}",
             hint=f"use {', '.join(COMPONENTS)}",
         )
     for name, weight in chosen.items():
         if not np.isfinite(weight) or weight < 0:
-            raise ConfigError(f"weight of {name} must be a finite number >= 0, got {weight}")
+            raise ParameterError("weights", f"of {name} must be a finite number >= 0, got {weight}")
     total = sum(chosen.values())
     if total <= 0:
         raise ConfigError("at least one engagement weight must be positive")
@@ -399,7 +380,7 @@ def engagement_scores(
     EngagementScores
     """
     if transform not in ("log1p", "none"):
-        raise ConfigError(f"unknown transform {transform!r}", hint="use log1p or none")
+        raise ParameterError("transform", f"must be log1p or none, got {transform!r}")
     resolved = resolve_weights(weights)
     components = engagement_components(log)
     notes: list[str] = []

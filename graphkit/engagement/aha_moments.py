@@ -41,15 +41,16 @@ import numpy as np
 import pandas as pd
 
 from graphkit.engagement.eventlog import ActivityLog, day_labels
-from graphkit.errors import ConfigError, InsufficientData
+from graphkit.engagement.settings import (
+    DEFAULT_ACTION_DAYS,
+    DEFAULT_CHURN_GAP,
+    DEFAULT_MAX_K,
+    DEFAULT_MIN_USERS,
+    DEFAULT_RETENTION_DAY,
+    DEFAULT_RETENTION_WINDOW,
+)
+from graphkit.errors import ConfigError, InsufficientData, ParameterError
 from graphkit.experiments.survival import SurvivalComparison, compare_survival
-
-DEFAULT_ACTION_DAYS = 7
-DEFAULT_RETENTION_DAY = 28
-DEFAULT_RETENTION_WINDOW = 7
-DEFAULT_MAX_K = 15
-DEFAULT_MIN_USERS = 20
-DEFAULT_CHURN_GAP = 14
 
 #: Graph actions computed from the store's interactions, and how they read.
 GRAPH_ACTIONS = {
@@ -138,6 +139,41 @@ def action_label(action: str, k: int | str = "k") -> str:
     return label.removesuffix("s") if k == 1 else label
 
 
+def check_windows(action_days: int, retention_day: int, retention_window: int) -> None:
+    """Refuse action and retention windows that cannot be judged.
+
+    >>> check_windows(0, 28, 7)
+    Traceback (most recent call last):
+    ...
+    graphkit.errors.ParameterError: action_days must be at least 1, got 0
+    """
+    if action_days < 1:
+        raise ParameterError("action_days", f"must be at least 1, got {action_days}")
+    if retention_window < 1:
+        raise ParameterError("retention_window", f"must be at least 1, got {retention_window}")
+    if retention_day < action_days:
+        raise ParameterError(
+            "retention_day",
+            f"({retention_day}) must not come before the end of the action window "
+            f"(action_days {action_days})",
+            hint="retention is judged after the action, or the action could follow from it",
+        )
+
+
+def check_sweep(max_k: int, min_users: int) -> None:
+    """Refuse a sweep with no threshold or a sweet spot needing no users."""
+    if max_k < 1:
+        raise ParameterError("max_k", f"must be at least 1, got {max_k}")
+    if min_users < 1:
+        raise ParameterError("min_users", f"must be at least 1, got {min_users}")
+
+
+def check_churn_gap(churn_gap: int) -> None:
+    """Refuse a churn rule that would call everyone churned."""
+    if churn_gap < 1:
+        raise ParameterError("churn_gap", f"must be at least 1 day, got {churn_gap}")
+
+
 def aha_population(
     log: ActivityLog,
     *,
@@ -154,16 +190,7 @@ def aha_population(
     InsufficientData
         If the reported days hold no event, or no user has a complete action window.
     """
-    if action_days < 1:
-        raise ConfigError(f"--action-days must be at least 1, got {action_days}")
-    if retention_window < 1:
-        raise ConfigError(f"--retention-window must be at least 1, got {retention_window}")
-    if retention_day < action_days:
-        raise ConfigError(
-            f"--retention-day ({retention_day}) must not come before the end of the action "
-            f"window (--action-days {action_days})",
-            hint="retention is judged after the action, or the action could follow from it",
-        )
+    check_windows(action_days, retention_day, retention_window)
     log.require_events()
     signup = log.users["signup_day"].to_numpy()
     with np.errstate(invalid="ignore"):
@@ -173,7 +200,7 @@ def aha_population(
         raise InsufficientData(
             f"no user signed up between {day_labels([log.first_day])[0]} and "
             f"{day_labels([log.last_day])[0]} with {action_days} days of data after signup",
-            hint="widen --since/--until or shorten --action-days",
+            hint="widen the since/until period or shorten action_days",
         )
     start = signup[codes].astype(np.int64)
     user_days = log.user_days
@@ -314,8 +341,7 @@ def follow_up(
     Uses every user whose action window is complete (censoring handles those who
     have not been around long). See the module docstring for the clock and churn rule.
     """
-    if churn_gap < 1:
-        raise ConfigError(f"--churn-gap must be at least 1 day, got {churn_gap}")
+    check_churn_gap(churn_gap)
     table = population.table
     landmark = table["signup_day"].to_numpy() + population.action_days
     last_active = table["last_active_day"].to_numpy(dtype=float)
@@ -388,17 +414,14 @@ def find_aha(
         If no user's retention can be observed yet.
     """
     label = action_label(action)
-    if max_k < 1:
-        raise ConfigError(f"--max-k must be at least 1, got {max_k}")
-    if min_users < 1:
-        raise ConfigError(f"--min-users must be at least 1, got {min_users}")
+    check_sweep(max_k, min_users)
     judged = population.judged
     if judged.empty:
         last = day_labels([population.last_day])[0]
         raise InsufficientData(
             f"no user's day-{population.retention_day} retention can be observed yet "
             f"(data ends {last})",
-            hint="use an earlier --retention-day or data covering more days after signups",
+            hint="use an earlier retention_day or data covering more days after signups",
         )
     counts = counts.reindex(population.table["user_id"]).fillna(0)
     judged_counts = counts.reindex(judged["user_id"])
@@ -413,7 +436,7 @@ def find_aha(
     if spot is None:
         notes.append(
             f"no k has at least {min_users} users on both sides: no sweet spot "
-            "(lower --min-users or analyse more users)"
+            "(lower min_users or analyse more users)"
         )
         statement = (
             f"No threshold of '{label}' could be judged. Any pattern in the table is a "

@@ -32,7 +32,7 @@ itself excluded, so an anomaly cannot hide in its own baseline):
 
 A forecast needs :data:`SEASON_HISTORY` (14) days of history and a day is judged once
 ``min_history`` earlier days have a forecast error, so with the defaults the first day
-judged is the 29th of the data (days before ``--since`` are read as history when the
+judged is the 29th of the data (days before ``since`` are read as history when the
 store has them). Days without a value (a CTR without views, an incomplete MAU) are
 skipped. Defaults: ``window`` = :data:`DEFAULT_WINDOW` = 56 days,
 ``min_history`` = :data:`DEFAULT_MIN_HISTORY` = 14. Measured on simulated data, see
@@ -55,19 +55,23 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from graphkit.engagement.activity import daily_activity
 from graphkit.engagement.eventlog import ActivityLog, day_labels
-from graphkit.errors import ConfigError, GraphkitError, InsufficientData
+from graphkit.engagement.settings import (
+    DAILY_METRICS,
+    DEFAULT_K,
+    DEFAULT_MIN_HISTORY,
+    DEFAULT_WINDOW,
+    Rule,
+)
+from graphkit.errors import ConfigError, GraphkitError, InsufficientData, ParameterError
 
-Rule = Literal["sigma", "iqr"]
 RULES: tuple[Rule, ...] = ("sigma", "iqr")
-DEFAULT_WINDOW = 56
-DEFAULT_MIN_HISTORY = 14
 SEASON = 7
 """Days in the seasonal cycle (a week)."""
 SEASON_HISTORY = 2 * SEASON
@@ -78,23 +82,6 @@ MAX_CLEANED_RUN = 7
 """Flagged days in a row that are cleaned; longer runs are taken as a new normal."""
 MAD_TO_SD = 1.4826
 """1 / Φ⁻¹(3/4): 1.4826·MAD estimates the SD of normal data (R ``mad()``'s constant)."""
-DEFAULT_K: dict[str, float] = {"sigma": 3.0, "iqr": 1.5}
-DAILY_METRICS = (
-    "dau",
-    "wau",
-    "mau",
-    "stickiness",
-    "new_users",
-    "returning_users",
-    "events",
-    "sessions",
-    "avg_session_length_s",
-    "views",
-    "likes",
-    "clicks",
-    "messages",
-    "ctr",
-)
 EVENT_PREFIX = "event:"
 FLAGGED_COLUMNS = ("date", "value", "expected", "low", "high", "direction", "change")
 WEBHOOK_TIMEOUT_S = 10.0
@@ -173,15 +160,16 @@ def check_band(rule: str, k: float, window: int, min_history: int) -> None:
     if rule not in RULES:
         raise ConfigError(f"unknown rule {rule!r}", hint="use sigma or iqr")
     if not (math.isfinite(k) and k > 0):
-        raise ConfigError(f"the band multiplier --k must be a positive number, got {k}")
+        raise ParameterError("k", f"must be a positive number (the band multiplier), got {k}")
     if window < SEASON_HISTORY:
-        raise ConfigError(
-            f"--window must be at least {SEASON_HISTORY} days (two of each weekday), got {window}"
+        raise ParameterError(
+            "window", f"must be at least {SEASON_HISTORY} days (two of each weekday), got {window}"
         )
     if not 2 <= min_history <= window - SEASON_HISTORY:
-        raise ConfigError(
-            f"--min-history must be between 2 and --window minus {SEASON_HISTORY} "
-            f"({window - SEASON_HISTORY}), got {min_history}"
+        raise ParameterError(
+            "min_history",
+            f"must be between 2 and window minus {SEASON_HISTORY} "
+            f"({window - SEASON_HISTORY}), got {min_history}",
         )
 
 
@@ -402,7 +390,7 @@ def detect_anomalies(
             f"no day of {metric} between {reported['date'].iloc[0]} and "
             f"{reported['date'].iloc[-1]} can be judged: a day needs {SEASON_HISTORY} days "
             f"of history and {min_history} earlier forecast errors",
-            hint="read more history (an earlier --since) or lower --min-history",
+            hint="read more history (an earlier since) or lower min_history",
         )
     unchecked = int((~reported["checked"]).sum())
     if unchecked:
@@ -481,8 +469,8 @@ def _finite(value: Any) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
 
 
-def post_alert(url: str, payload: dict[str, Any], *, timeout: float = WEBHOOK_TIMEOUT_S) -> int:
-    """POST ``payload`` as JSON to ``url`` (http or https); return the HTTP status.
+def post_alert(webhook: str, payload: dict[str, Any], *, timeout: float = WEBHOOK_TIMEOUT_S) -> int:
+    """POST ``payload`` as JSON to ``webhook`` (an http or https URL); return the HTTP status.
 
     Raises
     ------
@@ -491,15 +479,16 @@ def post_alert(url: str, payload: dict[str, Any], *, timeout: float = WEBHOOK_TI
     AlertNotDelivered
         If the server cannot be reached, times out or answers with an error status.
     """
-    parts = urllib.parse.urlsplit(url)
+    parts = urllib.parse.urlsplit(webhook)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(
-            f"--webhook must be an http:// or https:// URL, got {url!r}",
+        raise ParameterError(
+            "webhook",
+            f"must be an http:// or https:// URL, got {webhook!r}",
             hint="e.g. https://hooks.slack.com/services/...",
         )
     body = json.dumps(payload, sort_keys=True).encode("utf-8")
     request = urllib.request.Request(
-        url,
+        webhook,
         data=body,
         method="POST",
         headers={"Content-Type": "application/json", "User-Agent": "graphkit"},

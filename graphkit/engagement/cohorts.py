@@ -18,20 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
 from graphkit.engagement.eventlog import ActivityLog, day_labels
-from graphkit.errors import ConfigError, InsufficientData
+from graphkit.engagement.settings import DEFAULT_DAYS, DEFAULT_WEEKS, Period
+from graphkit.errors import ConfigError, InsufficientData, ParameterError
 
-Period = Literal["day", "week"]
-DEFAULT_DAYS = (1, 7, 14, 30)
-DEFAULT_WEEKS = 8
-MIN_CELL_USERS = 30
-"""Cells with fewer eligible users are greyed out in reports: with 30 users a retention
-near 50% has a standard error of √(0.25/30) ≈ 9 points."""
 # 1970-01-01 was a Thursday: day numbers + 3 count from a Monday.
 _MONDAY_OFFSET = 3
 
@@ -143,7 +138,7 @@ def retention_table(
         raise InsufficientData(
             f"no user signed up between {day_labels([log.first_day])[0]} and "
             f"{day_labels([log.last_day])[0]}",
-            hint="widen --since/--until: retention follows users from their signup day",
+            hint="widen the since/until period: retention follows users from their signup day",
         )
     start = signup[codes].astype(np.int64)
     groups = pd.DataFrame(index=pd.Index(codes, name="user"))
@@ -201,13 +196,13 @@ def retention_table(
 def _offsets(days: Sequence[int], period: Period, weeks: int) -> tuple[int, ...]:
     if period == "week":
         if weeks < 1:
-            raise ConfigError(f"--weeks must be at least 1, got {weeks}")
+            raise ParameterError("weeks", f"must be at least 1, got {weeks}")
         return tuple(range(weeks))
     if period != "day":
-        raise ConfigError(f"unknown period {period!r}", hint="use day or week")
+        raise ParameterError("period", f"must be day or week, got {period!r}")
     offsets = tuple(sorted({int(d) for d in days}))
     if not offsets:
-        raise ConfigError("give at least one retention day", hint="e.g. --day 1 --day 7")
+        raise ConfigError("give at least one retention day", hint="e.g. days 1 and 7")
     if offsets[0] < 0:
         raise ConfigError(f"retention days must be >= 0, got {offsets[0]}")
     return offsets

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from graphkit.errors import ConfigError, DataError, InsufficientData
+from graphkit.errors import DataError, InsufficientData, ParameterError
 
 MS_PER_DAY = 86_400_000
 EVENT_COLUMNS = ("user_id", "at", "event", "value", "session_id")
@@ -147,7 +147,7 @@ class ActivityLog:
             raise InsufficientData(
                 f"no events between {day_labels([self.first_day])[0]} and "
                 f"{day_labels([self.last_day])[0]}",
-                hint="widen --since/--until, or load a dataset with events.csv",
+                hint="widen the since/until period, or load a dataset with events.csv",
             )
 
 
@@ -522,7 +522,7 @@ def _reported_range(
     notes: list[str],
 ) -> tuple[int, int]:
     if first_day is not None and last_day is not None and first_day > last_day:
-        raise ConfigError("--since must be earlier than --until")
+        raise ParameterError("since", "must be earlier than until")
     if data_first is None or data_last is None:
         if first_day is None or last_day is None:
             today = day_number(datetime.now(UTC))

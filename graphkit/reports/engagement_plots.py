@@ -9,6 +9,8 @@ returning an empty chart.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import matplotlib
 import matplotlib.colors
 import matplotlib.dates as mdates
@@ -17,7 +19,17 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from graphkit.errors import InsufficientData
+from graphkit.engagement.settings import MIN_CELL_USERS
+from graphkit.errors import ConfigError, InsufficientData
+
+if TYPE_CHECKING:
+    from graphkit.engagement.results import (
+        AhaMomentResult,
+        AnomaliesResult,
+        MetricsResult,
+        PositionResult,
+        RetentionResult,
+    )
 
 FLAG_COLOR = "#d62728"
 BAND_COLOR = "#9ecae1"
@@ -265,3 +277,54 @@ def engagement_position_chart(
         right.text(0.5, 0.5, "no community column", ha="center", transform=right.transAxes)
     right.set_title("Engagement by community")
     return figure
+
+
+# ----------------------------------------------------------------------------- per command
+
+
+def metrics_figure(result: MetricsResult) -> matplotlib.figure.Figure:
+    """``engagement metrics --plot``: daily active users and stickiness."""
+    return activity_chart(result.metrics.daily.table)
+
+
+def retention_figure(result: RetentionResult) -> matplotlib.figure.Figure:
+    """``engagement retention --plot``: the heatmap, thin cells greyed out."""
+    retention = result.retention
+    return retention_heatmap(
+        retention.wide,
+        retention.groups,
+        eligible=retention.eligible_wide,
+        min_eligible=MIN_CELL_USERS,
+    )
+
+
+def anomalies_figure(result: AnomaliesResult) -> matplotlib.figure.Figure:
+    """``engagement anomalies --plot``: the metric, its band and the flagged days."""
+    report = result.report
+    return anomaly_chart(report.series, metric=report.metric, rule=report.rule)
+
+
+def aha_figure(result: AhaMomentResult) -> matplotlib.figure.Figure:
+    """``engagement aha --plot``: retention of doers and non-doers for each k."""
+    aha = result.aha
+    return aha_curves(aha.sweep, sweet_spot=aha.sweet_spot, action=aha.action_label)
+
+
+def aha_survival_figure(result: AhaMomentResult) -> matplotlib.figure.Figure:
+    """``engagement aha --survival-plot``: Kaplan–Meier time to churn around the sweet spot.
+
+    Raises
+    ------
+    ConfigError
+        If there is no sweet spot, hence no follow-up (the chart was asked for nothing).
+    """
+    follow = result.aha.follow_up
+    if follow is None:
+        raise ConfigError("no sweet spot, so no survival follow-up to plot")
+    return survival_curves(follow.curves, title=result.survival_title)
+
+
+def position_figure(result: PositionResult) -> matplotlib.figure.Figure:
+    """``engagement position --plot``: score against degree and PageRank, by community."""
+    position = result.position
+    return engagement_position_chart(position.joined, position.communities)

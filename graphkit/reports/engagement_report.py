@@ -14,7 +14,7 @@ the summary sentences:
   :mod:`graphkit.engagement.anomaly_detection`), with observed and expected values, direction
   and size.
 * **Retention table**: each cell's eligible users next to its retention; the heatmap greys
-  out cells from fewer than :data:`~graphkit.engagement.cohorts.MIN_CELL_USERS` users.
+  out cells from fewer than :data:`~graphkit.engagement.settings.MIN_CELL_USERS` users.
 * **Sessions and engagement score**: per-session CTR (mean over sessions with a view, and
   pooled), the score's formula with its weights, and the top users.
 * **Aha moment**: the sweet spot (largest Youden's J) and the retention of users at or
@@ -34,7 +34,8 @@ import pandas as pd
 from graphkit.engagement.activity import ActivityMetrics
 from graphkit.engagement.aha_moments import AhaResult, action_label
 from graphkit.engagement.anomaly_detection import AnomalyReport, describe_day
-from graphkit.engagement.cohorts import MIN_CELL_USERS, RetentionTable
+from graphkit.engagement.cohorts import RetentionTable
+from graphkit.engagement.settings import MIN_CELL_USERS
 from graphkit.reports import engagement_plots
 from graphkit.reports.document import Bullets, Fact, Figure, Paragraph, Report, Section, Table
 

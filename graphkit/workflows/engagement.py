@@ -1,10 +1,12 @@
 """Engagement use cases: metrics, retention, anomalies, aha moments, graph position.
 
-Each opens the store and reduces its events into an
+Each takes an opened store (the caller opens it once and closes it) and a settings
+object from :mod:`graphkit.engagement.settings`, and reduces the store's events into an
 :class:`~graphkit.engagement.eventlog.ActivityLog` with DuckDB (memory stays bounded by the
 aggregates, not by the number of events): the embedded store's ``events.parquet`` is read
 by DuckDB directly; other stores (Neo4j) hand their events over a week at a time. The
-log goes to :mod:`graphkit.engagement`.
+log goes to :mod:`graphkit.engagement`. The notebook API (``graphkit.engagement.metrics``
+...) wraps these into results that print themselves.
 
 Time options are UTC dates: ``since`` is the first day reported, ``until`` the first day
 *not* reported (half-open, like the subgraph options). Trailing windows (MAU, anomaly
@@ -13,51 +15,30 @@ baselines) read the days before ``since`` as history when the store has them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
-from graphkit.config import Settings
-from graphkit.engagement.activity import MAU_DAYS, ActivityMetrics, Transform, activity_metrics
+from graphkit.engagement.activity import MAU_DAYS, ActivityMetrics, activity_metrics
 from graphkit.engagement.activity import engagement_scores as score_users
 from graphkit.engagement.aha_moments import (
-    DEFAULT_ACTION_DAYS,
-    DEFAULT_CHURN_GAP,
-    DEFAULT_MAX_K,
-    DEFAULT_MIN_USERS,
-    DEFAULT_RETENTION_DAY,
-    DEFAULT_RETENTION_WINDOW,
     EVENT_PREFIX,
-    GRAPH_ACTIONS,
     AhaPopulation,
     AhaResult,
-    action_label,
     aha_population,
     early_event_counts,
     find_aha,
     graph_action_counts,
 )
 from graphkit.engagement.anomaly_detection import (
-    DEFAULT_K,
-    DEFAULT_MIN_HISTORY,
-    DEFAULT_WINDOW,
     FORECAST_DAYS,
     AnomalyReport,
-    Rule,
-    check_band,
-    check_metric,
     detect_anomalies,
+    post_alert,
 )
-from graphkit.engagement.cohorts import (
-    DEFAULT_DAYS,
-    DEFAULT_WEEKS,
-    Period,
-    RetentionTable,
-    retention_table,
-)
+from graphkit.engagement.cohorts import RetentionTable, retention_table
 from graphkit.engagement.eventlog import (
     ActivityLog,
     EventNames,
@@ -68,12 +49,21 @@ from graphkit.engagement.eventlog import (
 )
 from graphkit.engagement.network_position import PositionCorrelation, engagement_vs_position
 from graphkit.engagement.segments import GRAPH_SEGMENTS, segment_users
-from graphkit.errors import ConfigError
+from graphkit.engagement.settings import (
+    AhaSettings,
+    AnomaliesSettings,
+    MetricsSettings,
+    PositionSettings,
+    RetentionSettings,
+    check_period,
+)
 from graphkit.graph.features import GRAPH_FEATURES, user_features
 from graphkit.store import GraphStore
 from graphkit.store.base import EdgeFilter, ProgressCallback
 from graphkit.store.local_store import LocalStore
-from graphkit.workflows.network import opened_store
+
+if TYPE_CHECKING:
+    from graphkit.engagement.results import AnomaliesResult
 
 CHUNK_DAYS = 7
 """Events are read a week at a time: one week of 10M events/quarter is ~0.8M rows."""
@@ -97,8 +87,7 @@ def read_activity(
     ``history_days`` days before ``since`` are read too, for trailing windows;
     ``sessions=False`` skips the session aggregates (retention and aha need none).
     """
-    if since is not None and until is not None and since >= until:
-        raise ConfigError("--since must be earlier than --until")
+    check_period(since, until)
     users = store.users_table()
     first_day = None if since is None else day_number(since)
     last_day = None if until is None else day_number(until - timedelta(microseconds=1))
@@ -179,132 +168,128 @@ def _event_chunks(
 
 
 def engagement_metrics(
-    settings: Settings,
+    store: GraphStore,
+    settings: MetricsSettings | None = None,
     *,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    ctr_event: str | None = None,
-    weights: Mapping[str, float] | None = None,
-    transform: Transform = "log1p",
     names: EventNames | None = None,
     progress: ProgressCallback | None = None,
 ) -> ActivityMetrics:
     """DAU/WAU/MAU, stickiness, new vs returning, CTR, sessions and engagement scores."""
-    with opened_store(settings) as store:
-        log = read_activity(
-            store,
-            since=since,
-            until=until,
-            history_days=MAU_DAYS - 1,
-            names=names,
-            progress=progress,
-        )
-    return activity_metrics(log, ctr_event=ctr_event, weights=weights, transform=transform)
+    settings = settings or MetricsSettings()
+    log = read_activity(
+        store,
+        since=settings.since,
+        until=settings.until,
+        history_days=MAU_DAYS - 1,
+        names=names,
+        progress=progress,
+    )
+    return activity_metrics(
+        log, ctr_event=settings.ctr_event, weights=settings.weights, transform=settings.transform
+    )
 
 
 def engagement_retention(
-    settings: Settings,
+    store: GraphStore,
+    settings: RetentionSettings | None = None,
     *,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    days: Sequence[int] = DEFAULT_DAYS,
-    period: Period = "day",
-    weeks: int = DEFAULT_WEEKS,
-    by: str | None = None,
-    cohorts: bool = True,
-    features_path: Path | None = None,
     progress: ProgressCallback | None = None,
 ) -> tuple[RetentionTable, tuple[str, ...]]:
     """The retention table, and notes on where segment features came from."""
+    settings = settings or RetentionSettings()
     notes: tuple[str, ...] = ()
-    with opened_store(settings) as store:
-        log = read_activity(store, since=since, until=until, sessions=False, progress=progress)
-        segment = None
-        if by is not None:
-            users = log.users
-            features = None
-            wants_graph = by in GRAPH_SEGMENTS or by in GRAPH_FEATURES
-            if wants_graph and (features_path is not None or by not in users.columns):
-                needed = ["degree"] if by == "degree_bucket" else [by]
-                found = user_features(store, needed, path=features_path)
-                features, notes = found.table, (found.source,)
-            segment = segment_users(users, by, features)
+    log = read_activity(
+        store, since=settings.since, until=settings.until, sessions=False, progress=progress
+    )
+    segment = None
+    by = settings.by
+    if by is not None:
+        users = log.users
+        features = None
+        wants_graph = by in GRAPH_SEGMENTS or by in GRAPH_FEATURES
+        if wants_graph and (settings.features_path is not None or by not in users.columns):
+            needed = ["degree"] if by == "degree_bucket" else [by]
+            found = user_features(store, needed, path=settings.features_path)
+            features, notes = found.table, (found.source,)
+        segment = segment_users(users, by, features)
     result = retention_table(
-        log, days=days, period=period, weeks=weeks, segment=segment, cohorts=cohorts
+        log,
+        days=settings.days,
+        period=settings.period,
+        weeks=settings.weeks,
+        segment=segment,
+        cohorts=settings.cohorts,
     )
     return result, notes
 
 
 def engagement_anomalies(
-    settings: Settings,
+    store: GraphStore,
+    settings: AnomaliesSettings | None = None,
     *,
-    metric: str = "dau",
-    rule: Rule = "sigma",
-    k: float | None = None,
-    window: int = DEFAULT_WINDOW,
-    min_history: int = DEFAULT_MIN_HISTORY,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    ctr_event: str | None = None,
     progress: ProgressCallback | None = None,
 ) -> AnomalyReport:
     """Flag anomalous days of a daily metric (history before ``since`` is read too)."""
-    check_metric(metric)
-    if rule not in DEFAULT_K:
-        raise ConfigError(f"unknown rule {rule!r}", hint="use sigma or iqr")
-    check_band(rule, DEFAULT_K[rule] if k is None else k, window, min_history)
+    settings = settings or AnomaliesSettings()
     # Each day's band needs `window` earlier forecast errors, each forecast up to
     # FORECAST_DAYS of history; the metric itself may need more (WAU, MAU).
-    history = window + FORECAST_DAYS
-    history += MAU_DAYS - 1 if metric in ("wau", "mau", "stickiness") else 0
-    with opened_store(settings) as store:
-        log = read_activity(
-            store, since=since, until=until, history_days=history, progress=progress
-        )
+    history = settings.window + FORECAST_DAYS
+    history += MAU_DAYS - 1 if settings.metric in ("wau", "mau", "stickiness") else 0
+    log = read_activity(
+        store, since=settings.since, until=settings.until, history_days=history, progress=progress
+    )
     return detect_anomalies(
         log,
-        metric,
-        rule=rule,
-        k=k,
-        window=window,
-        min_history=min_history,
-        ctr_event=ctr_event,
+        settings.metric,
+        rule=settings.rule,
+        k=settings.k,
+        window=settings.window,
+        min_history=settings.min_history,
+        ctr_event=settings.ctr_event,
     )
 
 
+def post_anomaly_alert(result: AnomaliesResult, webhook: str | None) -> int | None:
+    """POST the alert for the flagged days to ``webhook``; the HTTP status, or None.
+
+    Nothing is posted when no day is flagged or no webhook is given.
+
+    Raises
+    ------
+    ParameterError
+        If ``webhook`` is not an http(s) URL.
+    AlertNotDelivered
+        If the webhook cannot be reached or refuses the alert (exit code 6).
+    """
+    if not webhook or result.flagged.empty:
+        return None
+    return post_alert(webhook, result.alert_payload())
+
+
 def engagement_aha(
-    settings: Settings,
+    store: GraphStore,
+    settings: AhaSettings | None = None,
     *,
-    action: str = "connections",
-    action_days: int = DEFAULT_ACTION_DAYS,
-    retention_day: int = DEFAULT_RETENTION_DAY,
-    retention_window: int = DEFAULT_RETENTION_WINDOW,
-    max_k: int = DEFAULT_MAX_K,
-    min_users: int = DEFAULT_MIN_USERS,
-    churn_gap: int = DEFAULT_CHURN_GAP,
-    types: Sequence[str] | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
     progress: ProgressCallback | None = None,
 ) -> AhaResult:
     """Sweep thresholds of an early action against retention; follow the sweet spot up."""
-    action_label(action)  # refuse an unknown action before reading anything
-    if types is not None and action not in GRAPH_ACTIONS:
-        raise ConfigError("--type filters interactions: use it with a graph action")
-    with opened_store(settings) as store:
-        log = read_activity(store, since=since, until=until, sessions=False, progress=progress)
-        population = aha_population(
-            log,
-            action_days=action_days,
-            retention_day=retention_day,
-            retention_window=retention_window,
-        )
-        if action.startswith(EVENT_PREFIX):
-            counts = early_event_counts(log, population, action[len(EVENT_PREFIX) :])
-        else:
-            counts = early_graph_counts(store, population, action, types=types)
-    return find_aha(population, counts, action=action, max_k=max_k, min_users=min_users,
-                    churn_gap=churn_gap)  # fmt: skip
+    settings = settings or AhaSettings()
+    action = settings.action
+    log = read_activity(
+        store, since=settings.since, until=settings.until, sessions=False, progress=progress
+    )
+    population = aha_population(
+        log,
+        action_days=settings.action_days,
+        retention_day=settings.retention_day,
+        retention_window=settings.retention_window,
+    )
+    if action.startswith(EVENT_PREFIX):
+        counts = early_event_counts(log, population, action[len(EVENT_PREFIX) :])
+    else:
+        counts = early_graph_counts(store, population, action, types=settings.types)
+    return find_aha(population, counts, action=action, max_k=settings.max_k,
+                    min_users=settings.min_users, churn_gap=settings.churn_gap)  # fmt: skip
 
 
 def early_graph_counts(
@@ -334,23 +319,22 @@ def early_graph_counts(
 
 
 def engagement_position(
-    settings: Settings,
+    store: GraphStore,
+    settings: PositionSettings | None = None,
     *,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    weights: Mapping[str, float] | None = None,
-    transform: Transform = "log1p",
-    features_path: Path | None = None,
     progress: ProgressCallback | None = None,
 ) -> tuple[PositionCorrelation, tuple[str, ...]]:
     """Correlate engagement scores with degree, PageRank and community."""
-    with opened_store(settings) as store:
-        log = read_activity(store, since=since, until=until, progress=progress)
-        log.require_events()
-        # Correlated with every feature found; degree, PageRank and community are needed.
-        found = user_features(
-            store, ["degree", "pagerank", "community"], path=features_path, compute=GRAPH_FEATURES
-        )
-    scores = score_users(log, weights=weights, transform=transform)
+    settings = settings or PositionSettings()
+    log = read_activity(store, since=settings.since, until=settings.until, progress=progress)
+    log.require_events()
+    # Correlated with every feature found; degree, PageRank and community are needed.
+    found = user_features(
+        store,
+        ["degree", "pagerank", "community"],
+        path=settings.features_path,
+        compute=GRAPH_FEATURES,
+    )
+    scores = score_users(log, weights=settings.weights, transform=settings.transform)
     result = engagement_vs_position(scores.table, found.table)
     return result, (found.source, *log.notes, *scores.notes)

@@ -15,7 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from graphkit.config import Settings
-from graphkit.engagement.anomaly_detection import Rule
+from graphkit.engagement.settings import (
+    AhaSettings,
+    AnomaliesSettings,
+    MetricsSettings,
+    RetentionSettings,
+    Rule,
+)
 from graphkit.errors import InsufficientData
 from graphkit.experiments.corrections import Correction
 from graphkit.experiments.metrics import (
@@ -216,16 +222,19 @@ def analyze_engagement_report(
     action: str = "connections",
 ) -> EngagementResults:
     """Run the engagement workflows the report shows: metrics, retention, anomalies, aha."""
-    activity = eg.engagement_metrics(settings, since=since, until=until)
-    retention, notes = eg.engagement_retention(settings, since=since, until=until)
-    anomalies = eg.engagement_anomalies(
-        settings, metric=anomaly_metric, rule=rule, since=since, until=until
-    )
-    aha, aha_note = None, None
-    try:
-        aha = eg.engagement_aha(settings, action=action, since=since, until=until)
-    except InsufficientData as exc:  # too few judged users: the rest of the report stands
-        aha_note = exc.message
+    with store_from(settings) as store:
+        activity = eg.engagement_metrics(store, MetricsSettings(since=since, until=until))
+        retention, notes = eg.engagement_retention(
+            store, RetentionSettings(since=since, until=until)
+        )
+        anomalies = eg.engagement_anomalies(
+            store, AnomaliesSettings(metric=anomaly_metric, rule=rule, since=since, until=until)
+        )
+        aha, aha_note = None, None
+        try:
+            aha = eg.engagement_aha(store, AhaSettings(action=action, since=since, until=until))
+        except InsufficientData as exc:  # too few judged users: the rest of the report stands
+            aha_note = exc.message
     return EngagementResults(activity, retention, anomalies, aha, aha_note, notes)
 
 

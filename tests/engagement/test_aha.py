@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -20,9 +21,11 @@ from graphkit.engagement.aha_moments import (
     sweep_thresholds,
 )
 from graphkit.engagement.eventlog import day_number
+from graphkit.engagement.settings import AhaSettings
 from graphkit.errors import ConfigError, InsufficientData
 from graphkit.simulation import simulate_events, simulate_network
 from graphkit.simulation import write_dataset as write_simulated
+from graphkit.store import open_store
 from graphkit.workflows import load
 from graphkit.workflows.engagement import engagement_aha
 from tests.engagement.conftest import log_from_text
@@ -95,7 +98,7 @@ def test_parameters_are_checked(retention_log) -> None:
     with pytest.raises(ConfigError, match="unknown action"):
         aha.action_label("hugging")
     population = aha_population(retention_log, action_days=2, retention_day=7, retention_window=1)
-    with pytest.raises(ConfigError, match="--max-k"):
+    with pytest.raises(ConfigError, match="max_k must be at least 1"):
         find_aha(population, pd.Series(dtype=float), action="event:view", max_k=0)
     late = aha_population(retention_log, action_days=2, retention_day=30, retention_window=1)
     with pytest.raises(InsufficientData, match="day-30 retention can be observed"):
@@ -124,7 +127,8 @@ def test_the_finder_recovers_the_planted_threshold(
     # Users with >= threshold distinct connections in their first 7 days churn 1%/day
     # after, others 8%/day (graphkit.simulation); the finder does not know the threshold.
     settings = planted_store(tmp_path, 3000, threshold, seed)
-    result = engagement_aha(settings)
+    with closing(open_store(settings)) as store:
+        result = engagement_aha(store)
     assert result.sweet_spot == threshold
     row = result.sweep.set_index("k").loc[threshold]
     assert row["retention_did"] > 2 * row["retention_not"]
@@ -139,5 +143,6 @@ def test_the_finder_recovers_the_planted_threshold(
 @pytest.mark.slow
 def test_an_unrelated_event_has_no_strong_sweet_spot(tmp_path: Path) -> None:
     settings = planted_store(tmp_path, 1500, 3, 3)
-    result = engagement_aha(settings, action="event:message", max_k=5)
+    with closing(open_store(settings)) as store:
+        result = engagement_aha(store, AhaSettings(action="event:message", max_k=5))
     assert result.sweep["youden_j"].max() < 0.2  # messages were not planted

@@ -131,9 +131,9 @@ def test_the_current_day_is_not_in_its_own_baseline() -> None:
     ("kwargs", "fragment"),
     [
         ({"rule": "zscore"}, "unknown rule"),
-        ({"k": 0.0}, "--k must be a positive number"),
-        ({"window": 13}, "--window must be at least 14"),
-        ({"min_history": 20}, "--min-history must be between 2 and --window minus 14"),
+        ({"k": 0.0}, "k must be a positive number"),
+        ({"window": 13}, "window must be at least 14"),
+        ({"min_history": 20}, "min_history must be between 2 and window minus 14"),
     ],
 )
 def test_bad_band_parameters(kwargs: dict[str, object], fragment: str) -> None:

@@ -8,12 +8,14 @@ Simulated activity goes through the real path (simulate → events.csv → embed
 from __future__ import annotations
 
 import json
+from contextlib import closing
 
 import pytest
 
 from graphkit.config import Settings
 from graphkit.reports import render_json
 from graphkit.reports.document import Bullets, Report
+from graphkit.store import open_store
 from graphkit.workflows import engagement as eg
 
 APPROX = {"rel": 1e-5, "abs": 1e-9}  # JSON keeps 6 significant digits
@@ -21,12 +23,13 @@ APPROX = {"rel": 1e-5, "abs": 1e-9}  # JSON keeps 6 significant digits
 
 @pytest.fixture(scope="module")
 def expected(activity_store: Settings) -> dict:
-    return {
-        "activity": eg.engagement_metrics(activity_store),
-        "retention": eg.engagement_retention(activity_store)[0],
-        "anomalies": eg.engagement_anomalies(activity_store),
-        "aha": eg.engagement_aha(activity_store),
-    }
+    with closing(open_store(activity_store)) as store:
+        return {
+            "activity": eg.engagement_metrics(store),
+            "retention": eg.engagement_retention(store)[0],
+            "anomalies": eg.engagement_anomalies(store),
+            "aha": eg.engagement_aha(store),
+        }
 
 
 @pytest.fixture(scope="module")
