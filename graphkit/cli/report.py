@@ -13,14 +13,13 @@ from graphkit.cli.ab import (
     CorrectionChoice,
     _named_weights,
     _plan,
-    _plan_value,
 )
 from graphkit.cli.common import emit, handles_errors, pulls_subgraph, stderr, uses_store, utc
 from graphkit.cli.engagement import RuleChoice, SinceOption, UntilOption
 from graphkit.cli.network import ENGINE_OPTION, engine_value
 from graphkit.config import Settings
-from graphkit.engagement.anomaly_detection import DAILY_METRICS
-from graphkit.experiments.metrics import (
+from graphkit.engagement.settings import DAILY_METRICS
+from graphkit.experiments.defaults import (
     DEFAULT_CHURN_DAYS,
     DEFAULT_METRICS,
     DEFAULT_POST_DAYS,
@@ -163,46 +162,29 @@ def experiment_command(
 
     Survival: Kaplan–Meier time to churn per arm and the log-rank test.
     """
+    from graphkit.workflows.network import opened_store
+    from graphkit.workflows.reports import planned_experiment_report
+
     check_outputs(out)
-    plan = _plan(config)
-    if plan is not None and plan.experiment:
-        _plan_value(plan, name, None, "experiment")  # the file and NAME must agree
-    from graphkit.workflows.experiments import resolve_analysis
-
-    given = {
-        "control": control if control != "control" else None,
-        "correction": correction.value if correction is not CorrectionChoice.holm else None,
-        "alpha": alpha if alpha != 0.05 else None,
-    }
-    analysis = resolve_analysis(
-        plan,
-        **given,
-        weights=_named_weights(weights),
-        mde=mde,
-        sequential=sequential,
-        seed=seed if plan is None else None,
-    )
-    from graphkit.report import experiment
-
-    report = experiment(
-        settings,
-        name,
-        metrics=metric or (list(plan.metrics) if plan is not None else DEFAULT_METRICS),
-        control=analysis.control,
-        post_days=plan.post_days if plan is not None else post_days,
-        pre_days=plan.pre_days if plan is not None else pre_days,
-        correction=analysis.correction,
-        alpha=analysis.alpha,
-        churn_days=churn_days,
-        spec=spec,
-        seed=seed,
-        analysis=analysis,
-    )
-    if network:  # the "Network effects" section, from `ab spillover` on every metric
-        from graphkit.workflows import network_experiments as net
-
-        report = net.with_network_effects(
-            report, settings, name, metric or DEFAULT_METRICS, design_file=design_file
+    with opened_store(settings) as store:
+        report = planned_experiment_report(
+            store,
+            name,
+            _plan(config),
+            metrics=metric,
+            post_days=post_days,
+            pre_days=pre_days,
+            churn_days=churn_days,
+            spec=spec,
+            seed=seed,
+            network_effects=network,
+            design_file=design_file,
+            control=control if control != "control" else None,
+            correction=correction.value if correction is not CorrectionChoice.holm else None,
+            alpha=alpha if alpha != 0.05 else None,
+            weights=_named_weights(weights),
+            mde=mde,
+            sequential=sequential,
         )
     deliver(report, out)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from graphkit.config import Settings
@@ -30,6 +31,7 @@ from graphkit.experiments.metrics import (
     DEFAULT_POST_DAYS,
     DEFAULT_PRE_DAYS,
 )
+from graphkit.experiments.plan import ExperimentPlan, planned
 from graphkit.experiments.segmentation import FEATURE_OF
 from graphkit.experiments.settings import AnalysisSettings
 from graphkit.graph.influence import InfluencerAnalysis, influencer_analysis
@@ -102,7 +104,7 @@ REPORT_SEGMENTS = ("degree", "influencer")
 
 
 def analyze_experiment_report(
-    settings: Settings,
+    store: Settings | GraphStore,
     experiment: str,
     *,
     metrics: Sequence[str] = DEFAULT_METRICS,
@@ -125,7 +127,7 @@ def analyze_experiment_report(
         analysis = AnalysisSettings(control=control, correction=correction, alpha=alpha, seed=seed)
     control, alpha = analysis.control, analysis.alpha
     data = ab.experiment_from_store(
-        settings,
+        store,
         experiment,
         metrics=metrics,
         post_days=post_days,
@@ -146,7 +148,7 @@ def analyze_experiment_report(
     survival, note = None, None
     try:
         survival, _ = ab.survival_from_store(
-            settings, experiment, churn_days=churn_days, alpha=alpha
+            store, experiment, churn_days=churn_days, alpha=alpha
         )
     except InsufficientData as exc:  # the rest of the report still stands
         note = exc.message
@@ -154,7 +156,7 @@ def analyze_experiment_report(
 
 
 def experiment_report(
-    settings: Settings,
+    settings: Settings | GraphStore,
     experiment: str,
     *,
     metrics: Sequence[str] = DEFAULT_METRICS,
@@ -167,8 +169,13 @@ def experiment_report(
     spec: SubgraphSpec | None = None,
     seed: int = 0,
     analysis: AnalysisSettings | None = None,
+    network_effects: bool = False,
+    design_file: str | Path | None = None,
 ) -> Report:
     """The A/B report of a stored experiment (see :mod:`graphkit.reports.experiment_report`).
+
+    ``network_effects`` adds the "Network effects" section (``ab spillover`` on every
+    metric, with the design recorded in ``design_file``).
 
     Example::
 
@@ -176,37 +183,87 @@ def experiment_report(
         write_report(report, Path("reports/experiment.html"))
     """
     spec = spec or SubgraphSpec()
-    results = analyze_experiment_report(
+    with store_from(settings) as store:
+        results = analyze_experiment_report(
+            store,
+            experiment,
+            metrics=metrics,
+            control=control,
+            post_days=post_days,
+            pre_days=pre_days,
+            correction=correction,
+            alpha=alpha,
+            churn_days=churn_days,
+            spec=spec,
+            seed=seed,
+            analysis=analysis,
+        )
+        chosen = results.analysis.settings
+        parameters = {
+            "experiment": experiment,
+            "metrics": list(metrics),
+            "control": results.analysis.control,
+            "post_days": post_days,
+            "pre_days": pre_days,
+            "correction": chosen.correction if chosen else correction,
+            "alpha": results.analysis.alpha,
+            "churn_days": churn_days,
+            "segments": list(REPORT_SEGMENTS),
+            "seed": seed,
+            **spec_parameters(spec),
+        }
+        if chosen is not None and analysis is not None:
+            parameters["analysis"] = chosen.to_dict()
+        report = experiment_document(results, parameters=parameters)
+        if network_effects:
+            from graphkit.workflows.network_experiments import with_network_effects
+
+            report = with_network_effects(
+                report, store, experiment, metrics, design_file=design_file
+            )
+    return report
+
+
+def planned_experiment_report(
+    settings: Settings | GraphStore,
+    experiment: str,
+    plan: ExperimentPlan | None,
+    *,
+    metrics: Sequence[str] | None = None,
+    post_days: float = DEFAULT_POST_DAYS,
+    pre_days: float = DEFAULT_PRE_DAYS,
+    churn_days: float = DEFAULT_CHURN_DAYS,
+    spec: SubgraphSpec | None = None,
+    seed: int = 0,
+    network_effects: bool = False,
+    design_file: str | Path | None = None,
+    **analysis_options: Any,
+) -> Report:
+    """:func:`experiment_report` for an experiment definition file (``--config``).
+
+    The plan, when given, decides metrics, windows and analysis settings;
+    ``analysis_options`` are :class:`AnalysisSettings` fields (None: not given) and must
+    agree with it (:func:`graphkit.workflows.experiments.resolve_analysis`).
+    """
+    if plan is not None and plan.experiment:
+        planned(plan, experiment, None, "experiment")  # the file and the name must agree
+    analysis = ab.resolve_analysis(plan, **analysis_options, seed=seed if plan is None else None)
+    return experiment_report(
         settings,
         experiment,
-        metrics=metrics,
-        control=control,
-        post_days=post_days,
-        pre_days=pre_days,
-        correction=correction,
-        alpha=alpha,
+        metrics=metrics or (list(plan.metrics) if plan is not None else DEFAULT_METRICS),
+        control=analysis.control,
+        post_days=plan.post_days if plan is not None else post_days,
+        pre_days=plan.pre_days if plan is not None else pre_days,
+        correction=analysis.correction,
+        alpha=analysis.alpha,
         churn_days=churn_days,
         spec=spec,
         seed=seed,
         analysis=analysis,
+        network_effects=network_effects,
+        design_file=design_file,
     )
-    chosen = results.analysis.settings
-    parameters = {
-        "experiment": experiment,
-        "metrics": list(metrics),
-        "control": results.analysis.control,
-        "post_days": post_days,
-        "pre_days": pre_days,
-        "correction": chosen.correction if chosen else correction,
-        "alpha": results.analysis.alpha,
-        "churn_days": churn_days,
-        "segments": list(REPORT_SEGMENTS),
-        "seed": seed,
-        **spec_parameters(spec),
-    }
-    if chosen is not None and analysis is not None:
-        parameters["analysis"] = chosen.to_dict()
-    return experiment_document(results, parameters=parameters)
 
 
 # ------------------------------------------------------------------------------ engagement
