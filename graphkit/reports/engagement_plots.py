@@ -21,6 +21,7 @@ from matplotlib.axes import Axes
 
 from graphkit.engagement.settings import MIN_CELL_USERS
 from graphkit.errors import ConfigError, InsufficientData
+from graphkit.reports.canvas import figure_and_axes
 
 if TYPE_CHECKING:
     from graphkit.engagement.results import (
@@ -37,15 +38,6 @@ LINE_COLOR = "#1f77b4"
 FEW_USERS_COLOR = "#e0e0e0"
 MAX_HEATMAP_ROWS = 40
 MAX_COMMUNITY_BARS = 10
-
-
-def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[matplotlib.figure.Figure, Axes]:
-    if ax is not None:
-        figure = ax.get_figure()
-        assert isinstance(figure, matplotlib.figure.Figure)
-        return figure, ax
-    figure = matplotlib.figure.Figure(figsize=size, layout="constrained")
-    return figure, figure.add_subplot()
 
 
 def _require(frame: pd.DataFrame, columns: list[str], what: str) -> None:
@@ -68,7 +60,7 @@ def activity_chart(daily: pd.DataFrame, *, ax: Axes | None = None) -> matplotlib
     ``daily`` is :attr:`graphkit.engagement.activity.DailyActivity.table`.
     """
     _require(daily, ["date", "dau"], "the daily activity table")
-    figure, ax = _axes(ax, (9, 4.5))
+    figure, ax = figure_and_axes(ax, (9, 4.5))
     dates = pd.to_datetime(daily["date"])
     for column, style in (("mau", ":"), ("wau", "--"), ("dau", "-")):
         if column in daily.columns and daily[column].notna().any():
@@ -114,7 +106,7 @@ def retention_heatmap(
     shown = wide.head(MAX_HEATMAP_ROWS)
     values = values[: len(shown)]
     row_height = 0.35 if eligible is None else 0.5
-    figure, ax = _axes(ax, (1.4 + 0.9 * len(offsets), 1.2 + row_height * len(shown)))
+    figure, ax = figure_and_axes(ax, (1.4 + 0.9 * len(offsets), 1.2 + row_height * len(shown)))
     counts = (
         eligible[offsets].to_numpy(dtype=float)[: len(shown)]
         if eligible is not None
@@ -158,7 +150,7 @@ def anomaly_chart(
     only as history are drawn lighter.
     """
     _require(series, ["date", "low", "high", "flagged", "value"], f"the {metric} series")
-    figure, ax = _axes(ax, (9, 4.5))
+    figure, ax = figure_and_axes(ax, (9, 4.5))
     dates = pd.to_datetime(series["date"])
     ax.fill_between(
         dates, series["low"], series["high"], color=BAND_COLOR, alpha=0.5, label="expected band"
@@ -195,7 +187,7 @@ def aha_curves(
     ``sweep`` is :attr:`graphkit.engagement.aha_moments.AhaResult.sweep`.
     """
     _require(sweep, ["k", "share_did"], "the aha sweep")
-    figure, ax = _axes(ax, (8, 4.5))
+    figure, ax = figure_and_axes(ax, (8, 4.5))
     k = sweep["k"]
     ax.plot(k, sweep["retention_did"], "o-", label="P(retained | did it)")
     ax.plot(k, sweep["p_did_given_retained"], "s-", label="P(did it | retained)")
@@ -226,7 +218,7 @@ def survival_curves(
     ``curves`` is :attr:`graphkit.experiments.survival.SurvivalComparison.curves`.
     """
     _require(curves, ["group", "time", "survival"], "the survival curves")
-    figure, ax = _axes(ax, (8, 4.5))
+    figure, ax = figure_and_axes(ax, (8, 4.5))
     for group, rows in curves.groupby("group", sort=True):
         (line,) = ax.step(rows["time"], rows["survival"], where="post", label=str(group))
         ax.fill_between(

@@ -24,6 +24,8 @@ import numpy as np
 import numpy.typing as npt
 from matplotlib.axes import Axes
 
+from graphkit.reports.canvas import figure_and_axes
+
 if TYPE_CHECKING:  # results are only read: no need to import lifelines or statsmodels
     from graphkit.experiments.analysis import Comparison
     from graphkit.experiments.results import AnalysisReport, SegmentReport
@@ -37,15 +39,6 @@ CUPED_COLOR = "#2f6fb0"
 _SHOWN_QUANTILE = 0.99
 
 Values = Mapping[str, npt.ArrayLike]
-
-
-def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[matplotlib.figure.Figure, Axes]:
-    if ax is not None:
-        figure = ax.get_figure()
-        assert isinstance(figure, matplotlib.figure.Figure)
-        return figure, ax
-    figure = matplotlib.figure.Figure(figsize=size, layout="constrained")
-    return figure, figure.add_subplot()
 
 
 def _color(index: int) -> str:
@@ -71,7 +64,7 @@ def metric_distribution(
     >>> figure.axes[0].get_xlabel()
     'x'
     """
-    figure, ax = _axes(ax, (7, 4))
+    figure, ax = figure_and_axes(ax, (7, 4))
     arms = {arm: _finite_values(values) for arm, values in values_by_arm.items()}
     pooled = np.concatenate([v for v in arms.values()]) if arms else np.array([])
     hidden = 0
@@ -116,7 +109,7 @@ def metric_boxplot(
     >>> [t.get_text() for t in figure.axes[0].get_xticklabels()]
     ['control', 'treatment']
     """
-    figure, ax = _axes(ax, (5, 4))
+    figure, ax = figure_and_axes(ax, (5, 4))
     arms = {arm: _finite_values(values) for arm, values in values_by_arm.items()}
     names = list(arms)
     data = [arms[name] if arms[name].size else np.array([np.nan]) for name in names]
@@ -159,7 +152,7 @@ def cuped_comparison(
     >>> figure.axes[0].get_xlabel()
     'treatment − control, % of the control mean'
     """
-    figure, ax = _axes(ax, (8, 1.2 + 0.7 * max(len(comparisons), 1)))
+    figure, ax = figure_and_axes(ax, (8, 1.2 + 0.7 * max(len(comparisons), 1)))
     labels = []
     skipped = []
     row = 0
@@ -228,7 +221,7 @@ def lift_chart(
     'treatment − control, % of the control mean (verdict model)'
     """
     shown = [c for c in comparisons if c.verdict is not None and c.verdict.relative is not None]
-    figure, ax = _axes(ax, (8, 1.2 + 0.7 * max(len(shown), 1)))
+    figure, ax = figure_and_axes(ax, (8, 1.2 + 0.7 * max(len(shown), 1)))
     labels = []
     for row, item in enumerate(shown):
         verdict = item.verdict
@@ -274,7 +267,7 @@ def forest_plot(analysis: SegmentAnalysis, *, ax: Axes | None = None) -> matplot
     3
     """
     segments = analysis.segments
-    figure, ax = _axes(ax, (8, 1.5 + 0.45 * (len(segments) + 1)))
+    figure, ax = figure_and_axes(ax, (8, 1.5 + 0.45 * (len(segments) + 1)))
     labels = []
     for row, item in enumerate(segments):
         labels.append(f"{item.segment} (n={item.n_control + item.n_treatment:,})")
@@ -320,7 +313,7 @@ def survival_curves(
     >>> len(survival_curves(result).axes[0].get_lines())
     2
     """
-    figure, ax = _axes(ax, (7, 4.2))
+    figure, ax = figure_and_axes(ax, (7, 4.2))
     curves = comparison.curves
     for index, group in enumerate(comparison.groups):
         rows = curves[curves["group"] == group]

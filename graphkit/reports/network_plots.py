@@ -23,6 +23,8 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_hex
 
+from graphkit.reports.canvas import figure_and_axes
+
 COLORED_COMMUNITIES = 10
 OTHER_COLOR = "#b8bec8"
 HIGHLIGHT_COLOR = "#d62728"
@@ -37,15 +39,6 @@ def community_color(community: int) -> str:
     return OTHER_COLOR
 
 
-def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[matplotlib.figure.Figure, Axes]:
-    if ax is not None:
-        figure = ax.get_figure()
-        assert isinstance(figure, matplotlib.figure.Figure)
-        return figure, ax
-    figure = matplotlib.figure.Figure(figsize=size, layout="constrained")
-    return figure, figure.add_subplot()
-
-
 def degree_distribution(degrees: Sequence[int] | pd.Series, *, ax: Axes | None = None):
     """The degree distribution on log–log axes.
 
@@ -58,7 +51,7 @@ def degree_distribution(degrees: Sequence[int] | pd.Series, *, ax: Axes | None =
     -------
     matplotlib.figure.Figure
     """
-    figure, ax = _axes(ax, (7, 4.2))
+    figure, ax = figure_and_axes(ax, (7, 4.2))
     values = np.asarray(degrees, dtype=np.int64)
     positive = values[values > 0]
     isolated = int((values == 0).sum())
@@ -103,7 +96,7 @@ def centrality_scatter(
 
     Users with a zero on either axis cannot be shown on log axes; the title counts them.
     """
-    figure, ax = _axes(ax, (7, 5))
+    figure, ax = figure_and_axes(ax, (7, 5))
     shown = users[(users[x] > 0) & (users[y] > 0)]
     hidden = len(users) - len(shown)
     colors = [community_color(int(c)) for c in shown["community"]]
@@ -160,7 +153,7 @@ def rank_agreement(tau: pd.DataFrame, *, ax: Axes | None = None):
     τ = 1: the measures order users identically; 0: unrelated orders. Each cell shows
     its value; missing values (a constant measure) show as ``–``.
     """
-    figure, ax = _axes(ax, (5.2, 4.4))
+    figure, ax = figure_and_axes(ax, (5.2, 4.4))
     values = tau.to_numpy(dtype=float)
     image = ax.imshow(np.ma.masked_invalid(values), vmin=-1, vmax=1, cmap="RdBu_r")
     names = [str(c) for c in tau.columns]
@@ -190,7 +183,7 @@ def community_sizes(summary: pd.DataFrame, *, max_bars: int = 20, ax: Axes | Non
     ``max_bars`` largest communities are drawn.
     """
     rows = summary.sort_values(["size", "community"], ascending=[False, True]).head(max_bars)
-    figure, ax = _axes(ax, (7, 0.9 + 0.32 * max(len(rows), 3)))
+    figure, ax = figure_and_axes(ax, (7, 0.9 + 0.32 * max(len(rows), 3)))
     positions = np.arange(len(rows))[::-1]
     ax.barh(
         positions,
@@ -261,7 +254,7 @@ def network_drawing(
     The layout is a seeded force-directed (Fruchterman–Reingold) layout started from
     community clusters, so the same data always gives the same picture.
     """
-    figure, ax = _axes(ax, (8, 8))
+    figure, ax = figure_and_axes(ax, (8, 8))
     nodes = drawing_sample(graph, community, pagerank, keep=highlight, max_nodes=max_nodes)
     sub = graph.subgraph(nodes)
     undirected = sub.to_undirected() if sub.is_directed() else sub
