@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     )
     from graphkit.experiments.settings import AnalysisSettings, ExperimentSource
     from graphkit.store.base import GraphStore
-    from graphkit.workflows.experiments import StoreSource
+    from graphkit.workflows.network import StoreSource
     from graphkit.workflows.network_experiments import SpilloverReport, SpilloverSettings
 
 __all__ = [

@@ -15,8 +15,7 @@ down. The notebook API with the CLI's names is :mod:`graphkit.ab`; at this level
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -76,27 +75,12 @@ from graphkit.graph.features import (
     user_features,
 )
 from graphkit.graph.pull import SubgraphSpec
-from graphkit.store import GraphStore
-from graphkit.workflows.network import opened_store
+from graphkit.workflows.network import StoreSource, store_from
 
 if TYPE_CHECKING:
     from graphkit.experiments.survival import SurvivalComparison
 
 ASSIGNMENT_FILE_COLUMNS = ["experiment", "user_id", "variant", "assigned_at"]
-
-StoreSource = Settings | GraphStore
-"""An opened store, or the settings to open one for a single call (notebooks, tests)."""
-
-
-@contextmanager
-def using_store(source: StoreSource) -> Iterator[GraphStore]:
-    """The store itself (left open: its opener closes it), or one opened from settings."""
-    if isinstance(source, Settings):
-        with opened_store(source) as store:
-            yield store
-    else:
-        yield source
-
 
 def describe(source: StoreSource) -> str:
     """Which store, for messages (never a password)."""
@@ -302,7 +286,7 @@ def graph_feature_table(
     engine: str | None = None,
 ) -> UserFeatures:
     """The features ``needed``, by the one feature path (:func:`user_features`)."""
-    with using_store(store) as opened:
+    with store_from(store) as opened:
         return user_features(
             opened,
             needed,
@@ -314,7 +298,7 @@ def graph_feature_table(
 
 
 def _experiment_assignments(store: StoreSource, experiment: str) -> pd.DataFrame:
-    with using_store(store) as opened:
+    with store_from(store) as opened:
         assignments = opened.assignments(experiment=experiment)
         if assignments.empty:
             names = sorted(opened.assignments()["experiment"].unique())
@@ -327,7 +311,7 @@ def _experiment_assignments(store: StoreSource, experiment: str) -> pd.DataFrame
 
 
 def _events_between(store: StoreSource, since: pd.Timestamp, until: pd.Timestamp) -> pd.DataFrame:
-    with using_store(store) as opened:
+    with store_from(store) as opened:
         return opened.events(since=since.to_pydatetime(), until=until.to_pydatetime())
 
 
@@ -365,7 +349,7 @@ def experiment_from_store(
         from the stored graph (``spec`` chooses the subgraph).
     """
     parsed = [m if isinstance(m, EventMetric) else parse_event_metric(m) for m in metrics]
-    with using_store(store) as opened:
+    with store_from(store) as opened:
         assignments = _experiment_assignments(opened, experiment)
         first = assignments["assigned_at"].min() - pd.Timedelta(days=pre_days)
         last = assignments["assigned_at"].max() + pd.Timedelta(days=post_days)
@@ -625,7 +609,7 @@ def aa_from_store(
     Users without an event in the window count with 0, as in an experiment.
     """
     parsed = [m if isinstance(m, EventMetric) else parse_event_metric(m) for m in metrics]
-    with using_store(store) as opened:
+    with store_from(store) as opened:
         users = opened.user_ids()
         events = opened.events(since=since, until=until)
     if events.empty:
@@ -757,7 +741,7 @@ def users_to_assign(store: StoreSource | None, users_file: str | Path | None) ->
         return sorted(ids.unique())
     if store is None:
         raise ParameterError("users", "is needed without a store holding users")
-    with using_store(store) as opened:
+    with store_from(store) as opened:
         return opened.user_ids()
 
 
@@ -788,7 +772,7 @@ def stratum_labels(
     if users_file is not None:
         table = read_user_table(users_file)
     elif store is not None:
-        with using_store(store) as opened:
+        with store_from(store) as opened:
             table = opened.users_table()
     else:
         raise ConfigError("strata need a users file or a store holding users")
@@ -917,7 +901,7 @@ def survival_from_store(
     """Time to churn per variant of a stored experiment (see :func:`time_to_churn`)."""
     from graphkit.experiments.survival import compare_survival  # lifelines: slow to import
 
-    with using_store(store) as opened:
+    with store_from(store) as opened:
         assignments = _experiment_assignments(opened, experiment)
         since = assignments["assigned_at"].min()
         events = opened.events(since=since.to_pydatetime(), until=until)

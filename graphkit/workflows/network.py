@@ -56,8 +56,12 @@ def opened_store(settings: Settings) -> Iterator[GraphStore]:
         store.close()
 
 
+StoreSource = Settings | GraphStore
+"""An opened store, or the settings to open one for a single call (notebooks, tests)."""
+
+
 @contextmanager
-def store_from(source: GraphStore | Settings) -> Iterator[GraphStore]:
+def store_from(source: StoreSource) -> Iterator[GraphStore]:
     """``source`` itself when it is a store (the caller closes it); else the store its
     settings name, opened for the call and closed after."""
     if isinstance(source, Settings):

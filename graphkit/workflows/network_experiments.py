@@ -43,7 +43,7 @@ from graphkit.experiments.network.probabilities import (
 from graphkit.experiments.network.randomization import DESIGNS, Randomization
 from graphkit.graph.pull import SubgraphSpec, pull_graph
 from graphkit.store.base import EdgeFilter, GraphStore
-from graphkit.workflows.experiments import StoreSource, using_store
+from graphkit.workflows.network import StoreSource, store_from
 
 if TYPE_CHECKING:
     from graphkit.reports.document import Report
@@ -410,7 +410,7 @@ def spillover_from_store(
             f"metric {metric!r} is a ratio: spillover estimates need one value per user",
             hint="use its numerator or denominator as a count (e.g. clicks=count:click)",
         )
-    with using_store(store) as opened:
+    with store_from(store) as opened:
         return _spillover_of_stored(opened, experiment, metric, spillover, post_days, design_file)
 
 
@@ -488,7 +488,7 @@ def spillover_from_table(
         {"user_id": frame[id_col].astype(str), "variant": frame[variant_col], metric: values}
     )
     record = read_design(design_file) if design_file else None
-    with using_store(store) as opened:
+    with store_from(store) as opened:
         return estimate_spillover(
             opened, outcomes, spillover, metric=metric, experiment=None, design_record=record
         )
@@ -503,7 +503,7 @@ def _with_until(spillover: SpilloverSettings, until: datetime) -> SpilloverSetti
 def write_back_exposure(store: StoreSource, report: SpilloverReport) -> int:
     """Store each user's exposure condition (``exposure``, ``exposure_experiment``,
     ``treated_neighbours``) for the Browser query ``user_exposure.cypher``."""
-    with using_store(store) as opened:
+    with store_from(store) as opened:
         return opened.write_user_properties(report.exposure_properties())
 
 
