@@ -17,7 +17,7 @@ import io
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Protocol, get_origin
@@ -273,8 +273,6 @@ def settings_from(values: dict[str, Any]) -> Settings:
 
 
 def utc(moment: datetime | None) -> datetime | None:
-    from datetime import UTC
-
     return None if moment is None else moment.replace(tzinfo=UTC)
 
 
@@ -401,11 +399,9 @@ def to_json(data: Any) -> str:
 def render_table(
     frame: pd.DataFrame, title: str | None = None, caption: str | None = None
 ) -> Table:
-    import pandas as pd
-
     table = Table(title=title, caption=caption, show_lines=False)
     for column in frame.columns:
-        numeric = pd.api.types.is_numeric_dtype(frame[column])
+        numeric = frame[column].dtype.kind in "biufc"  # bool, int, unsigned, float, complex
         table.add_column(str(column), justify="right" if numeric else "left")
     for row in frame.itertuples(index=False, name=None):
         table.add_row(*[f"{v:.6g}" if isinstance(v, float) else str(v) for v in row])
@@ -552,16 +548,23 @@ def parse_number(text: str, option: str) -> float:
 
 
 def parse_time(text: str | None, option: str) -> datetime | None:
-    """An ISO-8601 time or date as an aware UTC datetime; no offset means UTC."""
+    """An ISO-8601 time or date as an aware UTC datetime; no offset means UTC.
+
+    Examples
+    --------
+    >>> parse_time("2026-03-01T12:00:00+02:00", "--at").isoformat()
+    '2026-03-01T10:00:00+00:00'
+    >>> parse_time("2026-03-01", "--at").isoformat()
+    '2026-03-01T00:00:00+00:00'
+    """
     if text is None:
         return None
-    import pandas as pd  # loaded late: `graphkit --help` must stay fast
-
     try:
-        stamp = pd.Timestamp(text)
+        stamp = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ConfigError(
             f"{option} {text!r} is not a time", hint="write YYYY-MM-DD or an ISO-8601 time"
         ) from None
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp.to_pydatetime()
+    if stamp.tzinfo is None:
+        return stamp.replace(tzinfo=UTC)
+    return stamp.astimezone(UTC)
