@@ -55,6 +55,9 @@ def prepare(folder: Path, target: int) -> dict[str, Any]:
     events = simulate_events(sim)
     write_dataset(sim, folder / "data", fmt="parquet", force=True)
     write_dataset(events, folder / "data", fmt="parquet", force=True)
+    # The same dataset as CSV, for the load measurement (users and interactions too).
+    write_dataset(sim, folder / "data-csv", fmt="csv", force=True)
+    write_dataset(events, folder / "data-csv", fmt="csv", force=True)
     simulated = time.perf_counter() - start
     start = time.perf_counter()
     load(folder / "data", Settings(store_dir=store))

@@ -131,9 +131,34 @@ class ActivityLog:
 
     @functools.cached_property
     def user_days(self) -> pd.DataFrame:
-        """``user``, ``day``: one row per user and day with at least one event."""
-        pairs = self.counts[["user", "day"]].drop_duplicates()
-        return pairs.sort_values(["user", "day"], kind="mergesort").reset_index(drop=True)
+        """``user``, ``day``: one row per user and day with at least one event, sorted."""
+        # ``counts`` is sorted by user, day, event: a pair starts where user or day changes
+        # (no hashing or sorting of millions of rows).
+        user = self.counts["user"].to_numpy()
+        day = self.counts["day"].to_numpy()
+        starts = np.ones(len(user), dtype=bool)
+        starts[1:] = (user[1:] != user[:-1]) | (day[1:] != day[:-1])
+        return pd.DataFrame({"user": user[starts], "day": day[starts]})
+
+    def event_code(self, name: str) -> int | None:
+        """The position of event ``name`` among ``counts["event"]``'s categories (None if
+        it never occurs)."""
+        categories = self.counts["event"].cat.categories
+        return int(categories.get_indexer([name])[0]) if name in categories else None
+
+    def event_totals(self, by: np.ndarray, size: int, *, first: int, last: int) -> np.ndarray:
+        """Events per (group, event name) on days ``first .. last``: a ``size`` × (number
+        of event names) int64 array, where ``by`` (one integer in ``0 .. size - 1`` per
+        row of ``counts``) says the group of each row."""
+        day = self.counts["day"].to_numpy()
+        rows = (day >= first) & (day <= last)
+        codes = self.counts["event"].cat.codes.to_numpy()[rows].astype(np.int64)
+        width = len(self.counts["event"].cat.categories)
+        cell = by[rows].astype(np.int64) * width + codes
+        # Float weights hold integer sums exactly below 2**53 events.
+        weights = self.counts["n"].to_numpy()[rows].astype(np.float64)
+        totals = np.bincount(cell, weights=weights, minlength=size * width)
+        return totals.astype(np.int64).reshape(size, width)
 
     def require_sessions(self) -> None:
         """Raise ValueError when the log was read without sessions (a programming error)."""
