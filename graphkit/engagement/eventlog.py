@@ -144,7 +144,7 @@ class ActivityLog:
         """The position of event ``name`` among ``counts["event"]``'s categories (None if
         it never occurs)."""
         categories = self.counts["event"].cat.categories
-        return int(categories.get_indexer([name])[0]) if name in categories else None
+        return categories.tolist().index(name) if name in categories else None
 
     def event_totals(self, by: np.ndarray, size: int, *, first: int, last: int) -> np.ndarray:
         """Events per (group, event name) on days ``first .. last``: a ``size`` × (number
