@@ -279,11 +279,11 @@ def _activity_log(
     data_first_day: int | None,
 ) -> ActivityLog:
     notes: list[str] = []
+    count_frame = reducer.counts()  # first: it counts the events of unknown users
     if reducer.unknown_users:
         notes.append(
             f"{reducer.unknown_users} event(s) of users not in the users table were left out"
         )
-    count_frame = reducer.counts()
     session_frame = reducer.sessions()
     data_days = count_frame["day"]
     data_first = int(data_days.min()) if len(data_days) else None
@@ -370,7 +370,7 @@ GROUP BY ALL
 _FINAL_COUNTS = """
 SELECT p."user", p.day, o.sorted AS event, p.n
 FROM ({partial}) AS p JOIN event_order AS o ON p.event = o.code
-ORDER BY p."user", p.day, o.sorted
+ORDER BY p."user" NULLS LAST, p.day, o.sorted
 """
 _FOLDED_COUNTS = 'SELECT "user", day, event, sum(n)::BIGINT AS n FROM partial_counts GROUP BY ALL'
 _FINAL_SESSIONS = """
@@ -401,6 +401,9 @@ class _Reducer:
         self.with_sessions = sessions
         self.unknown_users = 0
         self.sources = 0
+        # A single Parquet source is aggregated once, straight into the final (sorted)
+        # rows: no partial tables written and read back.
+        self.direct: str | None = None
         self.vocabulary: dict[str, int] = {}
         self.spill = tempfile.TemporaryDirectory(prefix="graphkit-duckdb-")
         self.db = duckdb.connect(
@@ -456,18 +459,21 @@ class _Reducer:
             window = window.filter(f"at_ms >= {int(since_ms)}")
         if until_ms is not None:
             window = window.filter(f"at_ms < {int(until_ms)}")
-        window.create_view("events_window")
-        self._add("events_window")
-        self.db.execute("DROP VIEW events_window")
+        if self.sources == 0:
+            window.create_view("events_window")
+            self._add_names("events_window")
+            self.direct, self.sources = "events_window", 1
+            return
+        view = f"events_window_{self.sources}"
+        window.create_view(view)
+        self._add(view)
+        self.db.execute(f"DROP VIEW {view}")
 
     def _add(self, source: str) -> None:
-        for (name,) in self.db.execute(_EVENT_NAMES.format(source=source)).fetchall():
-            if name not in self.vocabulary:
-                self.vocabulary[name] = len(self.vocabulary)
-                self.db.execute(
-                    "INSERT INTO event_codes VALUES ($name, $code)",
-                    {"name": name, "code": self.vocabulary[name]},
-                )
+        if self.direct is not None:  # a second source: fold the first into partial tables
+            direct, self.direct, self.sources = self.direct, None, 0
+            self._add(direct)
+        self._add_names(source)
         verb = "INSERT INTO {table} " if self.sources else "CREATE TEMP TABLE {table} AS "
         self.db.execute(verb.format(table="partial_counts") + _PARTIAL_COUNTS.format(source=source))
         # Events of users not in the users table (the LEFT JOIN's NULL codes): counted for
@@ -482,6 +488,16 @@ class _Reducer:
                 self.params,
             )
         self.sources += 1
+
+    def _add_names(self, source: str) -> None:
+        """Give every event name of ``source`` a code (in order of discovery)."""
+        for (name,) in self.db.execute(_EVENT_NAMES.format(source=source)).fetchall():
+            if name not in self.vocabulary:
+                self.vocabulary[name] = len(self.vocabulary)
+                self.db.execute(
+                    "INSERT INTO event_codes VALUES ($name, $code)",
+                    {"name": name, "code": self.vocabulary[name]},
+                )
 
     def _one(self, query: str) -> int:
         row = self.db.execute(query).fetchone()
@@ -504,8 +520,18 @@ class _Reducer:
             )
             self.db.register("event_order_frame", order)
             self.db.execute("CREATE OR REPLACE TEMP TABLE event_order AS FROM event_order_frame")
-            partial = "FROM partial_counts" if self.sources == 1 else _FOLDED_COUNTS
+            if self.direct is not None:
+                partial = _PARTIAL_COUNTS.format(source=self.direct)
+            else:
+                partial = "FROM partial_counts" if self.sources == 1 else _FOLDED_COUNTS
             frame = self.db.execute(_FINAL_COUNTS.format(partial=partial)).fetchnumpy()
+            users = frame["user"]
+            if np.ma.isMaskedArray(users) and users.mask.any():
+                # Events of users not in the users table (NULL codes, sorted last): counted
+                # for a note, then dropped. (Only a direct source has any left.)
+                known = int((~users.mask).sum())
+                self.unknown_users += int(np.asarray(frame["n"])[known:].sum())
+                frame = {name: np.asarray(values)[:known] for name, values in frame.items()}
         # NumPy arrays straight from DuckDB, and no copy into the frame: at 10M events
         # every extra copy of these columns is ~100 MB of peak memory.
         return pd.DataFrame(
@@ -526,8 +552,12 @@ class _Reducer:
         if not self.sources or not self.with_sessions:
             empty = pd.DataFrame({c: pd.Series(dtype=np.int64) for c in SESSION_COLUMNS})
             return empty.astype({"user": np.int32, "day": np.int32, "length_s": float})
-        partial = "FROM partial_sessions" if self.sources == 1 else _FOLDED_SESSIONS
-        merged = self.db.execute(_FINAL_SESSIONS.format(partial=partial)).fetchnumpy()
+        if self.direct is not None:
+            query = _FINAL_SESSIONS.format(partial=_PARTIAL_SESSIONS.format(source=self.direct))
+            merged = self.db.execute(query, self.params).fetchnumpy()
+        else:
+            partial = "FROM partial_sessions" if self.sources == 1 else _FOLDED_SESSIONS
+            merged = self.db.execute(_FINAL_SESSIONS.format(partial=partial)).fetchnumpy()
         dtypes = {"user": np.int32, "day": np.int32, "length_s": np.float64}
         data = {
             c: np.asarray(merged.pop(c), dtype=dtypes.get(c, np.int64)) for c in SESSION_COLUMNS
