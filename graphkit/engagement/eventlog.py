@@ -387,6 +387,8 @@ SELECT "user", min(start_ms) AS start_ms, max(end_ms) AS end_ms,
        sum(clicks)::BIGINT AS clicks, sum(messages)::BIGINT AS messages
 FROM partial_sessions GROUP BY "user", session_id
 """
+FETCH_ROWS = 1_000_000
+"""Rows per Arrow batch fetched from DuckDB."""
 DUCKDB_MEMORY_LIMIT = "256MB"
 """DuckDB's working-memory cap; past it, it spills to a temporary folder."""
 
@@ -524,14 +526,13 @@ class _Reducer:
                 partial = _PARTIAL_COUNTS.format(source=self.direct)
             else:
                 partial = "FROM partial_counts" if self.sources == 1 else _FOLDED_COUNTS
-            frame = self.db.execute(_FINAL_COUNTS.format(partial=partial)).fetchnumpy()
-            users = frame["user"]
-            if np.ma.isMaskedArray(users) and users.mask.any():
+            frame, unknown = self._fetch(_FINAL_COUNTS.format(partial=partial), {})
+            if unknown:
                 # Events of users not in the users table (NULL codes, sorted last): counted
                 # for a note, then dropped. (Only a direct source has any left.)
-                known = int((~users.mask).sum())
-                self.unknown_users += int(np.asarray(frame["n"])[known:].sum())
-                frame = {name: np.asarray(values)[:known] for name, values in frame.items()}
+                known = len(frame["user"]) - unknown
+                self.unknown_users += int(frame["n"][known:].sum())
+                frame = {name: values[:known] for name, values in frame.items()}
         # NumPy arrays straight from DuckDB, and no copy into the frame: at 10M events
         # every extra copy of these columns is ~100 MB of peak memory.
         return pd.DataFrame(
@@ -554,15 +555,44 @@ class _Reducer:
             return empty.astype({"user": np.int32, "day": np.int32, "length_s": float})
         if self.direct is not None:
             query = _FINAL_SESSIONS.format(partial=_PARTIAL_SESSIONS.format(source=self.direct))
-            merged = self.db.execute(query, self.params).fetchnumpy()
+            merged, _ = self._fetch(query, self.params)
         else:
             partial = "FROM partial_sessions" if self.sources == 1 else _FOLDED_SESSIONS
-            merged = self.db.execute(_FINAL_SESSIONS.format(partial=partial)).fetchnumpy()
+            merged, _ = self._fetch(_FINAL_SESSIONS.format(partial=partial), {})
         dtypes = {"user": np.int32, "day": np.int32, "length_s": np.float64}
         data = {
             c: np.asarray(merged.pop(c), dtype=dtypes.get(c, np.int64)) for c in SESSION_COLUMNS
         }
         return pd.DataFrame(data, copy=False)
+
+    def _fetch(self, query: str, params: dict[str, str]) -> tuple[dict[str, np.ndarray], int]:
+        """The query's columns as NumPy arrays, and the number of NULLs in its first column
+        (given as 0; they must be sorted last).
+
+        The rows stream out of DuckDB as Arrow batches and become arrays one column at a
+        time, each column's batches freed once converted: the result is never held twice
+        (DuckDB's materialised copy next to NumPy's doubled the peak memory at 10M events).
+        """
+        import pyarrow as pa
+
+        relation: Any = self.db.sql(query, params=params or None)
+        # DuckDB 2 names it to_arrow_reader; 1.x record_batch.
+        if hasattr(relation, "to_arrow_reader"):
+            reader = relation.to_arrow_reader(FETCH_ROWS)
+        else:
+            reader = relation.record_batch(FETCH_ROWS)
+        table = pa.Table.from_batches(list(reader), schema=reader.schema)
+        del reader
+        first = table.column_names[0]
+        nulls = table.column(first).null_count
+        columns: dict[str, np.ndarray] = {}
+        for name in table.column_names:
+            column = table.column(name)
+            if name == first and nulls:
+                column = column.fill_null(0)
+            columns[name] = column.to_numpy()
+            table = table.drop_columns([name])
+        return columns, nulls
 
     def close(self) -> None:
         self.db.close()
