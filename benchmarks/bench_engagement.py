@@ -3,7 +3,11 @@ DuckDB engine against the previous pandas implementation, side by side in one ru
 (measured, never asserted).
 
     .venv/bin/python benchmarks/bench_engagement.py [--events 10000000] [--dir .bench/engagement]
-        [--baseline REV]
+        [--baseline REV] [--copies N] [--load]
+
+``--copies 10`` measures today's engine alone on ten copies of the dataset's users and
+events (100M events; the pandas baseline would not fit); ``--load`` measures ``graphkit
+load`` of the dataset's CSV files into a fresh embedded store (time and peak memory).
 
 The first run simulates a network sized to give about ``--events`` events, writes it as
 Parquet, validates it and loads it into an embedded store under ``--dir`` (kept for later
@@ -97,9 +101,7 @@ def scaled_store(folder: Path, base: Path, copies: int) -> Path:
     ):
         source = copy.format(copies=copies, path=base / f"{table}.parquet")
         target = store / f"{table}.parquet"
-        db.execute(
-            f"COPY (SELECT {columns} {source} ORDER BY r.k) TO '{target}' (FORMAT parquet)"
-        )
+        db.execute(f"COPY (SELECT {columns} {source}) TO '{target}' (FORMAT parquet)")
     db.close()
     (store / "interactions.parquet").write_bytes((base / "interactions.parquet").read_bytes())
     return store
@@ -118,6 +120,11 @@ def measure(command: str, store: str) -> dict[str, Any]:
         result = workflow.engagement_metrics(settings)
         size = f"{len(result.daily.table)} days, {result.sessions.summary['sessions']} sessions"
         digest = frame_digest(result.daily.table)
+    elif command == "load":
+        # `graphkit load` of the CSV copy into a fresh store (the store argument).
+        folder = Path(store)
+        summary = load(folder.parent / "data-csv", Settings(store_dir=folder)).summary
+        size = f"{summary.events:,} events, {summary.interactions:,} interactions"
     elif command == "retention":
         table, _ = workflow.engagement_retention(settings)
         size = f"{len(table.wide)} cohorts"
@@ -190,6 +197,11 @@ def main() -> None:
         help="measure the DuckDB engine alone on this many copies of the dataset's users "
         "and events (10 copies of 10M events: 100M); the pandas baseline cannot hold them",
     )
+    parser.add_argument(
+        "--load",
+        action="store_true",
+        help="measure `graphkit load` of the dataset's CSV files into a fresh store instead",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--store", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -204,6 +216,14 @@ def main() -> None:
         f"validate+load {info['validate_load_s']} s)"
     )
     store = args.dir / "store"
+    if args.load:
+        with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+            row = run_fresh("load", Path(tmp) / "store", None)
+        print(
+            f"load (CSV) {row['seconds']:8.1f} s {row['peak_rss_mb']:7.0f} MB peak RSS"
+            f"   ({row['result']})"
+        )
+        return
     if args.copies > 1:
         scaled = scaled_store(args.dir, store, args.copies)
         print(f"{args.copies} copies: ~{args.copies * info['events']:,} events, DuckDB engine only")
