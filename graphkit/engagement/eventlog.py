@@ -92,7 +92,7 @@ class ActivityLog:
         ``signup_day`` (float day number, NaN when unknown) and every user property.
     counts : DataFrame
         ``user`` (code), ``day``, ``event`` (name), ``n`` (events), one row per
-        (user, day, event), sorted by day, user, event.
+        (user, day, event), sorted by user, day, event (``user_days`` relies on it).
     sessions : DataFrame
         ``user``, ``day`` (of the session's first event), ``start_ms``, ``end_ms``,
         ``length_s`` (see the length rule), ``events`` and ``views``, ``likes``,
