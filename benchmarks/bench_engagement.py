@@ -89,19 +89,22 @@ def scaled_store(folder: Path, base: Path, copies: int) -> Path:
     import duckdb
 
     store = folder / f"store-x{copies}"
-    if (store / "events.parquet").exists():
+    if (store / "interactions.parquet").exists():  # written last
         return store
     store.mkdir(parents=True, exist_ok=True)
     print(f"writing {copies} copies of the base store's events ...", file=sys.stderr)
     db = duckdb.connect(config={"memory_limit": "1GB", "temp_directory": str(folder / "tmp")})
-    copy = "FROM range({copies}) AS r(k), read_parquet('{path}') AS t"
     for table, columns in (
-        ("users", "t.* REPLACE (t.user_id || '~' || r.k AS user_id)"),
-        ("events", "t.* EXCLUDE (key) REPLACE (t.user_id || '~' || r.k AS user_id)"),
+        ("users", "* REPLACE (user_id || '~{k}' AS user_id)"),
+        ("events", "* EXCLUDE (key) REPLACE (user_id || '~{k}' AS user_id)"),
     ):
-        source = copy.format(copies=copies, path=base / f"{table}.parquet")
+        # One SELECT per copy, chained with UNION ALL: streamed, nothing materialised.
+        path = base / f"{table}.parquet"
+        copies_sql = " UNION ALL ".join(
+            f"SELECT {columns.format(k=k)} FROM read_parquet('{path}')" for k in range(copies)
+        )
         target = store / f"{table}.parquet"
-        db.execute(f"COPY (SELECT {columns} {source}) TO '{target}' (FORMAT parquet)")
+        db.execute(f"COPY ({copies_sql}) TO '{target}' (FORMAT parquet)")
     db.close()
     (store / "interactions.parquet").write_bytes((base / "interactions.parquet").read_bytes())
     return store
