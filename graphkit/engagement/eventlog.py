@@ -408,8 +408,15 @@ class _Reducer:
         self.direct: str | None = None
         self.vocabulary: dict[str, int] = {}
         self.spill = tempfile.TemporaryDirectory(prefix="graphkit-duckdb-")
+        # Every result is ORDER BY'd, so insertion order need not be kept: without it
+        # DuckDB's operators can spill instead of running out of memory (at 100M events the
+        # session aggregate did).
         self.db = duckdb.connect(
-            config={"memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": self.spill.name}
+            config={
+                "memory_limit": DUCKDB_MEMORY_LIMIT,
+                "temp_directory": self.spill.name,
+                "preserve_insertion_order": False,
+            }
         )
         codes = pd.DataFrame(
             {"code": np.arange(len(users), dtype=np.int32), "user_id": users["user_id"]}
