@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -222,8 +223,12 @@ def main() -> None:
     )
     store = args.dir / "store"
     if args.load:
-        with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
-            row = run_fresh("load", Path(tmp) / "store", None)
+        fresh = args.dir / "load-store"  # beside data-csv, which the child loads
+        shutil.rmtree(fresh, ignore_errors=True)
+        try:
+            row = run_fresh("load", fresh, None)
+        finally:
+            shutil.rmtree(fresh, ignore_errors=True)
         print(
             f"load (CSV) {row['seconds']:8.1f} s {row['peak_rss_mb']:7.0f} MB peak RSS"
             f"   ({row['result']})"

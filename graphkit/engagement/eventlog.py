@@ -258,7 +258,10 @@ def summarise_parquet(
     names = names or EventNames()
     users = _coded_users(users)
     scan_from = first_day if data_first_day is None else data_first_day
-    reducer = _Reducer(users, names, sessions=sessions)
+    import pyarrow.parquet as pq
+
+    rows = pq.ParquetFile(path).metadata.num_rows  # the footer only: no data read
+    reducer = _Reducer(users, names, sessions=sessions, events=rows)
     try:
         reducer.add_parquet(
             str(path),
@@ -390,13 +393,31 @@ FROM partial_sessions GROUP BY "user", session_id
 FETCH_ROWS = 1_000_000
 """Rows per Arrow batch fetched from DuckDB."""
 DUCKDB_MEMORY_LIMIT = "256MB"
-"""DuckDB's working-memory cap; past it, it spills to a temporary folder."""
+"""DuckDB's working-memory cap for up to ~10M events; past it, it spills to a temporary
+folder. Larger Parquet sources get :data:`DUCKDB_BYTES_PER_EVENT` per event."""
+DUCKDB_BYTES_PER_EVENT = 24
+"""Working memory per event of a large Parquet source: some of DuckDB's operators (the
+session aggregate, at 100M events) cannot spill below this, and stop out of memory."""
+DUCKDB_MAX_MEMORY = 4 * 1024**3
+
+
+def memory_limit(events: int | None) -> str:
+    """DuckDB's working-memory cap for a source of ``events`` rows (None: unknown).
+
+    >>> memory_limit(None), memory_limit(10_000_000), memory_limit(100_000_000)
+    ('256MB', '256MB', '2288MB')
+    """
+    floor = int(DUCKDB_MEMORY_LIMIT.removesuffix("MB")) * 1024**2
+    wanted = min(max(floor, (events or 0) * DUCKDB_BYTES_PER_EVENT), DUCKDB_MAX_MEMORY)
+    return f"{wanted // 1024**2}MB"
 
 
 class _Reducer:
     """Folds event sources (Parquet files or frames) into counts and sessions, in DuckDB."""
 
-    def __init__(self, users: pd.DataFrame, names: EventNames, *, sessions: bool) -> None:
+    def __init__(
+        self, users: pd.DataFrame, names: EventNames, *, sessions: bool, events: int | None = None
+    ) -> None:
         import duckdb
 
         self.names = names
@@ -413,7 +434,7 @@ class _Reducer:
         # session aggregate did).
         self.db = duckdb.connect(
             config={
-                "memory_limit": DUCKDB_MEMORY_LIMIT,
+                "memory_limit": memory_limit(events),
                 "temp_directory": self.spill.name,
                 "preserve_insertion_order": False,
             }
