@@ -3,7 +3,11 @@ DuckDB engine against the previous pandas implementation, side by side in one ru
 (measured, never asserted).
 
     .venv/bin/python benchmarks/bench_engagement.py [--events 10000000] [--dir .bench/engagement]
-        [--baseline REV]
+        [--baseline REV] [--copies N] [--load]
+
+``--copies 10`` measures today's engine alone on ten copies of the dataset's users and
+events (100M events; the pandas baseline would not fit); ``--load`` measures ``graphkit
+load`` of the dataset's CSV files into a fresh embedded store (time and peak memory).
 
 The first run simulates a network sized to give about ``--events`` events, writes it as
 Parquet, validates it and loads it into an embedded store under ``--dir`` (kept for later
@@ -25,6 +29,7 @@ import inspect
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,13 +39,15 @@ from pathlib import Path
 from typing import Any
 
 from graphkit.config import Settings
-from graphkit.simulation import simulate_events, simulate_network, write_dataset
 from graphkit.workflows import engagement as workflow
 from graphkit.workflows import load
 
 
 def events_per_user() -> float:
     """Events per user of the default simulator, measured on a small network."""
+    # Imported here: the baseline's processes import this file with an older graphkit.
+    from graphkit.simulation import simulate_events, simulate_network
+
     sim = simulate_network(5_000, seed=1)
     return len(simulate_events(sim).events) / 5_000
 
@@ -50,6 +57,8 @@ def prepare(folder: Path, target: int) -> dict[str, Any]:
     info_path = folder / "dataset.json"
     if info_path.exists():
         return dict(json.loads(info_path.read_text()))
+    from graphkit.simulation import simulate_events, simulate_network, write_dataset
+
     users = max(1_000, round(target / events_per_user()))
     print(f"simulating {users} users for ~{target:,} events ...", file=sys.stderr)
     start = time.perf_counter()
@@ -57,6 +66,9 @@ def prepare(folder: Path, target: int) -> dict[str, Any]:
     events = simulate_events(sim)
     write_dataset(sim, folder / "data", fmt="parquet", force=True)
     write_dataset(events, folder / "data", fmt="parquet", force=True)
+    # The same dataset as CSV, for the load measurement (users and interactions too).
+    write_dataset(sim, folder / "data-csv", fmt="csv", force=True)
+    write_dataset(events, folder / "data-csv", fmt="csv", force=True)
     simulated = time.perf_counter() - start
     start = time.perf_counter()
     load(folder / "data", Settings(store_dir=store))
@@ -69,6 +81,38 @@ def prepare(folder: Path, target: int) -> dict[str, Any]:
     }
     info_path.write_text(json.dumps(info))
     return info
+
+
+def scaled_store(folder: Path, base: Path, copies: int) -> Path:
+    """A store holding ``copies`` copies of the base store's users and events, each copy's
+    user ids suffixed ``~k`` (written by DuckDB, file to file, in bounded memory: 100M
+    events need not fit in memory to be written). Interactions are the base store's
+    (engagement metrics and retention do not read them; the store needs the file); the
+    events' ``key`` column, which only loads read, is left out."""
+    import duckdb
+
+    store = folder / f"store-x{copies}"
+    if (store / "interactions.parquet").exists():  # written last
+        return store
+    store.mkdir(parents=True, exist_ok=True)
+    print(f"writing {copies} copies of the base store's events ...", file=sys.stderr)
+    # Without insertion order, the copy streams (with it, DuckDB buffered and spilled).
+    config = {"memory_limit": "1GB", "preserve_insertion_order": False}
+    db = duckdb.connect(config={**config, "temp_directory": str(folder / "tmp")})
+    for table, columns in (
+        ("users", "* REPLACE (user_id || '~{k}' AS user_id)"),
+        ("events", "* EXCLUDE (key) REPLACE (user_id || '~{k}' AS user_id)"),
+    ):
+        # One SELECT per copy, chained with UNION ALL: streamed, nothing materialised.
+        path = base / f"{table}.parquet"
+        copies_sql = " UNION ALL ".join(
+            f"SELECT {columns.format(k=k)} FROM read_parquet('{path}')" for k in range(copies)
+        )
+        target = store / f"{table}.parquet"
+        db.execute(f"COPY ({copies_sql}) TO '{target}' (FORMAT parquet)")
+    db.close()
+    (store / "interactions.parquet").write_bytes((base / "interactions.parquet").read_bytes())
+    return store
 
 
 BASELINE_REV = "2682cc6"
@@ -84,6 +128,11 @@ def measure(command: str, store: str) -> dict[str, Any]:
         result = run_workflow(workflow.engagement_metrics, settings)
         size = f"{len(result.daily.table)} days, {result.sessions.summary['sessions']} sessions"
         digest = frame_digest(result.daily.table)
+    elif command == "load":
+        # `graphkit load` of the CSV copy into a fresh store (the store argument).
+        folder = Path(store)
+        summary = load(folder.parent / "data-csv", Settings(store_dir=folder)).summary
+        size = f"{summary.events:,} events, {summary.interactions:,} interactions"
     elif command == "retention":
         table, _ = run_workflow(workflow.engagement_retention, settings)
         size = f"{len(table.wide)} cohorts"
@@ -160,6 +209,18 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--dir", type=Path, default=Path(".bench/engagement"))
     parser.add_argument("--baseline", default=BASELINE_REV)
+    parser.add_argument(
+        "--copies",
+        type=int,
+        default=1,
+        help="measure the DuckDB engine alone on this many copies of the dataset's users "
+        "and events (10 copies of 10M events: 100M); the pandas baseline cannot hold them",
+    )
+    parser.add_argument(
+        "--load",
+        action="store_true",
+        help="measure `graphkit load` of the dataset's CSV files into a fresh store instead",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--store", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -174,6 +235,28 @@ def main() -> None:
         f"validate+load {info['validate_load_s']} s)"
     )
     store = args.dir / "store"
+    if args.load:
+        fresh = args.dir / "load-store"  # beside data-csv, which the child loads
+        shutil.rmtree(fresh, ignore_errors=True)
+        try:
+            row = run_fresh("load", fresh, None)
+        finally:
+            shutil.rmtree(fresh, ignore_errors=True)
+        print(
+            f"load (CSV) {row['seconds']:8.1f} s {row['peak_rss_mb']:7.0f} MB peak RSS"
+            f"   ({row['result']})"
+        )
+        return
+    if args.copies > 1:
+        scaled = scaled_store(args.dir, store, args.copies)
+        print(f"{args.copies} copies: ~{args.copies * info['events']:,} events, DuckDB engine only")
+        for command in ("idle", "metrics", "retention"):
+            row = run_fresh(command, scaled, None)
+            print(
+                f"{command:<10} {row['seconds']:8.1f} s {row['peak_rss_mb']:7.0f} MB peak RSS"
+                f"   ({row['result']})"
+            )
+        return
     with tempfile.TemporaryDirectory() as tmp:
         old = extract(args.baseline, Path(tmp))
         rows = {

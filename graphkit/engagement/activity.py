@@ -171,24 +171,29 @@ def daily_activity(log: ActivityLog, *, ctr_event: str | None = None) -> DailyAc
     table["new_users"] = new.reindex(days, fill_value=0).to_numpy()
     table["returning_users"] = table["dau"] - table["new_users"]
 
-    per_event = log.counts[log.counts["day"].between(log.first_day, log.last_day)]
-    by_day_event = per_event.groupby(["day", "event"], observed=True)["n"].sum()
-    table["events"] = by_day_event.groupby(level="day").sum().reindex(days, fill_value=0).values
-    sessions = log.sessions[log.sessions["day"].between(log.first_day, log.last_day)]
-    per_day = sessions.groupby("day")["length_s"].agg(["size", "mean"]).reindex(days)
+    # Column arrays and masks, never filtered copies of the (millions of rows) frames.
+    by_day_event = log.event_totals(
+        log.counts["day"].to_numpy().astype(np.int64) - log.first_day,
+        len(days),
+        first=log.first_day,
+        last=log.last_day,
+    )
+    table["events"] = by_day_event.sum(axis=1)
+    session_day = log.sessions["day"].to_numpy()
+    reported_sessions = (session_day >= log.first_day) & (session_day <= log.last_day)
+    lengths = pd.Series(log.sessions["length_s"].to_numpy()[reported_sessions])
+    per_day = lengths.groupby(session_day[reported_sessions]).agg(["size", "mean"]).reindex(days)
     table["sessions"] = per_day["size"].fillna(0).astype(np.int64).to_numpy()
     table["avg_session_length_s"] = per_day["mean"].to_numpy()
-    if log.sessions.empty and not per_event.empty:
+    if log.sessions.empty and by_day_event.any():
         notes.append("no event carries a session_id: session metrics are empty")
     wanted = {"views": names.view, "likes": names.like, "clicks": names.click}
     wanted["messages"] = names.message
     wanted["ctr_events"] = ctr_event
     for column, name in wanted.items():
-        if name in by_day_event.index.get_level_values("event"):
-            counts = by_day_event.xs(name, level="event").reindex(days, fill_value=0)
-        else:
-            counts = pd.Series(0, index=days)
-        table[column] = counts.to_numpy().astype(np.int64)
+        code = log.event_code(name)
+        counts = by_day_event[:, code] if code is not None else np.zeros(len(days), np.int64)
+        table[column] = counts.astype(np.int64)
     table["ctr"] = table["ctr_events"] / table["views"].where(table["views"] > 0)
     table = table.drop(columns="ctr_events")
     no_views = int((table["views"] == 0).sum())
@@ -200,12 +205,16 @@ def daily_activity(log: ActivityLog, *, ctr_event: str | None = None) -> DailyAc
 def _new_users_per_day(log: ActivityLog, user_days: pd.DataFrame) -> pd.Series:
     """Active users on their signup day (first active day when the signup is unknown)."""
     signup = log.users["signup_day"].to_numpy()
-    first_active = user_days.groupby("user")["day"].min()
-    start = pd.Series(signup[first_active.index.to_numpy()], index=first_active.index)
-    start = start.fillna(first_active)
     user = user_days["user"].to_numpy()
-    is_new = user_days["day"].to_numpy() == start.reindex(user).to_numpy()
-    return user_days.loc[is_new, "day"].value_counts()
+    day = user_days["day"].to_numpy()
+    # user_days is sorted by user, then day: each user's first row is their first day.
+    first_row = np.ones(len(user), dtype=bool)
+    first_row[1:] = user[1:] != user[:-1]
+    rows_per_user = np.diff(np.r_[np.flatnonzero(first_row), len(user)])
+    first_active = np.repeat(day[first_row], rows_per_user)
+    start = signup[user]
+    start = np.where(np.isnan(start), first_active, start)
+    return pd.Series(day[day == start]).value_counts()
 
 
 # ----------------------------------------------------------------------------- sessions
@@ -224,7 +233,11 @@ def session_metrics(log: ActivityLog, *, ctr_event: str | None = None) -> Sessio
     log.require_sessions()
     names = log.names
     ctr_event = ctr_event or names.click
-    sessions = log.sessions[log.sessions["day"].between(log.first_day, log.last_day)]
+    session_day = log.sessions["day"].to_numpy()
+    reported = (session_day >= log.first_day) & (session_day <= log.last_day)
+    # The log's own arrays when every session is reported (2M sessions: ~160 MB a copy).
+    rows = slice(None) if reported.all() else reported
+    sessions = {name: values.to_numpy()[rows] for name, values in log.sessions.items()}
     notes: list[str] = []
     column_of = {name: column for column, name in names.session_counts().items()}
     if ctr_event not in column_of:
@@ -234,9 +247,9 @@ def session_metrics(log: ActivityLog, *, ctr_event: str | None = None) -> Sessio
             f"got {ctr_event!r}",
             hint="CTR is clicks or likes over views",
         )
-    numerator = sessions[column_of[ctr_event]].to_numpy()
-    views = sessions["views"].to_numpy()
-    minutes = sessions["length_s"].to_numpy() / 60.0
+    numerator = sessions[column_of[ctr_event]]
+    views = sessions["views"]
+    minutes = sessions["length_s"] / 60.0
     with np.errstate(divide="ignore", invalid="ignore"):
         ctr = np.where(views > 0, numerator / views, np.nan)
         per_minute = np.where(minutes > 0, numerator / minutes, np.nan)
@@ -244,18 +257,19 @@ def session_metrics(log: ActivityLog, *, ctr_event: str | None = None) -> Sessio
         {
             # Categoricals: a few bytes a row, where 2M Python strings would take ~150 MB.
             "user_id": pd.Categorical.from_codes(
-                sessions["user"].to_numpy(), categories=pd.Index(log.users["user_id"])
+                sessions["user"], categories=pd.Index(log.users["user_id"])
             ),
-            "date": _date_categories(sessions["day"].to_numpy()),
-            "length_s": sessions["length_s"].to_numpy(),
-            "events": sessions["events"].to_numpy(),
+            "date": _date_categories(sessions["day"]),
+            "length_s": sessions["length_s"],
+            "events": sessions["events"],
             "views": views,
-            "likes": sessions["likes"].to_numpy(),
-            "clicks": sessions["clicks"].to_numpy(),
-            "messages": sessions["messages"].to_numpy(),
+            "likes": sessions["likes"],
+            "clicks": sessions["clicks"],
+            "messages": sessions["messages"],
             "ctr": ctr,
             "ctr_events_per_minute": per_minute,
-        }
+        },
+        copy=False,
     )
     without_views = views == 0
     zero_length = int((minutes <= 0).sum())
@@ -335,26 +349,30 @@ def engagement_components(log: ActivityLog) -> pd.DataFrame:
     users = log.users
     scored = users["signup_day"].isna() | (users["signup_day"] <= log.last_day)
     codes = np.flatnonzero(scored.to_numpy())
-    counts = log.counts[log.counts["day"].between(log.first_day, log.last_day)]
     frame = pd.DataFrame(index=pd.Index(codes, name="user"))
-    days = counts[["user", "day"]].drop_duplicates().groupby("user").size()
-    frame["active_days"] = days.reindex(codes, fill_value=0).to_numpy()
-    sessions = log.sessions[log.sessions["day"].between(log.first_day, log.last_day)]
-    per_user = sessions.groupby("user")["length_s"].agg(["size", "sum"]).reindex(codes)
+    # Column arrays and masks, never filtered copies of the (millions of rows) frames.
+    user_day = log.user_days["day"].to_numpy()
+    reported = (user_day >= log.first_day) & (user_day <= log.last_day)
+    days = np.bincount(log.user_days["user"].to_numpy()[reported], minlength=len(users))
+    frame["active_days"] = days[codes]
+    session_day = log.sessions["day"].to_numpy()
+    in_days = (session_day >= log.first_day) & (session_day <= log.last_day)
+    lengths = pd.Series(log.sessions["length_s"].to_numpy()[in_days])
+    per_user = lengths.groupby(log.sessions["user"].to_numpy()[in_days]).agg(["size", "sum"])
+    per_user = per_user.reindex(codes)
     frame["sessions"] = per_user["size"].fillna(0).to_numpy()
     frame["session_minutes"] = per_user["sum"].fillna(0).to_numpy() / 60.0
-    by_event = counts.groupby(["event", "user"], observed=True)["n"].sum()
+    by_event = log.event_totals(
+        log.counts["user"].to_numpy(), len(users), first=log.first_day, last=log.last_day
+    )
     for column, name in (
         ("views", names.view),
         ("likes", names.like),
         ("clicks", names.click),
         ("messages", names.message),
     ):
-        if name in by_event.index.get_level_values("event"):
-            values = by_event.xs(name, level="event").reindex(codes, fill_value=0)
-        else:
-            values = pd.Series(0, index=codes)
-        frame[column] = values.to_numpy()
+        code = log.event_code(name)
+        frame[column] = by_event[codes, code] if code is not None else np.zeros(len(codes))
     frame.insert(0, "user_id", users["user_id"].to_numpy()[codes])
     return frame.reset_index(drop=True).astype({c: float for c in COMPONENTS})
 

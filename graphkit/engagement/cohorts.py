@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -212,14 +211,26 @@ def _active_offsets(
     log: ActivityLog, codes: np.ndarray, start: np.ndarray, span: int
 ) -> dict[int, np.ndarray]:
     """For each offset (day or week after signup), the users active in it."""
-    user_days = log.user_days
-    user_days = user_days[user_days["user"].isin(codes) & (user_days["day"] <= log.last_day)]
-    signup = pd.Series(start, index=codes)
-    offset = user_days["day"].to_numpy() - signup.reindex(user_days["user"]).to_numpy()
+    n_users = len(log.users)
+    start_of = np.zeros(n_users, dtype=np.int64)
+    start_of[codes] = start
+    member = np.zeros(n_users, dtype=bool)
+    member[codes] = True
+    user = log.user_days["user"].to_numpy()
+    day = log.user_days["day"].to_numpy()
+    keep = member[user] & (day <= log.last_day)
+    user, day = user[keep], day[keep]
+    offset = day - start_of[user]
     after = offset >= 0
-    pairs = pd.DataFrame({"user": user_days["user"].to_numpy()[after], "k": offset[after] // span})
-    pairs = pairs.drop_duplicates()
-    return {int(cast(int, k)): group["user"].to_numpy() for k, group in pairs.groupby("k")}
+    # One integer per distinct (offset, user), sorted by offset: split at each new offset.
+    pairs = np.unique((offset[after] // span) * n_users + user[after])
+    k, users = pairs // n_users, pairs % n_users
+    bounds = np.flatnonzero(np.diff(k)) + 1
+    return {
+        int(part_k[0]): part_users
+        for part_k, part_users in zip(np.split(k, bounds), np.split(users, bounds), strict=True)
+        if len(part_k)
+    }
 
 
 def _wide(

@@ -92,7 +92,7 @@ class ActivityLog:
         ``signup_day`` (float day number, NaN when unknown) and every user property.
     counts : DataFrame
         ``user`` (code), ``day``, ``event`` (name), ``n`` (events), one row per
-        (user, day, event), sorted by day, user, event.
+        (user, day, event), sorted by user, day, event (``user_days`` relies on it).
     sessions : DataFrame
         ``user``, ``day`` (of the session's first event), ``start_ms``, ``end_ms``,
         ``length_s`` (see the length rule), ``events`` and ``views``, ``likes``,
@@ -131,9 +131,34 @@ class ActivityLog:
 
     @functools.cached_property
     def user_days(self) -> pd.DataFrame:
-        """``user``, ``day``: one row per user and day with at least one event."""
-        pairs = self.counts[["user", "day"]].drop_duplicates()
-        return pairs.sort_values(["user", "day"], kind="mergesort").reset_index(drop=True)
+        """``user``, ``day``: one row per user and day with at least one event, sorted."""
+        # ``counts`` is sorted by user, day, event: a pair starts where user or day changes
+        # (no hashing or sorting of millions of rows).
+        user = self.counts["user"].to_numpy()
+        day = self.counts["day"].to_numpy()
+        starts = np.ones(len(user), dtype=bool)
+        starts[1:] = (user[1:] != user[:-1]) | (day[1:] != day[:-1])
+        return pd.DataFrame({"user": user[starts], "day": day[starts]})
+
+    def event_code(self, name: str) -> int | None:
+        """The position of event ``name`` among ``counts["event"]``'s categories (None if
+        it never occurs)."""
+        categories = self.counts["event"].cat.categories
+        return categories.tolist().index(name) if name in categories else None
+
+    def event_totals(self, by: np.ndarray, size: int, *, first: int, last: int) -> np.ndarray:
+        """Events per (group, event name) on days ``first .. last``: a ``size`` × (number
+        of event names) int64 array, where ``by`` (one integer in ``0 .. size - 1`` per
+        row of ``counts``) says the group of each row."""
+        day = self.counts["day"].to_numpy()
+        rows = (day >= first) & (day <= last)
+        codes = self.counts["event"].cat.codes.to_numpy()[rows].astype(np.int64)
+        width = len(self.counts["event"].cat.categories)
+        cell = by[rows].astype(np.int64) * width + codes
+        # Float weights hold integer sums exactly below 2**53 events.
+        weights = self.counts["n"].to_numpy()[rows].astype(np.float64)
+        totals = np.bincount(cell, weights=weights, minlength=size * width)
+        return totals.astype(np.int64).reshape(size, width)
 
     def require_sessions(self) -> None:
         """Raise ValueError when the log was read without sessions (a programming error)."""
@@ -233,7 +258,10 @@ def summarise_parquet(
     names = names or EventNames()
     users = _coded_users(users)
     scan_from = first_day if data_first_day is None else data_first_day
-    reducer = _Reducer(users, names, sessions=sessions)
+    import pyarrow.parquet as pq
+
+    rows = pq.ParquetFile(path).metadata.num_rows  # the footer only: no data read
+    reducer = _Reducer(users, names, sessions=sessions, events=rows)
     try:
         reducer.add_parquet(
             str(path),
@@ -254,11 +282,11 @@ def _activity_log(
     data_first_day: int | None,
 ) -> ActivityLog:
     notes: list[str] = []
+    count_frame = reducer.counts()  # first: it counts the events of unknown users
     if reducer.unknown_users:
         notes.append(
             f"{reducer.unknown_users} event(s) of users not in the users table were left out"
         )
-    count_frame = reducer.counts()
     session_frame = reducer.sessions()
     data_days = count_frame["day"]
     data_first = int(data_days.min()) if len(data_days) else None
@@ -345,7 +373,7 @@ GROUP BY ALL
 _FINAL_COUNTS = """
 SELECT p."user", p.day, o.sorted AS event, p.n
 FROM ({partial}) AS p JOIN event_order AS o ON p.event = o.code
-ORDER BY p."user", p.day, o.sorted
+ORDER BY p."user" NULLS LAST, p.day, o.sorted
 """
 _FOLDED_COUNTS = 'SELECT "user", day, event, sum(n)::BIGINT AS n FROM partial_counts GROUP BY ALL'
 _FINAL_SESSIONS = """
@@ -362,24 +390,54 @@ SELECT "user", min(start_ms) AS start_ms, max(end_ms) AS end_ms,
        sum(clicks)::BIGINT AS clicks, sum(messages)::BIGINT AS messages
 FROM partial_sessions GROUP BY "user", session_id
 """
+FETCH_ROWS = 1_000_000
+"""Rows per Arrow batch fetched from DuckDB."""
 DUCKDB_MEMORY_LIMIT = "256MB"
-"""DuckDB's working-memory cap; past it, it spills to a temporary folder."""
+"""DuckDB's working-memory cap for up to ~10M events; past it, it spills to a temporary
+folder. Larger Parquet sources get :data:`DUCKDB_BYTES_PER_EVENT` per event."""
+DUCKDB_BYTES_PER_EVENT = 24
+"""Working memory per event of a large Parquet source: some of DuckDB's operators (the
+session aggregate, at 100M events) cannot spill below this, and stop out of memory."""
+DUCKDB_MAX_MEMORY = 4 * 1024**3
+
+
+def memory_limit(events: int | None) -> str:
+    """DuckDB's working-memory cap for a source of ``events`` rows (None: unknown).
+
+    >>> memory_limit(None), memory_limit(10_000_000), memory_limit(100_000_000)
+    ('256MB', '256MB', '2288MB')
+    """
+    floor = int(DUCKDB_MEMORY_LIMIT.removesuffix("MB")) * 1024**2
+    wanted = min(max(floor, (events or 0) * DUCKDB_BYTES_PER_EVENT), DUCKDB_MAX_MEMORY)
+    return f"{wanted // 1024**2}MB"
 
 
 class _Reducer:
     """Folds event sources (Parquet files or frames) into counts and sessions, in DuckDB."""
 
-    def __init__(self, users: pd.DataFrame, names: EventNames, *, sessions: bool) -> None:
+    def __init__(
+        self, users: pd.DataFrame, names: EventNames, *, sessions: bool, events: int | None = None
+    ) -> None:
         import duckdb
 
         self.names = names
         self.with_sessions = sessions
         self.unknown_users = 0
         self.sources = 0
+        # A single Parquet source is aggregated once, straight into the final (sorted)
+        # rows: no partial tables written and read back.
+        self.direct: str | None = None
         self.vocabulary: dict[str, int] = {}
         self.spill = tempfile.TemporaryDirectory(prefix="graphkit-duckdb-")
+        # Every result is ORDER BY'd, so insertion order need not be kept: without it
+        # DuckDB's operators can spill instead of running out of memory (at 100M events the
+        # session aggregate did).
         self.db = duckdb.connect(
-            config={"memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": self.spill.name}
+            config={
+                "memory_limit": memory_limit(events),
+                "temp_directory": self.spill.name,
+                "preserve_insertion_order": False,
+            }
         )
         codes = pd.DataFrame(
             {"code": np.arange(len(users), dtype=np.int32), "user_id": users["user_id"]}
@@ -431,18 +489,21 @@ class _Reducer:
             window = window.filter(f"at_ms >= {int(since_ms)}")
         if until_ms is not None:
             window = window.filter(f"at_ms < {int(until_ms)}")
-        window.create_view("events_window")
-        self._add("events_window")
-        self.db.execute("DROP VIEW events_window")
+        if self.sources == 0:
+            window.create_view("events_window")
+            self._add_names("events_window")
+            self.direct, self.sources = "events_window", 1
+            return
+        view = f"events_window_{self.sources}"
+        window.create_view(view)
+        self._add(view)
+        self.db.execute(f"DROP VIEW {view}")
 
     def _add(self, source: str) -> None:
-        for (name,) in self.db.execute(_EVENT_NAMES.format(source=source)).fetchall():
-            if name not in self.vocabulary:
-                self.vocabulary[name] = len(self.vocabulary)
-                self.db.execute(
-                    "INSERT INTO event_codes VALUES ($name, $code)",
-                    {"name": name, "code": self.vocabulary[name]},
-                )
+        if self.direct is not None:  # a second source: fold the first into partial tables
+            direct, self.direct, self.sources = self.direct, None, 0
+            self._add(direct)
+        self._add_names(source)
         verb = "INSERT INTO {table} " if self.sources else "CREATE TEMP TABLE {table} AS "
         self.db.execute(verb.format(table="partial_counts") + _PARTIAL_COUNTS.format(source=source))
         # Events of users not in the users table (the LEFT JOIN's NULL codes): counted for
@@ -457,6 +518,16 @@ class _Reducer:
                 self.params,
             )
         self.sources += 1
+
+    def _add_names(self, source: str) -> None:
+        """Give every event name of ``source`` a code (in order of discovery)."""
+        for (name,) in self.db.execute(_EVENT_NAMES.format(source=source)).fetchall():
+            if name not in self.vocabulary:
+                self.vocabulary[name] = len(self.vocabulary)
+                self.db.execute(
+                    "INSERT INTO event_codes VALUES ($name, $code)",
+                    {"name": name, "code": self.vocabulary[name]},
+                )
 
     def _one(self, query: str) -> int:
         row = self.db.execute(query).fetchone()
@@ -479,8 +550,17 @@ class _Reducer:
             )
             self.db.register("event_order_frame", order)
             self.db.execute("CREATE OR REPLACE TEMP TABLE event_order AS FROM event_order_frame")
-            partial = "FROM partial_counts" if self.sources == 1 else _FOLDED_COUNTS
-            frame = self.db.execute(_FINAL_COUNTS.format(partial=partial)).fetchnumpy()
+            if self.direct is not None:
+                partial = _PARTIAL_COUNTS.format(source=self.direct)
+            else:
+                partial = "FROM partial_counts" if self.sources == 1 else _FOLDED_COUNTS
+            frame, unknown = self._fetch(_FINAL_COUNTS.format(partial=partial), {})
+            if unknown:
+                # Events of users not in the users table (NULL codes, sorted last): counted
+                # for a note, then dropped. (Only a direct source has any left.)
+                known = len(frame["user"]) - unknown
+                self.unknown_users += int(frame["n"][known:].sum())
+                frame = {name: values[:known] for name, values in frame.items()}
         # NumPy arrays straight from DuckDB, and no copy into the frame: at 10M events
         # every extra copy of these columns is ~100 MB of peak memory.
         return pd.DataFrame(
@@ -501,13 +581,46 @@ class _Reducer:
         if not self.sources or not self.with_sessions:
             empty = pd.DataFrame({c: pd.Series(dtype=np.int64) for c in SESSION_COLUMNS})
             return empty.astype({"user": np.int32, "day": np.int32, "length_s": float})
-        partial = "FROM partial_sessions" if self.sources == 1 else _FOLDED_SESSIONS
-        merged = self.db.execute(_FINAL_SESSIONS.format(partial=partial)).fetchnumpy()
+        if self.direct is not None:
+            query = _FINAL_SESSIONS.format(partial=_PARTIAL_SESSIONS.format(source=self.direct))
+            merged, _ = self._fetch(query, self.params)
+        else:
+            partial = "FROM partial_sessions" if self.sources == 1 else _FOLDED_SESSIONS
+            merged, _ = self._fetch(_FINAL_SESSIONS.format(partial=partial), {})
         dtypes = {"user": np.int32, "day": np.int32, "length_s": np.float64}
         data = {
             c: np.asarray(merged.pop(c), dtype=dtypes.get(c, np.int64)) for c in SESSION_COLUMNS
         }
         return pd.DataFrame(data, copy=False)
+
+    def _fetch(self, query: str, params: dict[str, str]) -> tuple[dict[str, np.ndarray], int]:
+        """The query's columns as NumPy arrays, and the number of NULLs in its first column
+        (given as 0; they must be sorted last).
+
+        The rows stream out of DuckDB as Arrow batches and become arrays one column at a
+        time, each column's batches freed once converted: the result is never held twice
+        (DuckDB's materialised copy next to NumPy's doubled the peak memory at 10M events).
+        """
+        import pyarrow as pa
+
+        relation: Any = self.db.sql(query, params=params or None)
+        # DuckDB 2 names it to_arrow_reader; 1.x record_batch.
+        if hasattr(relation, "to_arrow_reader"):
+            reader = relation.to_arrow_reader(FETCH_ROWS)
+        else:
+            reader = relation.record_batch(FETCH_ROWS)
+        table = pa.Table.from_batches(list(reader), schema=reader.schema)
+        del reader
+        first = table.column_names[0]
+        nulls = table.column(first).null_count
+        columns: dict[str, np.ndarray] = {}
+        for name in table.column_names:
+            column = table.column(name)
+            if name == first and nulls:
+                column = column.fill_null(0)
+            columns[name] = column.to_numpy()
+            table = table.drop_columns([name])
+        return columns, nulls
 
     def close(self) -> None:
         self.db.close()

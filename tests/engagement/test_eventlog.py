@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graphkit.engagement.eventlog import day_labels, day_number, summarise_events
+from graphkit.engagement.eventlog import (
+    day_labels,
+    day_number,
+    summarise_events,
+    summarise_parquet,
+)
 from graphkit.errors import DataError, InsufficientData
 from tests.engagement.conftest import events_frame, log_from_text, users_frame
 from tests.engagement.hand_data import EVENTS, USERS
@@ -108,3 +113,20 @@ def test_a_window_without_events_is_insufficient_data() -> None:
 def test_day_helpers() -> None:
     assert day_labels(np.array([0, 20454])) == ["1970-01-01", "2026-01-01"]
     assert day_number(pd.Timestamp("2026-01-01T23:59:59", tz="UTC")) == 20454
+
+
+def test_a_parquet_file_reduces_like_the_same_events_in_chunks(tmp_path) -> None:
+    """The embedded store's path (one Parquet file, aggregated in one pass) gives the same
+    log as frames folded chunk by chunk, unknown users and sessionless events included."""
+    events = events_frame(
+        EVENTS + "zz,2026-01-02T10:00:00Z,view,,s9\nzz,2026-01-03T10:00:00Z,click,,\n"
+    )
+    path = tmp_path / "events.parquet"
+    events.to_parquet(path)
+    split = events["at"] < pd.Timestamp("2026-01-04", tz="UTC")
+    chunked = summarise_events([events[split], events[~split]], users_frame(USERS))
+    direct = summarise_parquet(path, users_frame(USERS))
+    pd.testing.assert_frame_equal(direct.counts, chunked.counts)
+    pd.testing.assert_frame_equal(direct.sessions, chunked.sessions)
+    assert direct.notes == chunked.notes
+    assert any("2 event(s) of users not in the users table" in n for n in direct.notes)
