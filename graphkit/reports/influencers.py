@@ -48,7 +48,7 @@ import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
@@ -56,9 +56,12 @@ import pandas as pd
 from scipy import stats
 
 from graphkit.errors import ConfigError, InsufficientData
-from graphkit.graph.features import graph_features
+from graphkit.graph.features import FeatureTable, graph_features
 from graphkit.reports import network_plots
 from graphkit.reports.document import Bullets, Fact, Figure, Paragraph, Report, Section, Table
+
+if TYPE_CHECKING:
+    from graphkit.graph.engines import Engine
 
 MEASURES = ("degree", "betweenness", "closeness", "pagerank")
 MEASURE_NAMES = {m: m for m in MEASURES} | {"pagerank": "PageRank"}
@@ -287,7 +290,8 @@ def influencer_analysis(
     top: int = 10,
     sample: int | None = None,
     seed: int = 0,
-    engine: str | None = None,
+    engine: str | Engine | None = None,
+    features: FeatureTable | None = None,
 ) -> InfluencerAnalysis:
     """Rank, compare and group the users of ``graph`` (module docstring for the rules).
 
@@ -299,7 +303,10 @@ def influencer_analysis(
     sample : estimate betweenness and closeness from this many sources (default: exact
         up to 5,000 users).
     seed : seed of sampling and Louvain.
-    engine : graph engine name (default: ``GRAPHKIT_ENGINE``, else ``auto``).
+    engine : graph engine name or engine (default: ``GRAPHKIT_ENGINE``, else ``auto``).
+    features : the feature table of the same subgraph, already computed (an in-database
+        engine computes it from the store, not from ``graph``); ``sample``, ``seed`` and
+        ``engine`` are then not used for it.
 
     Raises
     ------
@@ -316,7 +323,8 @@ def influencer_analysis(
             hint="widen --since/--until or --type, or load interactions",
         )
     undirected = graph.to_undirected() if graph.is_directed() else graph
-    features = graph_features(graph, sample=sample, seed=seed, engine=engine)
+    if features is None:
+        features = graph_features(graph, sample=sample, seed=seed, engine=engine)
     users = composite_ranking(features.table)
     intercept, slope, expected = bridge_fit(users)
     users["expected_betweenness"] = expected

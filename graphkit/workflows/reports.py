@@ -23,6 +23,7 @@ from graphkit.experiments.metrics import (
 )
 from graphkit.experiments.segmentation import FEATURE_OF
 from graphkit.experiments.settings import AnalysisSettings
+from graphkit.graph.features import features_of
 from graphkit.graph.pull import SubgraphSpec, pull_graph
 from graphkit.reports.document import Report
 from graphkit.reports.engagement_report import EngagementResults, engagement_document
@@ -34,7 +35,7 @@ from graphkit.reports.influencers import (
 )
 from graphkit.workflows import engagement as eg
 from graphkit.workflows import experiments as ab
-from graphkit.workflows.network import opened_store
+from graphkit.workflows.network import choose_engine, opened_store, opened_subgraph
 
 
 def spec_parameters(spec: SubgraphSpec) -> dict[str, Any]:
@@ -59,8 +60,15 @@ def analyze_influencers(
     :mod:`graphkit.reports.influencers` for every rule); ``engine`` computes the scores."""
     with opened_store(settings) as store:
         graph = pull_graph(store, spec)
+        choice = choose_engine(settings, engine, store)
+        features = None
+        if not choice.engine.needs_pull and graph.number_of_edges() > 0:
+            # An in-database engine (GDS) computes from the store; the pulled graph is
+            # still what the report's ties, bridges and community summary are read from.
+            with opened_subgraph(store, spec, choice) as (opened, fold):
+                features = features_of(opened, fold, sample=sample, seed=seed)
     return influencer_analysis(
-        graph, top=top, sample=sample, seed=seed, engine=engine or settings.engine
+        graph, top=top, sample=sample, seed=seed, engine=choice.engine, features=features
     )
 
 
