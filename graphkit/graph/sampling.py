@@ -254,6 +254,8 @@ class StabilityTracker:
     def check(self) -> float:
         """Update the expected overlap (returned) and the halves' observed overlap."""
         batches = self.batches
+        if batches < 2:  # no spread to read yet (only on tiny graphs: every pivot at once)
+            return self.expected
         mean = self.plain / batches
         variance = np.maximum(self.squares / batches - mean * mean, 0.0) * batches / (batches - 1)
         se = np.sqrt(variance / batches)
