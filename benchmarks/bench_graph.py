@@ -95,6 +95,12 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=200, help="features --sample K")
     parser.add_argument("--engines", default="igraph,networkx")
     parser.add_argument("--stability", action="store_true")
+    parser.add_argument(
+        "--no-networkx-job",
+        action="store_true",
+        help="skip the plain-NetworkX features script (about an hour at 100k users)",
+    )
+    parser.add_argument("--algorithm-sources", type=int, default=100)
     parser.add_argument("--out", type=Path, default=Path(".bench/graph.json"))
     parser.add_argument(
         "--no-algorithms",
@@ -167,8 +173,8 @@ def main() -> None:
                     store=local.folder,
                     sample=args.sample,
                     engines=args.engines,
-                    algorithm_sources=100,
-                    no_networkx_job=False,
+                    algorithm_sources=args.algorithm_sources,
+                    no_networkx_job=args.no_networkx_job,
                     stability=args.stability,
                     out=args.out.with_name("engines.json"),
                 )

@@ -219,7 +219,12 @@ def centrality_of(
             columns[measure], estimates[measure] = estimate.scores, estimate
     if "closeness" in measures:
         estimate = estimate_closeness(
-            graph, weighted=weighted, sample=sample, seed=seed, pivots=pivots
+            graph,
+            weighted=weighted,
+            sample=sample,
+            seed=seed,
+            pivots=pivots,
+            betweenness=estimates.get("betweenness"),
         )
         columns["closeness"], estimates["closeness"] = estimate.scores, estimate
     ids = graph.user_ids()

@@ -48,7 +48,7 @@ import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
@@ -57,7 +57,10 @@ from scipy import stats
 
 from graphkit.errors import InsufficientData, ParameterError
 from graphkit.graph.centrality import MEASURES
-from graphkit.graph.features import graph_features
+from graphkit.graph.features import FeatureTable, graph_features
+
+if TYPE_CHECKING:
+    from graphkit.graph.engines import Engine
 
 ISOLATED_INSIDE_SHARE = 0.95
 TOP_SHARE = 0.01
@@ -281,7 +284,8 @@ def influencer_analysis(
     top: int = 10,
     sample: int | None = None,
     seed: int = 0,
-    engine: str | None = None,
+    engine: str | Engine | None = None,
+    features: FeatureTable | None = None,
 ) -> InfluencerAnalysis:
     """Rank, compare and group the users of ``graph`` (module docstring for the rules).
 
@@ -293,7 +297,10 @@ def influencer_analysis(
     sample : estimate betweenness and closeness from this many sources (default: exact
         up to 5,000 users).
     seed : seed of sampling and Louvain.
-    engine : graph engine name (default: ``GRAPHKIT_ENGINE``, else ``auto``).
+    engine : graph engine name or engine (default: ``GRAPHKIT_ENGINE``, else ``auto``).
+    features : the feature table of the same subgraph, already computed (an in-database
+        engine computes it from the store, not from ``graph``); ``sample``, ``seed`` and
+        ``engine`` are then not used for it.
 
     Raises
     ------
@@ -310,7 +317,8 @@ def influencer_analysis(
             hint="widen the time window or the interaction types, or load interactions",
         )
     undirected = graph.to_undirected() if graph.is_directed() else graph
-    features = graph_features(graph, sample=sample, seed=seed, engine=engine)
+    if features is None:
+        features = graph_features(graph, sample=sample, seed=seed, engine=engine)
     users = composite_ranking(features.table)
     intercept, slope, expected = bridge_fit(users)
     users["expected_betweenness"] = expected

@@ -22,6 +22,20 @@ Adaptive (the default above :data:`EXACT_UP_TO` users)
 
     Closeness uses the first ``min(pivots, CLOSENESS_MAX_SOURCES)`` pivots (Eppstein–Wang):
     it averages distances, which converge much faster than path counts.
+
+Linear scaling (the adaptive default for unweighted betweenness on undirected graphs)
+    Brandes–Pich credits a pivot s with the whole dependency of every pair (s, t), so a
+    user next to a pivot gets a huge share and the estimate of a hub jumps whenever one of
+    its neighbours is drawn. Geisberger, Sanders & Schultes (2008) scale the pair's
+    dependency on v by d(s, v) / d(s, t): on an undirected graph the two orders of a pair
+    then add up to the pair's dependency (d(s, v) + d(t, v) = d(s, t) on a shortest path),
+    so with every user as a pivot it *is* exact betweenness and from k uniform pivots,
+    scaled by n / k, it is unbiased. graphkit computes it itself
+    (:func:`linear_scaling_dependencies`: one breadth-first search per pivot, a batch of
+    pivots at once as sparse matrix products on the pulled arrays), the same on every
+    engine for the same pivots, and reads the Eppstein–Wang closeness off the same
+    searches. Measured on the 30k-user simulation: the top-100 overlap between two seeds at
+    512 pivots is 0.92 against 0.84 for Brandes–Pich (see README).
 """
 
 from __future__ import annotations
@@ -32,9 +46,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sparse
 
 from graphkit.errors import ConfigError
-from graphkit.graph.engines.base import EngineGraph, choose_sources
+from graphkit.graph.engines.base import EngineGraph, PulledGraph, choose_sources, eppstein_wang
 
 EXACT_UP_TO = 5_000
 """Graphs with at most this many users get exact betweenness and closeness by default."""
@@ -46,6 +61,9 @@ TARGET_OVERLAP = 0.92
 REPLICATES = 200
 CLOSENESS_MAX_SOURCES = 1_024
 STABLE_TOP = 100
+BATCH_CELLS = 4_000_000
+"""Linear scaling searches from a batch of pivots at once: users × pivots ≤ this many cells
+(a few arrays of this size are held: ~32 MB each), between 8 and 64 pivots a batch."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +78,8 @@ class Estimate:
     expected_overlap: float | None = None
     halves_overlap: float | None = None
     top: int | None = None
+    closeness: Estimate | None = None
+    """Eppstein–Wang closeness read off the same searches (linear scaling only)."""
 
     @property
     def exact(self) -> bool:
@@ -123,24 +143,163 @@ def estimate_betweenness(
     return adaptive_betweenness(graph, weighted=weighted, seed=seed)
 
 
+def pulled_of(graph: EngineGraph) -> PulledGraph | None:
+    """The pulled arrays behind an opened undirected graph (pulled once by an in-database
+    engine, which then names graphkit as the one that computed betweenness), or None."""
+    pulled = getattr(graph, "pulled", None)
+    if isinstance(pulled, PulledGraph):
+        return pulled
+    pull = getattr(graph, "pulled_for", None)
+    if pull is None:
+        return None
+    found = pull("betweenness", "graphkit", "linear-scaling estimate from graphkit's pivots")
+    return found if isinstance(found, PulledGraph) else None
+
+
+def adjacency(pulled: PulledGraph) -> sparse.csr_matrix:
+    """The symmetric 0/1 adjacency matrix of an undirected pulled graph."""
+    rows = np.concatenate([pulled.source, pulled.target])
+    cols = np.concatenate([pulled.target, pulled.source])
+    n = pulled.nodes
+    return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+
+
+def linear_scaling_dependencies(
+    matrix: sparse.csr_matrix, sources: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Σ over ``sources`` of the linearly scaled dependency δ̃_s(v), and the hop distances.
+
+    δ̃_s(v) = Σ_t (d(s, v) / d(s, t)) σ_st(v) / σ_st = d(s, v) γ_s(v), where γ follows
+    Brandes' recursion with the pair (s, w) weighted 1 / d(s, w):
+    γ_s(v) = Σ over successors w of (σ_sv / σ_sw)(1 / d(s, w) + γ_s(w)). The searches from
+    all ``sources`` run at once: each level is one sparse product with a users × sources
+    matrix. Returns the summed dependencies (per user) and the distances (users × sources,
+    −1 = unreachable).
+
+    Examples
+    --------
+    >>> path = sparse.csr_matrix(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], dtype=float))
+    >>> linear_scaling_dependencies(path, np.arange(3))[0].tolist()  # the middle user: 1 pair
+    [0.0, 1.0, 0.0]
+    """
+    n, width = matrix.shape[0], len(sources)
+    columns = np.arange(width)
+    distance = np.full((n, width), -1, dtype=np.int32)
+    distance[sources, columns] = 0
+    sigma = np.zeros((n, width))
+    sigma[sources, columns] = 1.0
+    frontier = sigma.copy()
+    level = 0
+    while True:
+        # Only users some search has not reached yet can join the next level: multiplying
+        # just their rows halves the work (measured at 100k users) and changes no number.
+        rows = np.flatnonzero((distance < 0).any(axis=1))
+        reached = matrix[rows] @ frontier  # shortest-path counts into the next level
+        new = (reached > 0) & (distance[rows] < 0)
+        if not new.any():
+            break
+        level += 1
+        block = distance[rows]
+        block[new] = level
+        distance[rows] = block
+        frontier = np.zeros((n, width))
+        frontier[rows] = np.where(new, reached, 0.0)
+        sigma[rows] += frontier[rows]
+    del reached, new, frontier
+    gamma = np.zeros((n, width))
+    for depth in range(level, 1, -1):
+        here = distance == depth
+        share = np.zeros((n, width))
+        share[here] = (1.0 / depth + gamma[here]) / sigma[here]
+        before = distance == depth - 1
+        rows = np.flatnonzero(before.any(axis=1))  # the users one level up, as above
+        back = matrix[rows] @ share
+        mask = before[rows]
+        block = gamma[rows]
+        block[mask] += sigma[rows][mask] * back[mask]
+        gamma[rows] = block
+    dependency = np.where(distance > 0, distance * gamma, 0.0).sum(axis=1)
+    return dependency, distance
+
+
 def adaptive_betweenness(
     graph: EngineGraph, *, weighted: bool, seed: int
 ) -> tuple[Estimate, list[Any]]:
+    """Adaptive sampling (module docstring): linear scaling where it applies (unweighted,
+    undirected, arrays at hand), else Brandes–Pich through the engine."""
+    pulled = None if weighted or graph.directed else pulled_of(graph)
+    if pulled is not None:
+        return adaptive_linear_scaling(graph, pulled, seed=seed)
+    return adaptive_brandes_pich(graph, weighted=weighted, seed=seed)
+
+
+class StabilityTracker:
+    """Batch estimates in, expected and observed top-k stability out (module docstring).
+
+    Keeps running sums over batches: the weighted sum of batch estimates (their union's
+    estimate) per half (even and odd batches), and the plain sum and sum of squares of the
+    batch estimates (their spread gives each user's standard error).
+    """
+
+    def __init__(self, n: int, k: int, seed: int) -> None:
+        self.k, self.seed = k, seed
+        self.weighted_sum = {0: np.zeros(n), 1: np.zeros(n)}
+        self.weight_sum = {0: np.zeros(n), 1: np.zeros(n)}
+        self.plain, self.squares = np.zeros(n), np.zeros(n)
+        self.batches = 0
+        self.expected = self.halves = 0.0
+
+    def add(self, values: np.ndarray, weight: np.ndarray | float) -> None:
+        half = self.batches % 2
+        self.weighted_sum[half] += values * weight
+        self.weight_sum[half] += weight
+        self.plain += values
+        self.squares += values * values
+        self.batches += 1
+
+    def union(self) -> np.ndarray:
+        total = self.weight_sum[0] + self.weight_sum[1]
+        return (self.weighted_sum[0] + self.weighted_sum[1]) / total
+
+    def check(self) -> float:
+        """Update the expected overlap (returned) and the halves' observed overlap."""
+        batches = self.batches
+        if batches < 2:  # no spread to read yet (only on tiny graphs: every pivot at once)
+            return self.expected
+        mean = self.plain / batches
+        variance = np.maximum(self.squares / batches - mean * mean, 0.0) * batches / (batches - 1)
+        se = np.sqrt(variance / batches)
+        self.expected = expected_overlap(self.union(), se, self.k, self.seed)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            first = np.nan_to_num(self.weighted_sum[0] / self.weight_sum[0])
+            second = np.nan_to_num(self.weighted_sum[1] / self.weight_sum[1])
+        self.halves = len(top_set(first, self.k) & top_set(second, self.k)) / self.k
+        return self.expected
+
+    def how(self, method: str, used: int, n: int, seed: int) -> str:
+        reached = "" if self.expected >= TARGET_OVERLAP else f" (stopped at the {MAX_SOURCES} cap)"
+        return (
+            f"estimated {method}from {used} of {n} source users, chosen adaptively "
+            f"(seed {seed}){reached}: expected top-{self.k} overlap with another seed "
+            f"{self.expected:.2f}; the two halves of the sample share {self.halves:.2f} of "
+            f"their top {self.k}"
+        )
+
+
+def due(used: int, check: int, total: int) -> bool:
+    return used >= check or used == total
+
+
+def adaptive_brandes_pich(
+    graph: EngineGraph, *, weighted: bool, seed: int
+) -> tuple[Estimate, list[Any]]:
     n = graph.nodes
-    k = stable_top(n)
+    tracker = StabilityTracker(n, stable_top(n), seed)
     pivots = choose_sources(graph.user_ids(), min(n, MAX_SOURCES), seed)
     position = pd.Index(graph.user_ids()).get_indexer(pd.Index(pivots, dtype=object))
     ids = graph.user_ids()
-    # Running sums over batches: the pivot-weighted sum of batch estimates (their union's
-    # estimate), per half (even and odd batches), and the plain sum and sum of squares
-    # of the batch estimates (their spread gives each user's standard error).
-    weighted_sum = {0: np.zeros(n), 1: np.zeros(n)}
-    weight_sum = {0: np.zeros(n), 1: np.zeros(n)}
-    plain, squares = np.zeros(n), np.zeros(n)
-    batches = 0
     used = 0
     check = FIRST_CHECK
-    expected = halves = 0.0
     while used < len(pivots):
         batch = pivots[used : used + BATCH]
         is_source = np.zeros(n, dtype=bool)
@@ -148,36 +307,71 @@ def adaptive_betweenness(
         values = np.nan_to_num(graph.betweenness(weighted=weighted, sources=batch).to_numpy())
         # A batch of size b weighs b − 1 for its own pivots, b for others (see
         # rescale_sampled_betweenness): the weighted mean is the union's estimate.
-        w = len(batch) - is_source.astype(float)
-        half = batches % 2
-        weighted_sum[half] += values * w
-        weight_sum[half] += w
-        plain += values
-        squares += values * values
-        batches += 1
+        tracker.add(values, len(batch) - is_source.astype(float))
         used += len(batch)
-        if used >= check or used == len(pivots):
+        if due(used, check, len(pivots)):
             check *= 2
-            mean = plain / batches
-            variance = np.maximum(squares / batches - mean * mean, 0.0) * batches / (batches - 1)
-            se = np.sqrt(variance / batches)
-            union = (weighted_sum[0] + weighted_sum[1]) / (weight_sum[0] + weight_sum[1])
-            expected = expected_overlap(union, se, k, seed)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                first = np.nan_to_num(weighted_sum[0] / weight_sum[0])
-                second = np.nan_to_num(weighted_sum[1] / weight_sum[1])
-            halves = len(top_set(first, k) & top_set(second, k)) / k
-            if expected >= TARGET_OVERLAP:
+            if tracker.check() >= TARGET_OVERLAP:
                 break
-    union = (weighted_sum[0] + weighted_sum[1]) / (weight_sum[0] + weight_sum[1])
-    scores = pd.Series(union, index=pd.Index(ids, name="user_id"), name="betweenness")
-    reached = "" if expected >= TARGET_OVERLAP else f" (stopped at the {MAX_SOURCES} cap)"
-    how = (
-        f"estimated from {used} of {n} source users, chosen adaptively (seed {seed}){reached}: "
-        f"expected top-{k} overlap with another seed {expected:.2f}; "
-        f"the two halves of the sample share {halves:.2f} of their top {k}"
+    scores = pd.Series(tracker.union(), index=pd.Index(ids, name="user_id"), name="betweenness")
+    how = tracker.how("", used, n, seed)
+    estimate = Estimate(scores, used, how, tracker.expected, tracker.halves, tracker.k)
+    return estimate, pivots[:used]
+
+
+def adaptive_linear_scaling(
+    graph: EngineGraph, pulled: PulledGraph, *, seed: int
+) -> tuple[Estimate, list[Any]]:
+    """Linear-scaling betweenness from adaptively many pivots, closeness from the first
+    :data:`CLOSENESS_MAX_SOURCES` of them (module docstring)."""
+    n = graph.nodes
+    ids = graph.user_ids()
+    tracker = StabilityTracker(n, stable_top(n), seed)
+    pivots = choose_sources(ids, min(n, MAX_SOURCES), seed)
+    position = pd.Index(pulled.user_ids).get_indexer(pd.Index(pivots, dtype=object))
+    matrix = adjacency(pulled)
+    width = int(np.clip(BATCH_CELLS // max(n, 1), 8, 64))
+    # NetworkX's normalisation of an undirected graph: every unordered pair counted twice.
+    scale = 2.0 / ((n - 1) * (n - 2))
+    distance_sum, reached = np.zeros(n), np.zeros(n)
+    used = 0
+    check = FIRST_CHECK
+    while used < len(pivots):
+        batch = position[used : used + width]
+        dependency, distance = linear_scaling_dependencies(matrix, batch)
+        # n / b pivots' worth of every user: the batch's unbiased estimate.
+        tracker.add(dependency * (n / len(batch)) * scale, float(len(batch)))
+        closeness_columns = max(0, min(len(batch), CLOSENESS_MAX_SOURCES - used))
+        if closeness_columns:
+            hops = distance[:, :closeness_columns]
+            found = hops >= 0
+            distance_sum += np.where(found, hops, 0).sum(axis=1)
+            reached += found.sum(axis=1)
+        used += len(batch)
+        if due(used, check, len(pivots)):
+            check += FIRST_CHECK
+            if tracker.check() >= TARGET_OVERLAP:
+                break
+    index = pd.Index(ids, name="user_id")
+    scores = pd.Series(tracker.union(), index=index, name="betweenness")
+    how = tracker.how("with linear scaling (Geisberger–Sanders–Schultes) ", used, n, seed)
+    chosen = min(used, CLOSENESS_MAX_SOURCES)
+    is_source = np.zeros(n, dtype=bool)
+    is_source[position[:chosen]] = True
+    reached -= is_source  # a pivot reaches itself at distance 0: not a sample
+    closeness = Estimate(
+        pd.Series(
+            eppstein_wang(distance_sum, reached, is_source, n, chosen),
+            index=index,
+            name="closeness",
+        ),
+        chosen,
+        f"estimated from {chosen} of {n} source users (seed {seed})",
     )
-    return Estimate(scores, used, how, expected, halves, k), pivots[:used]
+    estimate = Estimate(
+        scores, used, how, tracker.expected, tracker.halves, tracker.k, closeness=closeness
+    )
+    return estimate, pivots[:used]
 
 
 def estimate_closeness(
@@ -187,9 +381,14 @@ def estimate_closeness(
     sample: int | None,
     seed: int,
     pivots: Sequence[Any] | None = None,
+    betweenness: Estimate | None = None,
 ) -> Estimate:
-    """Closeness: exact, from ``sample`` pivots, or from betweenness's adaptive pivots."""
+    """Closeness: exact, from ``sample`` pivots, or from betweenness's adaptive pivots
+    (read off betweenness's own searches when ``betweenness`` carries it)."""
     n = graph.nodes
+    closeness = betweenness.closeness if betweenness is not None else None
+    if sample is None and closeness is not None and not weighted:
+        return closeness
     if sample is not None and sample < 1:
         raise ConfigError("sample must be at least 1")
     if (sample is None and n <= EXACT_UP_TO) or (sample is not None and sample >= n):

@@ -34,6 +34,7 @@ from graphkit.experiments.metrics import (
 from graphkit.experiments.plan import ExperimentPlan, planned
 from graphkit.experiments.segmentation import FEATURE_OF
 from graphkit.experiments.settings import AnalysisSettings
+from graphkit.graph.features import features_of
 from graphkit.graph.influence import InfluencerAnalysis, influencer_analysis
 from graphkit.graph.pull import SubgraphSpec, pull_graph
 from graphkit.reports.document import Report
@@ -43,7 +44,7 @@ from graphkit.reports.influencers import influencer_document
 from graphkit.store import GraphStore
 from graphkit.workflows import engagement as eg
 from graphkit.workflows import experiments as ab
-from graphkit.workflows.network import store_from
+from graphkit.workflows.network import choose_engine, opened_subgraph, store_from
 
 
 def spec_parameters(spec: SubgraphSpec) -> dict[str, Any]:
@@ -68,8 +69,16 @@ def analyze_influencers(
     :mod:`graphkit.graph.influence` for every rule); ``engine`` computes the scores."""
     with store_from(store) as opened:
         graph = pull_graph(opened, spec)
-    default = store.engine if isinstance(store, Settings) else None
-    return influencer_analysis(graph, top=top, sample=sample, seed=seed, engine=engine or default)
+        choice = choose_engine(store, engine, opened)
+        features = None
+        if not choice.engine.needs_pull and graph.number_of_edges() > 0:
+            # An in-database engine (GDS) computes from the store; the pulled graph is
+            # still what the report's ties, bridges and community summary are read from.
+            with opened_subgraph(opened, spec, choice) as (subgraph, fold):
+                features = features_of(subgraph, fold, sample=sample, seed=seed)
+    return influencer_analysis(
+        graph, top=top, sample=sample, seed=seed, engine=choice.engine, features=features
+    )
 
 
 def influencer_report(

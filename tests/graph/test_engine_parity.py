@@ -327,3 +327,60 @@ def test_adaptive_sampling_gives_the_same_estimate_on_every_engine(
     assert found.sources == len(pivots)
     assert_same(found.scores, expected.scores)
     assert_same(found.scores, union)
+
+
+UNDIRECTED_CASES = [c for c in CASES if c != "directed_sinks"]
+
+
+@pytest.mark.parametrize("case_name", UNDIRECTED_CASES)
+def test_linear_scaling_with_every_user_as_pivot_is_exact_betweenness(
+    case_name: str, cases: dict[str, Case]
+):
+    """Geisberger–Sanders–Schultes scaling splits each pair's dependency between its two
+    orders (d(s,v)/d(s,t) + d(t,v)/d(t,s) = 1), so summed over all pivots it is exact
+    betweenness; by linearity, n/k times the sum over k uniform pivots is unbiased."""
+    case = cases[case_name]
+    n = case.pulled.nodes
+    dependency, distance = sampling.linear_scaling_dependencies(
+        sampling.adjacency(case.pulled), np.arange(n)
+    )
+    values = dependency * 2.0 / ((n - 1) * (n - 2))
+    with open_case(REFERENCE, case) as graph:
+        exact = graph.betweenness(weighted=False)
+        hops = graph.closeness(weighted=False, sources=list(graph.user_ids()[:1]))
+    assert_same(pd.Series(values, index=exact.index), exact)
+    # The searches' distances are hop counts: 1 / closeness from a single pivot.
+    first = distance[:, 0].astype(float)
+    expected = np.where(first > 0, 1.0 / np.where(first > 0, first, 1.0), 0.0)
+    np.testing.assert_allclose(hops.to_numpy(), expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_adaptive_linear_scaling_is_the_same_on_every_engine(
+    engine: str, cases: dict[str, Case], monkeypatch: pytest.MonkeyPatch
+):
+    """Unweighted, undirected: the default estimator. Same pivots, message, scores on every
+    engine; its closeness equals the engine's Eppstein–Wang from the same pivots."""
+    monkeypatch.setattr(sampling, "BATCH_CELLS", 8 * 2000)
+    monkeypatch.setattr(sampling, "FIRST_CHECK", 16)
+    monkeypatch.setattr(sampling, "MAX_SOURCES", 64)
+    monkeypatch.setattr(sampling, "CLOSENESS_MAX_SOURCES", 20)
+    monkeypatch.setattr(sampling, "REPLICATES", 20)
+    case = cases["simulated_2k"]
+    with open_case(engine, case) as graph:
+        found, pivots = sampling.adaptive_betweenness(graph, weighted=False, seed=2)
+        assert found.closeness is not None
+        closeness = graph.closeness(weighted=False, sources=pivots[: found.closeness.sources])
+    with open_case(REFERENCE, case) as graph:
+        expected, expected_pivots = sampling.adaptive_betweenness(graph, weighted=False, seed=2)
+    assert pivots == expected_pivots
+    assert found.how == expected.how and "linear scaling" in found.how
+    assert found.sources == len(pivots) and found.closeness.sources == min(len(pivots), 20)
+    assert_same(found.scores, expected.scores)
+    assert_same(found.closeness.scores, closeness)
+    # Batches of 8 searched at once equal the same pivots searched together.
+    position = pd.Index(case.pulled.user_ids).get_indexer(pd.Index(pivots, dtype=object))
+    n = case.pulled.nodes
+    together, _ = sampling.linear_scaling_dependencies(sampling.adjacency(case.pulled), position)
+    union = together * (n / len(pivots)) * 2.0 / ((n - 1) * (n - 2))
+    assert_same(found.scores, pd.Series(union, index=found.scores.index))

@@ -3,6 +3,7 @@ dropped, the memory check, auto detection, and what GDS cannot do."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -287,6 +288,42 @@ def test_centrality_workflow_writes_back_through_gds(simulated: Settings):
         for column in ("degree", "pagerank", "betweenness", "closeness"):
             written = stored(store, column).reindex(scores.index)
             np.testing.assert_allclose(written, scores[column], rtol=1e-12, atol=1e-15)
+        assert leftover_projections(store) == []
+    finally:
+        store.close()
+
+
+def test_influencer_report_computes_in_gds(simulated: Settings, tmp_path: Path):
+    """`report influencers --engine gds` runs on a Neo4j store (it once asked for a store
+    path): the scores come from GDS, equal the igraph engine's, and nothing is left over."""
+    from typer.testing import CliRunner
+
+    from graphkit.cli import app
+    from graphkit.workflows.reports import analyze_influencers
+
+    in_gds = analyze_influencers(simulated, engine="gds", top=5)
+    in_igraph = analyze_influencers(simulated, engine="igraph", top=5)
+    assert in_gds.engine == "gds" and in_igraph.engine == "igraph"
+    gds_users = in_gds.users.set_index("user_id").sort_index()
+    igraph_users = in_igraph.users.set_index("user_id").sort_index()
+    for column in ("degree", "pagerank", "betweenness", "closeness", "clustering"):
+        np.testing.assert_allclose(
+            gds_users[column], igraph_users[column], rtol=TOLERANCE, atol=TOLERANCE
+        )
+    out = tmp_path / "influencers.json"
+    env = {
+        "GRAPHKIT_NEO4J_URI": simulated.neo4j_uri or "",
+        "GRAPHKIT_NEO4J_PASSWORD": simulated.neo4j_password or "",
+        "GRAPHKIT_STORE": "",
+        "GRAPHKIT_ENGINE": "",
+    }
+    result = CliRunner().invoke(
+        app, ["report", "influencers", "--engine", "gds", "--top", "5", "--out", str(out)], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert "gds" in json.dumps(json.loads(out.read_text()))
+    store = Neo4jStore(simulated)
+    try:
         assert leftover_projections(store) == []
     finally:
         store.close()

@@ -225,3 +225,28 @@ def test_leiden_resolution_is_reported_at_that_resolution(opened):
     groups = [set(g) for g in partition.communities]
     expected = nx.community.modularity(fold, groups, weight=None, resolution=0.5)
     assert partition.modularity == pytest.approx(expected, abs=TOLERANCE)
+
+
+def test_default_adaptive_betweenness_is_graphkits_and_the_same(
+    opened, case: Case, monkeypatch: pytest.MonkeyPatch
+):
+    """The default estimate on a large graph (made small here): linear scaling computed by
+    graphkit on the pulled pairs (said in the notes), equal to the other engines'."""
+    from graphkit.graph import sampling
+
+    monkeypatch.setattr(sampling, "BATCH_CELLS", 1)  # 8 pivots a batch
+    monkeypatch.setattr(sampling, "BATCH", 8)
+    monkeypatch.setattr(sampling, "FIRST_CHECK", 16)
+    monkeypatch.setattr(sampling, "MAX_SOURCES", 64)
+    monkeypatch.setattr(sampling, "REPLICATES", 20)
+    graph, pulled = opened
+    found, pivots = sampling.adaptive_betweenness(graph, weighted=False, seed=5)
+    with reference(case.reference, pulled) as ref:
+        expected, expected_pivots = sampling.adaptive_betweenness(ref, weighted=False, seed=5)
+    assert pivots == expected_pivots and found.how == expected.how
+    assert_same(found.scores, expected.scores)
+    if not pulled.directed:
+        assert "linear scaling" in found.how
+        assert graph.computed_by["betweenness"] == "graphkit"
+        assert found.closeness is not None and expected.closeness is not None
+        assert_same(found.closeness.scores, expected.closeness.scores)
