@@ -696,7 +696,10 @@ def plan_power(
     """
     if kind == "mean":
         if baseline is not None or target is not None:
-            raise ConfigError("--baseline/--target are for --kind proportion; use --delta --sd")
+            raise ParameterError(
+                "baseline" if baseline is not None else "target",
+                "is for kind 'proportion'; a mean takes delta and sd",
+            )
         if power is None and (n is None or delta is None):
             power = 0.8
         return power_t_test(
@@ -710,9 +713,11 @@ def plan_power(
         )
     if kind == "proportion":
         if delta is not None:
-            raise ConfigError("--delta is for --kind mean; use --baseline and --target")
+            raise ParameterError(
+                "delta", "is for kind 'mean'; a proportion takes baseline and target"
+            )
         if baseline is None:
-            raise ConfigError("--kind proportion needs --baseline (the control rate)")
+            raise ParameterError("baseline", "is needed for kind 'proportion' (the control rate)")
         if power is None and (n is None or target is None):
             power = 0.8
         return power_prop_test(
@@ -724,7 +729,7 @@ def plan_power(
             alternative=alternative,
             strict=strict,
         )
-    raise ConfigError(f"unknown --kind {kind!r}", hint="choose mean or proportion")
+    raise ParameterError("kind", f"{kind!r} is not a kind", hint="choose mean or proportion")
 
 
 # ------------------------------------------------------------------------- assignment

@@ -41,3 +41,15 @@ def test_an_argument_is_named_in_capitals_and_an_undeclared_parameter_in_flag_sp
     assert "error: PATH must be positive" in argument.output
     other = CliRunner().invoke(app, ["--which-one", "min_history"])
     assert "error: --min-history must be positive" in other.output
+
+
+def test_a_real_command_names_its_flags_for_the_library_parameters() -> None:
+    from graphkit.cli import app as graphkit_app
+
+    result = CliRunner().invoke(
+        graphkit_app, ["ab", "power", "--kind", "proportion", "--delta", "0.1", "--baseline", "0.1"]
+    )
+    assert result.exit_code == 2
+    assert "error: --delta is for kind 'mean'; a proportion takes baseline and target" in (
+        result.output
+    )

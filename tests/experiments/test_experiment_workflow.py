@@ -56,9 +56,9 @@ def test_power_planning_defaults_and_misuse():
     assert workflow.plan_power("mean", delta=0.5).power == 0.8
     assert workflow.plan_power("mean", n=100, power=0.9).mde > 0
     assert workflow.plan_power("proportion", baseline=0.1, n=5000).p2 > 0.1
-    with pytest.raises(ConfigError, match="--baseline"):
+    with pytest.raises(ConfigError, match="baseline is needed for kind 'proportion'"):
         workflow.plan_power("proportion", target=0.2)
-    with pytest.raises(ConfigError, match="--delta is for --kind mean"):
+    with pytest.raises(ConfigError, match="delta is for kind 'mean'"):
         workflow.plan_power("proportion", baseline=0.1, delta=0.1)
-    with pytest.raises(ConfigError, match="unknown --kind"):
+    with pytest.raises(ConfigError, match="kind 'ratio' is not a kind"):
         workflow.plan_power("ratio", delta=1)  # type: ignore[arg-type]
