@@ -127,7 +127,7 @@ def translate(exc: Any, where: str) -> GraphkitError:
         return GraphkitError(
             f"GDS in {where} refused the job for lack of memory: {message}",
             hint="raise the server's heap (NEO4J_HEAP for scripts/neo4j-local) or narrow "
-            "the subgraph (--since/--until/--type/--community)",
+            "the subgraph (since, until, type, community)",
         )
     return GraphkitError(f"GDS in {where} failed: {message}")
 
@@ -632,5 +632,5 @@ class GdsEngine:
                 f"(server heap max {_mib(int(heap['max']))})",
                 hint="raise the server's heap (NEO4J_HEAP for scripts/neo4j-local, "
                 "server.memory.heap.max_size), narrow the subgraph "
-                "(--since/--until/--type/--community), or use engine igraph",
+                "(since, until, type, community), or use engine igraph",
             )
