@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from graphkit.errors import ConfigError, ParameterError
+from graphkit.errors import ConfigError
 from graphkit.json_text import SIGNIFICANT_DIGITS, json_text
 from graphkit.json_text import plain as json_plain
 from graphkit.json_text import round_significant as round_significant  # re-exported
@@ -387,9 +387,8 @@ def report_format(out: Path) -> str:
     """The format ``out`` asks for (its suffix, lower-case), or a ConfigError."""
     suffix = out.suffix.lower()
     if suffix not in SUFFIXES:
-        raise ParameterError(
-            "out",
-            f"{out}: cannot tell the report format from the suffix {suffix or '(none)'!r}",
+        raise ConfigError(
+            f"--out {out}: cannot tell the report format from the suffix {suffix or '(none)'!r}",
             hint="end the file name in .html, .md, .json or .csv",
         )
     return suffix
@@ -433,6 +432,6 @@ def write_report(report: Report, out: Path) -> list[Path]:
     except OSError as exc:
         raise ConfigError(
             f"cannot write {exc.filename or out}: {exc.strerror or exc}",
-            hint="choose a path you can write to",
+            hint="choose a writable --out path",
         ) from exc
     return written
