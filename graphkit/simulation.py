@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -49,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from graphkit.errors import ConfigError, ParameterError
+from graphkit.files import replace_atomically
 
 __all__ = [
     "EVENT_COLUMNS",
@@ -1310,16 +1310,7 @@ def _events_frame(ids: np.ndarray, rows: _EventRows, start_s: int) -> pd.DataFra
 
 
 def _write_atomically(frame: pd.DataFrame, path: Path, fmt: str) -> None:
-    """Write to a hidden temporary file beside ``path``, fsync, then rename over it."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        _write_table(frame, temporary, fmt)
-        with open(temporary, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    replace_atomically({path: lambda target: _write_table(frame, target, fmt)})
 
 
 def _write_table(frame: pd.DataFrame, path: Path, fmt: str) -> None:

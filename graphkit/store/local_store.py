@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -31,6 +30,7 @@ import pyarrow.parquet as pq
 
 from graphkit.dataset import Dataset, PropertyKind
 from graphkit.errors import ConfigError, StoreUnavailable
+from graphkit.files import replace_atomically
 from graphkit.store.base import (
     ASSIGNMENT_COLUMNS,
     EVENT_COLUMNS,
@@ -60,30 +60,25 @@ def _kind_of_arrow(kind: pa.DataType) -> PropertyKind | None:
     return "other"
 
 
-def _tmp_path(path: Path) -> Path:
-    return path.with_suffix(".parquet.tmp")
-
-
 def _replace_all(folder: Path, tables: dict[Path, pd.DataFrame]) -> None:
-    """Write every table to a temporary file, then rename them all over the old files.
+    """Write every table, then rename them all over the old files (:mod:`graphkit.files`).
 
     Nothing is renamed unless every table was written, so a failure (no space left, no
     permission) leaves each file as it was; the temporary files are removed.
     """
+    writers = {
+        path: (lambda target, frame=frame: frame.to_parquet(target, index=False))
+        for path, frame in tables.items()
+    }
     try:
-        for path, frame in tables.items():
-            frame.to_parquet(_tmp_path(path), index=False)
+        replace_atomically(writers)
     except OSError as exc:
-        for path in tables:
-            _tmp_path(path).unlink(missing_ok=True)
         reason = "no space left on the device" if exc.errno == errno.ENOSPC else exc.strerror
         raise StoreUnavailable(
             f"cannot write the embedded store in {folder}: {reason or exc}; "
             "nothing was changed, it holds what it held before",
             hint="free some space (or choose another --store), then run the command again",
         ) from exc
-    for path in tables:
-        os.replace(_tmp_path(path), path)
 
 
 def upsert_users(existing: pd.DataFrame | None, new: pd.DataFrame) -> pd.DataFrame:
