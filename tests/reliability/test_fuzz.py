@@ -128,7 +128,14 @@ class Model:
 
 def render(rows: list[list[str]], quoting: int, bom: bool, newline: str) -> bytes:
     buffer = io.StringIO(newline="")
-    csv.writer(buffer, quoting=quoting, lineterminator=newline).writerows(rows)
+    writer = csv.writer(buffer, quoting=quoting, lineterminator=newline)
+    # Python's writer quotes a field holding the line terminator's characters only, so with
+    # "\n" line ends it leaves a lone "\r" bare, which every CSV reader (and RFC 4180)
+    # takes for a line break. A row holding one is written fully quoted, as a careful
+    # writer would: the file stays valid, and other rows keep the drawn quoting.
+    quote_all = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator=newline)
+    for row in rows:
+        (quote_all if any("\r" in field for field in row) else writer).writerow(row)
     return ("\ufeff" if bom else "").encode() + buffer.getvalue().encode("utf-8")
 
 
