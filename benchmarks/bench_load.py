@@ -80,7 +80,7 @@ def events_digest(path: Path) -> str:
 
     db = duckdb.connect(config={"memory_limit": "512MB"})
     rows, ordered = db.execute(
-        "SELECT sum(hash(key, user_id, \"at\", event, value, session_id)::HUGEINT) % 1000000007,"
+        'SELECT sum(hash(key, user_id, "at", event, value, session_id)::HUGEINT) % 1000000007,'
         " sum((hash(key) % 1000003)::HUGEINT * file_row_number) % 1000000007"
         " FROM read_parquet(?, file_row_number = true)",
         [str(path)],
