@@ -402,28 +402,38 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 
 def _record_batches(
-    path: Path, text: TextIO, first_line: int, rows: int | None
-) -> Iterator[tuple[Sequence[int], list[list[str]]]]:
-    """Yield ``(lines, records)`` for the next ``rows`` lines of ``text`` at a time.
+    path: Path, text: TextIO, first_line: int, rows: int | None, width: int
+) -> Iterator[tuple[Sequence[int], list[list[str]] | None, list[np.ndarray] | None]]:
+    """Yield ``(lines, records, columns)`` for the next ``rows`` lines of ``text`` at a time.
 
-    ``lines[i]`` is the line record ``i`` starts on. The csv module is the single parser:
+    ``lines[i]`` is the line record ``i`` starts on. Either ``records`` (field lists, some
+    maybe blank or ragged: the caller looks at each) or ``columns`` (``width`` arrays of
+    strings, every line a full record) is given. The csv module is the reference parser:
     it gives the line each record starts on (quoted fields may span lines), which pandas'
-    parser cannot. strict=True makes an unclosed quote an error instead of swallowing the
-    rest of the file. Records may be blank (the caller skips them).
+    parser cannot; strict=True makes an unclosed quote an error instead of swallowing the
+    rest of the file. Lines without quotes are first given to Arrow's CSV parser, which
+    reads them the same way (split at commas, nothing else) in a fraction of the time.
     """
     while True:
         lines = list(islice(text, rows))
         if not lines:
             return
-        if '"' not in "".join(lines):
-            # Without quotes every line is one record: parsed at C speed, lines counted.
+        block = "".join(lines)
+        if '"' not in block:
+            # Without quotes every line is one record: lines are counted, not tracked.
+            numbers = range(first_line, first_line + len(lines))
+            columns = _arrow_columns(block, width, len(lines))
+            if columns is not None:
+                yield numbers, None, columns
+                first_line += len(lines)
+                continue
             try:
                 with _no_cyclic_gc():
                     records = list(csv.reader(lines, strict=True))
             except csv.Error:
                 pass  # located below, record by record
             else:
-                yield range(first_line, first_line + len(lines)), records
+                yield numbers, records, None
                 first_line += len(lines)
                 continue
         # A quoted field may span lines, even past this batch's last line: the reader then
@@ -441,8 +451,41 @@ def _record_batches(
                     break
         except csv.Error as exc:
             raise _quote_error(path, start, exc) from exc
-        yield starts, records
+        yield starts, records, None
         first_line = start
+
+
+def _arrow_columns(block: str, width: int, lines: int) -> list[np.ndarray] | None:
+    """The columns of quote-free CSV lines, each line a record of ``width`` fields, read
+    by Arrow; None when any line is not (blank, ragged, a NUL or a lone carriage return:
+    then the csv module reads them)."""
+    if (
+        width < 2
+        or "\x00" in block
+        or block.count("\r") != block.count("\r\n")  # lines end in \n or \r\n only
+        or block.startswith(("\n", "\r\n"))
+        or "\n\n" in block
+        or "\n\r\n" in block  # an empty line
+    ):
+        return None
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(block.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=[str(i) for i in range(width)]),
+            parse_options=pacsv.ParseOptions(quote_char=False, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={str(i): pa.string() for i in range(width)},
+                strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:  # a line with another number of fields
+        return None
+    if table.num_rows != lines:
+        return None
+    return [column.to_numpy(zero_copy_only=False) for column in table.columns]
 
 
 FIELD_SIZE_LIMIT = 2**31 - 1
@@ -538,16 +581,19 @@ def _csv_frames(
     width = len(names)
     ragged = ProblemList()
     any_rows = False
-    for lines, records in _record_batches(path, text, next_line, rows):
-        if width > 1 and set(map(len, records)) == {width}:
-            kept_lines, kept = np.asarray(lines, dtype=np.int64), records
-        else:  # blank lines, ragged records or a single column: look at each record
-            kept_lines, kept = _kept_records(path, lines, records, names, ragged)
-        if not kept:
-            continue
+    for lines, records, columns in _record_batches(path, text, next_line, rows, width):
+        kept_lines = np.asarray(lines, dtype=np.int64)
+        if columns is None:
+            assert records is not None
+            kept = records
+            if width == 1 or set(map(len, records)) != {width}:
+                # Blank lines, ragged records or a single column: look at each record.
+                kept_lines, kept = _kept_records(path, lines, records, names, ragged)
+            if not kept:
+                continue
+            with _no_cyclic_gc():
+                columns = [np.array(values, dtype=object) for values in zip(*kept, strict=True)]
         any_rows = True
-        with _no_cyclic_gc():
-            columns = [np.array(values, dtype=object) for values in zip(*kept, strict=True)]
         frame = pd.DataFrame(
             dict(zip(names, columns, strict=True)), index=pd.Index(kept_lines, name="line")
         )
@@ -712,12 +758,15 @@ def _shown(series: pd.Series, pos: int) -> str:
 def _text(series: pd.Series) -> pd.Series:
     """Values as strings without surrounding whitespace; missing ones (Parquet nulls) as ''."""
     values = series.to_numpy(dtype=object)
-    missing = pd.isna(values)
-    if missing.any():
-        values = np.where(missing, "", values)
     # map() over C methods: about 4x faster than .str.strip() on a million values.
-    stripped = np.array(list(map(str.strip, map(str, values))), dtype=object)
-    return pd.Series(stripped, index=series.index, dtype=object)
+    try:
+        stripped = list(map(str.strip, values.tolist()))  # text, as every CSV value is
+    except TypeError:  # a missing value or a number (Parquet)
+        missing = pd.isna(values)
+        if missing.any():
+            values = np.where(missing, "", values)
+        stripped = list(map(str.strip, map(str, values)))
+    return pd.Series(np.array(stripped, dtype=object), index=series.index, dtype=object)
 
 
 def _check_columns(frame: pd.DataFrame, schema: TableSchema, path: Path) -> None:
