@@ -229,3 +229,33 @@ def test_no_staged_file_is_left_behind(tmp_path: Path, monkeypatch: pytest.Monke
     with pytest.raises(DataError):
         load(events_dataset(tmp_path / "bad", REPEATS + "zz,2026-01-05,view,,\n"), settings)
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        HEADER + "a, 2026-01-05T09:00:00Z ,view,\t1,s 1\r\n" * 5 + "b,2026-01-06,like,,\r\n",
+        HEADER + "a,2026-01-05,vue\u00e9,,\u3000s\n" + "b,2026-01-06,like,2,\r\n" * 4,
+        HEADER + "a,2026-01-05,view,,\r" + "b,2026-01-06,like,2,\n" * 3,  # a lone \r ends a line
+        HEADER + "a,2026-01-05,view,,\n   \n\n" + "b,2026-01-06,like,2,x\n" * 3 + "c,1,2,3,4",
+    ],
+)
+def test_lines_without_quotes_are_read_as_the_csv_module_reads_them(
+    tmp_path: Path, text: str
+) -> None:
+    """Quote-free lines go through Arrow's parser: same values, same lines as csv."""
+    import csv
+    import io
+
+    path = tmp_path / "events.csv"
+    path.write_bytes(text.encode("utf-8"))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    want, start = [], 1
+    for fields in reader:
+        if len(fields) == 5 and start > 1:
+            want.append((start, *fields))
+        start = reader.line_num + 1
+    assert len(want) >= 4
+    for rows in (2, 3, CHUNK_ROWS):
+        got = pd.concat(read_csv_chunks(path, EVENTS, rows))
+        assert list(got.itertuples(name=None)) == want, rows
