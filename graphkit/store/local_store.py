@@ -37,6 +37,7 @@ from graphkit.dataset import (
     StagedEvents,
     bounded_duckdb,
     events_schema,
+    events_writer,
     staged,
 )
 from graphkit.errors import ConfigError, StoreUnavailable
@@ -258,7 +259,7 @@ class LocalStore:
             return
         replaced = self._replaced_events(new)
         schema = events_schema()
-        with pq.ParquetWriter(target, schema) as out:
+        with events_writer(target) as out:
             start = 0
             for batch in pq.ParquetFile(self.events_path).iter_batches(batch_size=FILE_BATCH_ROWS):
                 keep = np.ones(batch.num_rows, dtype=bool)
