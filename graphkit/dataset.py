@@ -857,7 +857,15 @@ def parse_timestamps(text: pd.Series) -> pd.Series:
     ['2026-01-08 17:00:00+00:00', '2026-01-08 13:00:00+00:00']
     """
     values = text.tolist()
-    micros = np.fromiter(map(_epoch_microseconds, values), dtype=np.int64, count=len(values))
+    try:
+        # Usually every value is a time: each read by fromisoformat in C, then all
+        # converted to UTC at once (each with its own offset; one without is UTC).
+        moments = pd.to_datetime(list(map(datetime.fromisoformat, values)), utc=True)
+    except (ValueError, TypeError, OverflowError):  # some are not (or out of range)
+        micros = np.fromiter(map(_epoch_microseconds, values), dtype=np.int64, count=len(values))
+    else:
+        micros = moments.as_unit("us").asi8
+        micros = np.where((micros >= _FIRST_US) & (micros < _END_US), micros, _NOT_A_TIME)
     utc = pd.DatetimeIndex(micros.view("datetime64[us]")).tz_localize("UTC").as_unit("ns")
     return pd.Series(utc, index=text.index)
 
