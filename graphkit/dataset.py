@@ -1148,19 +1148,28 @@ def key_bases(frame: pd.DataFrame, parts: list[str], time_column: str) -> pa.Chu
             texts.append(pa.chunked_array([pa.array(values, pa.string(), from_pandas=True)]))
         except (pa.ArrowTypeError, pa.ArrowInvalid):  # not text: numbers, say
             texts.append(pa.chunked_array([pa.array(frame[column].fillna("").astype(str))]))
-    return _joined_bases(texts, frame[time_column])
+    return _joined_bases(texts, epoch_milliseconds(frame[time_column]))
 
 
-def _joined_bases(texts: list[pa.ChunkedArray], times: pd.Series) -> pa.ChunkedArray:
+def epoch_milliseconds(times: pd.Series) -> np.ndarray:
+    """Whole milliseconds since 1970 (UTC), rounded down, as keys count them."""
+    return ((times - _EPOCH) // pd.Timedelta(milliseconds=1)).to_numpy(dtype=np.int64)
+
+
+def _joined_bases(
+    texts: Sequence[pa.ChunkedArray | pa.Array], epoch_ms: np.ndarray | pa.ChunkedArray
+) -> pa.ChunkedArray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
     escaped = []
     for text in texts:
-        text = pc.replace_substring(pc.fill_null(text, ""), "\\", "\\\\")
-        escaped.append(pc.replace_substring(text, "|", "\\|"))
-    epoch_ms = ((times - _EPOCH) // pd.Timedelta(milliseconds=1)).to_numpy()
-    escaped.append(pa.chunked_array([pa.array(epoch_ms, pa.int64()).cast(pa.string())]))
+        text = pc.fill_null(text, "")
+        for character in ("\\", "|"):  # '\\' first: the escapes of '|' are not doubled
+            if pc.any(pc.match_substring(text, character)).as_py():
+                text = pc.replace_substring(text, character, "\\" + character)
+        escaped.append(text)
+    escaped.append(pc.cast(pa.chunked_array([epoch_ms]), pa.string()))
     return pc.binary_join_element_wise(*escaped, "|")
 
 
@@ -1390,35 +1399,36 @@ class StagedEvents:
 
 
 class _EventStaging:
-    """Writes validated chunks to a temporary file, then numbers repeats across all of it.
+    """Writes validated chunks to a temporary file; then numbers repeats over all of it and
+    writes the final file, with the keys, in one pass.
 
     A chunk is written by a thread of its own while the next one is read and validated
-    (Arrow's writer releases the GIL): on two cores the writing then costs no time.
+    (Arrow's writer releases the GIL): on two cores the writing then costs no time. The
+    chunks are staged with each event's epoch milliseconds instead of its key: the key's
+    parts, so equal parts mean equal keys, and the key strings are built once, at the end.
     """
 
     def __init__(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="graphkit-events-"))
-        self.path = self.folder / "events.parquet"
+        self.chunks = self.folder / "chunks.parquet"
         self.rows = 0
         self.writer: pq.ParquetWriter | None = None
         self.thread = ThreadPoolExecutor(1, thread_name_prefix="graphkit-staging")
         self.written: Future[None] | None = None
 
     def add(self, events: pd.DataFrame) -> None:
-        """Append a validated chunk, each key with occurrence 1 until :meth:`finish`."""
+        """Append a validated chunk."""
         import pyarrow as pa
-        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
 
-        schema = events_schema()
-        table = pa.Table.from_pandas(
-            events[EVENTS.names].assign(key=""), schema=schema, preserve_index=False
-        )
-        bases = _joined_bases([table.column(c) for c in EVENT_KEY_PARTS], events["at"])
-        keys = pc.binary_join_element_wise(bases, "1", "|")
-        table = table.set_column(schema.get_field_index("key"), schema.field("key"), keys)
+        schema = _staging_schema()
+        frame = events[EVENTS.names].assign(epoch_ms=epoch_milliseconds(events["at"]))
+        table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
         self._wait()
         if self.writer is None:
-            self.writer = events_writer(self.path)
+            self.writer = pq.ParquetWriter(
+                self.chunks, schema, use_dictionary=["user_id", "event", "session_id"]
+            )
         self.written = self.thread.submit(self.writer.write_table, table)
         self.rows += len(events)
 
@@ -1443,65 +1453,73 @@ class _EventStaging:
             shutil.rmtree(self.folder, ignore_errors=True)
 
     def finish(self) -> StagedEvents:
-        """The staged events with whole keys: occurrences counted over the whole file.
-
-        Most files repeat no key: their staged file is final as written. Otherwise it is
-        rewritten once with the repeats' occurrences.
-        """
-        assert self.writer is not None  # a file without rows raised while it was read
-        self._close()
-        positions, occurrences = self._repeats()
-        if len(positions):
-            self._renumber(positions, occurrences)
-        return StagedEvents(self.path, self.rows)
-
-    def _renumber(self, positions: np.ndarray, occurrences: np.ndarray) -> None:
+        """The staged events with their keys, occurrences counted over the whole file."""
         import pyarrow as pa
         import pyarrow.compute as pc
         import pyarrow.parquet as pq
 
+        assert self.writer is not None  # a file without rows raised while it was read
+        self._close()
+        positions, occurrences = self._repeats()
+        path = self.folder / "events.parquet"
         schema = events_schema()
-        renumbered = self.folder / "renumbered.parquet"
-        with events_writer(renumbered) as out:
+        with events_writer(path) as out:
             start = 0
-            for batch in pq.ParquetFile(self.path).iter_batches(batch_size=FILE_BATCH_ROWS):
+            for batch in pq.ParquetFile(self.chunks).iter_batches(batch_size=FILE_BATCH_ROWS):
                 occurrence = np.ones(batch.num_rows, dtype=np.int64)
                 low, high = np.searchsorted(positions, [start, start + batch.num_rows])
                 occurrence[positions[low:high] - start] = occurrences[low:high]
-                bases = pc.utf8_slice_codeunits(batch.column("key"), 0, -2)  # without "|1"
+                parts = [batch.column(c) for c in EVENT_KEY_PARTS]
+                bases = _joined_bases(parts, batch.column("epoch_ms"))
                 keys = pc.binary_join_element_wise(
-                    bases, pa.array(occurrence).cast(pa.string()), "|"
+                    bases, pc.cast(pa.array(occurrence), pa.string()), "|"
                 )
-                columns = [*batch.columns[:-1], keys]
-                out.write_batch(pa.RecordBatch.from_arrays(columns, schema=schema))
+                columns = [batch.column(c) for c in EVENTS.names]
+                out.write_table(pa.Table.from_arrays([*columns, keys], schema=schema))
                 start += batch.num_rows
-        renumbered.replace(self.path)
+        self.chunks.unlink()
+        return StagedEvents(path, self.rows)
 
     def _repeats(self) -> tuple[np.ndarray, np.ndarray]:
-        """Positions (0-based, ascending) and occurrence of each event that repeats an
-        earlier one's key (all keys end in "|1" here, so equal keys mean repeats)."""
-        # Keys are grouped by hash first, out of core: only events sharing a hash with
+        """Positions (0-based, ascending) and occurrence of each event whose key parts
+        repeat an earlier event's (``session_id`` missing and empty are one part: '')."""
+        # Parts are grouped by hash first, out of core: only events sharing a hash with
         # another (real repeats, rarely a collision) are numbered, in file order.
         query = """
             WITH staged AS (
-                SELECT key, file_row_number AS position
+                SELECT user_id, event, coalesce(session_id, '') AS session, epoch_ms,
+                       file_row_number AS position
                 FROM read_parquet(?, file_row_number = true)
             ),
-            shared AS (SELECT hash(key) AS h FROM staged GROUP BY h HAVING count(*) > 1),
+            shared AS (
+                SELECT hash(user_id, event, session, epoch_ms) AS h
+                FROM staged GROUP BY h HAVING count(*) > 1
+            ),
             numbered AS (
                 SELECT position,
-                       row_number() OVER (PARTITION BY key ORDER BY position) AS occurrence
-                FROM staged WHERE hash(key) IN (SELECT h FROM shared)
+                       row_number() OVER (
+                           PARTITION BY user_id, event, session, epoch_ms ORDER BY position
+                       ) AS occurrence
+                FROM staged
+                WHERE hash(user_id, event, session, epoch_ms) IN (SELECT h FROM shared)
             )
             SELECT position, occurrence FROM numbered WHERE occurrence > 1 ORDER BY position
         """
         with bounded_duckdb(self.folder / "spill") as db:
-            found = db.execute(query, [str(self.path)]).fetchnumpy()
+            found = db.execute(query, [str(self.chunks)]).fetchnumpy()
         shutil.rmtree(self.folder / "spill", ignore_errors=True)
         return (
             np.asarray(found["position"], dtype=np.int64),
             np.asarray(found["occurrence"], dtype=np.int64),
         )
+
+
+def _staging_schema() -> pa.Schema:
+    """Validated events with their epoch milliseconds, as :class:`_EventStaging` keeps them."""
+    import pyarrow as pa
+
+    schema = events_schema()
+    return schema.remove(schema.get_field_index("key")).append(pa.field("epoch_ms", pa.int64()))
 
 
 def validate_and_stage_events(
