@@ -1415,6 +1415,9 @@ class _EventStaging:
         self.writer: pq.ParquetWriter | None = None
         self.thread = ThreadPoolExecutor(1, thread_name_prefix="graphkit-staging")
         self.written: Future[None] | None = None
+        # Removed unless finished (then the StagedEvents owns it): by discard(), or when
+        # this object goes away after an error.
+        self._remove = weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True)
 
     def add(self, events: pd.DataFrame) -> None:
         """Append a validated chunk."""
@@ -1450,16 +1453,25 @@ class _EventStaging:
         try:
             self._close()
         finally:
-            shutil.rmtree(self.folder, ignore_errors=True)
+            self._remove()
 
     def finish(self) -> StagedEvents:
         """The staged events with their keys, occurrences counted over the whole file."""
+        assert self.writer is not None  # a file without rows raised while it was read
+        try:
+            self._close()
+            path = self._write_keyed()
+        except BaseException:
+            self._remove()
+            raise
+        self._remove.detach()
+        return StagedEvents(path, self.rows)
+
+    def _write_keyed(self) -> Path:
         import pyarrow as pa
         import pyarrow.compute as pc
         import pyarrow.parquet as pq
 
-        assert self.writer is not None  # a file without rows raised while it was read
-        self._close()
         positions, occurrences = self._repeats()
         path = self.folder / "events.parquet"
         schema = events_schema()
@@ -1478,7 +1490,7 @@ class _EventStaging:
                 out.write_table(pa.Table.from_arrays([*columns, keys], schema=schema))
                 start += batch.num_rows
         self.chunks.unlink()
-        return StagedEvents(path, self.rows)
+        return path
 
     def _repeats(self) -> tuple[np.ndarray, np.ndarray]:
         """Positions (0-based, ascending) and occurrence of each event whose key parts
