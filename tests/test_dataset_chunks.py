@@ -259,3 +259,43 @@ def test_lines_without_quotes_are_read_as_the_csv_module_reads_them(
     for rows in (2, 3, CHUNK_ROWS):
         got = pd.concat(read_csv_chunks(path, EVENTS, rows))
         assert list(got.itertuples(name=None)) == want, rows
+
+
+def test_times_read_at_once_equal_times_read_one_by_one() -> None:
+    """parse_timestamps converts a chunk at once: each value as fromisoformat reads it,
+    with its own offset, no offset meaning UTC, years 1678-2261 only (README)."""
+    import random
+    from datetime import UTC, datetime
+
+    from graphkit.dataset import parse_timestamps
+
+    def one(text: str) -> pd.Timestamp:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return pd.NaT
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        moment = moment.astimezone(UTC)
+        if not datetime(1678, 1, 1, tzinfo=UTC) <= moment < datetime(2262, 1, 1, tzinfo=UTC):
+            return pd.NaT
+        return pd.Timestamp(moment)
+
+    rng = random.Random(7)
+    years = [1677, 1678, 1969, 1970, 2026, 2261, 2262]
+    offsets = ["", "Z", "+05:30", "-0330", "+14", "-12:00"]
+    values = [
+        f"{rng.choice(years)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        f"T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}"
+        f"{rng.choice(['', '.5', '.123', '.123456', '.1234567'])}{rng.choice(offsets)}"
+        for _ in range(3000)
+    ]
+    # All values; those pandas can hold in nanoseconds (read at once: some out of the
+    # years, e.g. 2262-02 or 1678-01-01T00:00+14, still NaT); plain years only.
+    in_pandas_range = [v for v in values if v[:4] != "1677" and v[:7] < "2262-04"]
+    plain = [v for v in values if v[:4] in ("1970", "2026")]
+    for chunk in (values, in_pandas_range, plain):
+        got = parse_timestamps(pd.Series(chunk))
+        want = pd.Series([one(v) for v in chunk], dtype="datetime64[ns, UTC]")
+        pd.testing.assert_series_equal(got, want)
+    with_bad = ["2026-01-05T09:00:00Z", "yesterday", "", "2026-02-30"]
+    assert parse_timestamps(pd.Series(with_bad)).isna().tolist() == [False, True, True, True]
