@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import errno
 import fcntl
-from collections.abc import Iterator, Sequence
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +30,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from graphkit.dataset import Dataset, PropertyKind
+from graphkit.dataset import (
+    FILE_BATCH_ROWS,
+    Dataset,
+    PropertyKind,
+    StagedEvents,
+    bounded_duckdb,
+    events_schema,
+    events_writer,
+    staged,
+)
 from graphkit.errors import ConfigError, StoreUnavailable
 from graphkit.files import replace_atomically
 from graphkit.store.base import (
@@ -60,16 +71,20 @@ def _kind_of_arrow(kind: pa.DataType) -> PropertyKind | None:
     return "other"
 
 
-def _replace_all(folder: Path, tables: dict[Path, pd.DataFrame]) -> None:
+FileWriter = Callable[[Path], object]
+"""Writes one table at the path it is given (:func:`graphkit.files.replace_atomically`)."""
+
+
+def _frame_writer(frame: pd.DataFrame) -> FileWriter:
+    return lambda target: frame.to_parquet(target, index=False)
+
+
+def _replace_all(folder: Path, writers: dict[Path, FileWriter]) -> None:
     """Write every table, then rename them all over the old files (:mod:`graphkit.files`).
 
     Nothing is renamed unless every table was written, so a failure (no space left, no
     permission) leaves each file as it was; the temporary files are removed.
     """
-    writers = {
-        path: (lambda target, frame=frame: frame.to_parquet(target, index=False))
-        for path, frame in tables.items()
-    }
     try:
         replace_atomically(writers)
     except OSError as exc:
@@ -216,20 +231,62 @@ class LocalStore:
         tables[self.interactions_path] = self._merged(
             self.interactions_path, dataset.interactions[INTERACTION_COLUMNS], ["key"]
         )
-        if dataset.events is not None:
-            tables[self.events_path] = self._merged(
-                self.events_path, dataset.events[[*EVENT_COLUMNS, "key"]], ["key"]
-            )
         if dataset.assignments is not None:
             tables[self.assignments_path] = self._merged(
                 self.assignments_path,
                 dataset.assignments[ASSIGNMENT_COLUMNS],
                 ["experiment", "user_id"],
             )
-        _replace_all(self.folder, tables)
+        writers = {path: _frame_writer(frame) for path, frame in tables.items()}
+        if dataset.events is None:
+            _replace_all(self.folder, writers)
+        else:
+            with staged(dataset.events) as events:
+                writers[self.events_path] = lambda target: self._write_events(events, target)
+                _replace_all(self.folder, writers)
         if progress:
             progress("interactions", total, total)
         self._users, self._interactions = tables[self.users_path], tables[self.interactions_path]
+
+    def _write_events(self, new: StagedEvents, target: Path) -> None:
+        """The stored events followed by ``new``, at ``target``; in bounded memory.
+
+        As :meth:`_merged` does for the small tables, a stored event whose key comes again
+        is replaced by the new one (the later load wins), and the rest keep their order.
+        """
+        if not self.events_path.exists():
+            shutil.copyfile(new.path, target)
+            return
+        replaced = self._replaced_events(new)
+        schema = events_schema()
+        with events_writer(target) as out:
+            start = 0
+            for batch in pq.ParquetFile(self.events_path).iter_batches(batch_size=FILE_BATCH_ROWS):
+                keep = np.ones(batch.num_rows, dtype=bool)
+                low, high = np.searchsorted(replaced, [start, start + batch.num_rows])
+                keep[replaced[low:high] - start] = False
+                start += batch.num_rows
+                if keep.any():
+                    table = pa.Table.from_batches([batch]).filter(pa.array(keep))
+                    # Files of earlier releases may type a column without values as null.
+                    out.write_table(table.select(schema.names).cast(schema))
+            for batch in pq.ParquetFile(new.path).iter_batches(batch_size=FILE_BATCH_ROWS):
+                out.write_batch(batch)
+
+    def _replaced_events(self, new: StagedEvents) -> np.ndarray:
+        """Row numbers (0-based, ascending) of the stored events whose key ``new`` holds."""
+        query = """
+            SELECT file_row_number AS position
+            FROM read_parquet(?, file_row_number = true)
+            WHERE key IN (SELECT key FROM read_parquet(?))
+            ORDER BY position
+        """
+        with (
+            tempfile.TemporaryDirectory(prefix="graphkit-duckdb-") as spill,
+            bounded_duckdb(Path(spill)) as db,
+        ):
+            found = db.execute(query, [str(self.events_path), str(new.path)]).fetchnumpy()
+        return np.asarray(found["position"], dtype=np.int64)
 
     def _merged(self, path: Path, new: pd.DataFrame, key: list[str]) -> pd.DataFrame:
         """Append rows; a row whose key is already stored replaces it (idempotent loads)."""
@@ -324,7 +381,7 @@ class LocalStore:
             users = self._require_users()
             known = table[table["user_id"].isin(users["user_id"])]
             merged = upsert_users(users, known)
-            _replace_all(self.folder, {self.users_path: merged})
+            _replace_all(self.folder, {self.users_path: _frame_writer(merged)})
             self._users = merged
         if progress:
             progress("write-back", len(known), len(known))

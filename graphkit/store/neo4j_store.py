@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import ssl
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from datetime import datetime
@@ -30,7 +30,7 @@ from neo4j.exceptions import (
 )
 
 from graphkit.config import Settings
-from graphkit.dataset import Dataset, PropertyKind
+from graphkit.dataset import Dataset, PropertyKind, StagedEvents, staged
 from graphkit.errors import StoreUnavailable
 from graphkit.store.base import (
     EdgeFilter,
@@ -339,27 +339,47 @@ class Neo4jStore:
             "weights": inter["weight"],
             "keys": inter["key"],
         }
-        self._write_batches("interactions", columns, progress, done, total)
+        batches = (
+            {
+                name: column.iloc[start : start + RELATIONSHIP_BATCH].tolist()
+                for name, column in columns.items()
+            }
+            for start in range(0, len(inter), RELATIONSHIP_BATCH)
+        )
+        self._write_batches("interactions", batches, progress, done, total)
 
-    def _load_events(self, events: pd.DataFrame, progress: ProgressCallback | None) -> None:
-        if events.empty:
-            return
-        record = self._write_one("merge_event_names", names=sorted(events["event"].unique()))
-        node_of_event = pd.Series(record["node_ids"], index=record["names"], dtype="int64")
-        columns = {
-            "users": node_ids(events["user_id"], self._node_ids_of_users()),
-            "events": node_ids(events["event"], node_of_event),
-            "at_ms": events["at"].astype("int64") // 1_000_000,
-            "values": nulls_as_none(events["value"].astype(float)),
-            "sessions": nulls_as_none(events["session_id"]),
-            "keys": events["key"],
-        }
-        self._write_batches("events", columns, progress, 0, len(events))
+    def _load_events(
+        self, events: pd.DataFrame | StagedEvents, progress: ProgressCallback | None
+    ) -> None:
+        """Events in batches read one at a time from the staged file: memory holds a few."""
+        with staged(events) as source:
+            if len(source):
+                batches = self._event_batches(source)
+                self._write_batches("events", batches, progress, 0, len(source))
+
+    def _event_batches(self, events: StagedEvents) -> Iterator[dict[str, list[Any]]]:
+        node_of_user = self._node_ids_of_users()
+        node_of_event = pd.Series(dtype="int64")
+        for batch in events.batches(RELATIONSHIP_BATCH):
+            names = batch["event"].unique()
+            new = sorted(set(names) - set(node_of_event.index))
+            if new:  # one :Event node per name, created when a batch first names it
+                record = self._write_one("merge_event_names", names=new)
+                found = pd.Series(record["node_ids"], index=record["names"], dtype="int64")
+                node_of_event = pd.concat([node_of_event, found])
+            yield {
+                "users": node_ids(batch["user_id"], node_of_user).tolist(),
+                "events": node_ids(batch["event"], node_of_event).tolist(),
+                "at_ms": (batch["at"].astype("int64") // 1_000_000).tolist(),
+                "values": nulls_as_none(batch["value"].astype(float)).tolist(),
+                "sessions": nulls_as_none(batch["session_id"]).tolist(),
+                "keys": batch["key"].tolist(),
+            }
 
     def _write_batches(
         self,
         stage: str,
-        columns: dict[str, pd.Series],
+        batches: Iterable[dict[str, list[Any]]],
         progress: ProgressCallback | None,
         done: int,
         total: int,
@@ -370,16 +390,13 @@ class Neo4jStore:
         both return how many rows they wrote. A first load only creates; a batch that hits
         a stored key (re-load, re-run after a crash) fails as a whole on the uniqueness
         constraint and is merged instead, and so is every later batch: once one is
-        stored, the rest probably are too. :data:`CONCURRENT_SESSIONS` batches run at once.
+        stored, the rest probably are too. :data:`CONCURRENT_SESSIONS` batches run at once;
+        ``batches`` is read as they finish, so memory holds a few, whatever the total.
         """
         merging = False
 
-        def write(start: int) -> int:
+        def write(params: dict[str, list[Any]]) -> int:
             nonlocal merging
-            params = {
-                name: column.iloc[start : start + RELATIONSHIP_BATCH].tolist()
-                for name, column in columns.items()
-            }
             with self._session() as session:
                 if not merging:
                     try:
@@ -392,13 +409,12 @@ class Neo4jStore:
                 raise StoreUnavailable(NODES_GONE, hint=RERUN_HINT)
             return record["written"]
 
-        rows = len(columns["keys"])
         with ThreadPoolExecutor(CONCURRENT_SESSIONS, thread_name_prefix="graphkit-load") as pool:
             # At most two batches per session in flight: memory stays flat on any size.
             pending: set[Future[int]] = set()
             try:
-                for start in range(0, rows, RELATIONSHIP_BATCH):
-                    pending.add(pool.submit(write, start))
+                for params in batches:
+                    pending.add(pool.submit(write, params))
                     if len(pending) < 2 * CONCURRENT_SESSIONS:
                         continue
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)

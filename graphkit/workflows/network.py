@@ -36,7 +36,7 @@ from typing import Any, cast
 import pandas as pd
 
 from graphkit.config import Settings
-from graphkit.dataset import Dataset, load_dataset
+from graphkit.dataset import Dataset, StagedEvents, load_dataset
 from graphkit.graph.centrality import CentralityResult, centrality_of
 from graphkit.graph.choices import MEASURES
 from graphkit.graph.communities import CommunityResult, communities_of
@@ -136,15 +136,25 @@ def load(
 ) -> LoadResult:
     """Validate the whole dataset first; only then write it to ``store``.
 
+    Events are read, validated and staged a chunk at a time
+    (:class:`~graphkit.dataset.StagedEvents`), so memory does not grow with the events
+    file; ``result.dataset.events`` is closed once they are stored (its count remains).
+
     Loading is idempotent: the same data again, or a re-run after an interruption, gives
     the same graph. (The former order, ``load(folder, settings)``, still works.)
     """
     target: GraphStore | Settings = store
     if isinstance(dataset_dir, Settings):  # load(folder, settings), as before
         target, dataset_dir = dataset_dir, cast("str | Path", store)
-    dataset = load_dataset(dataset_dir)
-    with store_from(target) as opened:
-        summary = opened.load(dataset, progress=progress)
+    # Events are validated and staged in chunks, in a temporary file: a file of any size
+    # loads in bounded memory, and the store reads the staged file in batches.
+    dataset = load_dataset(dataset_dir, stage_events=True)
+    try:
+        with store_from(target) as opened:
+            summary = opened.load(dataset, progress=progress)
+    finally:
+        if isinstance(dataset.events, StagedEvents):
+            dataset.events.close()
     return LoadResult(summary=summary, dataset=dataset)
 
 
