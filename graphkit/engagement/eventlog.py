@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -346,27 +346,47 @@ SESSION_COLUMNS = ["user", "day", "start_ms", "end_ms", "length_s", "events", *_
 # `source` is any relation with the event columns (``at_ms`` for the time); `users` maps
 # user_id to its code and `event_codes` event names to numbers, so that only integers
 # come back to Python (strings would cost a Python object per row).
-_EVENT_NAMES = "SELECT DISTINCT CAST(event AS VARCHAR) FROM {source} WHERE event IS NOT NULL"
-_PARTIAL_COUNTS = """
-SELECT u.code AS "user", CAST(floor(e.at_ms / 86400000.0) AS INTEGER) AS day,
-       c.code AS event, count(*) AS n
-FROM {source} AS e LEFT JOIN users AS u ON CAST(e.user_id AS VARCHAR) = u.user_id
-JOIN event_codes AS c ON CAST(e.event AS VARCHAR) = c.event
-GROUP BY ALL
+_DAY = "CAST(floor(at_ms / 86400000.0) AS INTEGER)"
+_EVENT_NAMES = f"""
+SELECT CAST(event AS VARCHAR), min({_DAY}), max({_DAY})
+FROM {{source}} WHERE event IS NOT NULL GROUP BY ALL
+"""
+_PARTIAL_COUNTS = f"""
+SELECT u.code AS "user", e.day, c.code AS event, e.n
+FROM (
+    SELECT CAST(user_id AS VARCHAR) AS user_id, {_DAY} AS day, CAST(event AS VARCHAR) AS event,
+           count(*) AS n
+    FROM {{source}} GROUP BY ALL
+) AS e LEFT JOIN users AS u ON e.user_id = u.user_id
+JOIN event_codes AS c ON e.event = c.event
 """
 _PARTIAL_SESSIONS = """
-SELECT u.code AS "user", CAST(e.session_id AS VARCHAR) AS session_id,
-       min(e.at_ms) AS start_ms, max(e.at_ms) AS end_ms,
-       max(CASE WHEN e.event = $session AND NOT isnan(e.value) THEN e.value END)
-           AS session_value,
-       count(*) AS events,
-       count(*) FILTER (WHERE e.event = $view) AS views,
-       count(*) FILTER (WHERE e.event = $like) AS likes,
-       count(*) FILTER (WHERE e.event = $click) AS clicks,
-       count(*) FILTER (WHERE e.event = $message) AS messages
-FROM {source} AS e JOIN users AS u ON CAST(e.user_id AS VARCHAR) = u.user_id
-WHERE e.session_id IS NOT NULL
-GROUP BY ALL
+SELECT u.code AS "user", e.* EXCLUDE (user_id)
+FROM (
+    SELECT CAST(user_id AS VARCHAR) AS user_id, CAST(session_id AS VARCHAR) AS session_id,
+           min(at_ms) AS start_ms, max(at_ms) AS end_ms,
+           max(CASE WHEN event = $session AND NOT isnan(value) THEN value END)
+               AS session_value,
+           count(*) AS events,
+           count(*) FILTER (WHERE event = $view) AS views,
+           count(*) FILTER (WHERE event = $like) AS likes,
+           count(*) FILTER (WHERE event = $click) AS clicks,
+           count(*) FILTER (WHERE event = $message) AS messages
+    FROM {source} WHERE session_id IS NOT NULL GROUP BY ALL
+) AS e JOIN users AS u ON e.user_id = u.user_id
+"""
+# A single source (the embedded store's Parquet file) is counted by sorting one integer
+# per event, (user code, day, event name) packed so that sorted keys are in the final
+# order: NumPy sorts 10M integers in a fraction of the time a hash aggregate on
+# (user, day, event) takes in DuckDB. Unknown users get code $unknown (past every known
+# one), so their keys sort last.
+_EVENT_KEYS = f"""
+SELECT (coalesce(u.code, $unknown)::BIGINT * $span + (e.day - $first)) * $width + o.sorted
+FROM (
+    SELECT CAST(user_id AS VARCHAR) AS user_id, {_DAY} AS day, CAST(event AS VARCHAR) AS event
+    FROM {{source}} WHERE event IS NOT NULL
+) AS e LEFT JOIN users AS u ON e.user_id = u.user_id
+JOIN event_order AS o ON e.event = o.event
 """
 # Partial aggregates of chunks that share a day or a session fold into one row (with a
 # single source, the partial rows are already final).
@@ -376,11 +396,11 @@ FROM ({partial}) AS p JOIN event_order AS o ON p.event = o.code
 ORDER BY p."user" NULLS LAST, p.day, o.sorted
 """
 _FOLDED_COUNTS = 'SELECT "user", day, event, sum(n)::BIGINT AS n FROM partial_counts GROUP BY ALL'
-_FINAL_SESSIONS = """
-SELECT "user", CAST(floor(start_ms / 86400000.0) AS INTEGER) AS day, start_ms, end_ms,
+_FINAL_SESSIONS = f"""
+SELECT "user", {_DAY.replace("at_ms", "start_ms")} AS day, start_ms, end_ms,
        coalesce(session_value, (end_ms - start_ms) / 1000.0) AS length_s,
        events, views, likes, clicks, messages
-FROM ({partial})
+FROM ({{partial}})
 ORDER BY start_ms, "user", day, end_ms, length_s, events, views, likes, clicks, messages
 """
 _FOLDED_SESSIONS = """
@@ -428,6 +448,8 @@ class _Reducer:
         # rows: no partial tables written and read back.
         self.direct: str | None = None
         self.vocabulary: dict[str, int] = {}
+        self.day_range: tuple[int, int] | None = None  # of the events with a name
+        self.known_users = len(users)
         self.spill = tempfile.TemporaryDirectory(prefix="graphkit-duckdb-")
         # Every result is ORDER BY'd, so insertion order need not be kept: without it
         # DuckDB's operators can spill instead of running out of memory (at 100M events the
@@ -483,7 +505,7 @@ class _Reducer:
         # A view, so every query below streams the file (nothing is materialised); the
         # path comes from the store and the bounds are integers we computed.
         window = self.db.read_parquet(path).project(
-            'user_id, epoch_ms(CAST("at" AS TIMESTAMPTZ)) AS at_ms, event, value, session_id'
+            'user_id, epoch_ns("at") // 1000000 AS at_ms, event, value, session_id'
         )
         if since_ms is not None:
             window = window.filter(f"at_ms >= {int(since_ms)}")
@@ -521,7 +543,9 @@ class _Reducer:
 
     def _add_names(self, source: str) -> None:
         """Give every event name of ``source`` a code (in order of discovery)."""
-        for (name,) in self.db.execute(_EVENT_NAMES.format(source=source)).fetchall():
+        for name, first, last in self.db.execute(_EVENT_NAMES.format(source=source)).fetchall():
+            low, high = self.day_range or (first, last)
+            self.day_range = (min(low, first), max(high, last))
             if name not in self.vocabulary:
                 self.vocabulary[name] = len(self.vocabulary)
                 self.db.execute(
@@ -544,6 +568,7 @@ class _Reducer:
             # name came first.
             order = pd.DataFrame(
                 {
+                    "event": names,
                     "code": [self.vocabulary[name] for name in names],
                     "sorted": np.arange(len(names), dtype=np.int32),
                 }
@@ -551,16 +576,10 @@ class _Reducer:
             self.db.register("event_order_frame", order)
             self.db.execute("CREATE OR REPLACE TEMP TABLE event_order AS FROM event_order_frame")
             if self.direct is not None:
-                partial = _PARTIAL_COUNTS.format(source=self.direct)
-            else:
+                frame = self._sorted_counts(len(names))
+            else:  # partial tables (their unknown users were dropped as they came)
                 partial = "FROM partial_counts" if self.sources == 1 else _FOLDED_COUNTS
-            frame, unknown = self._fetch(_FINAL_COUNTS.format(partial=partial), {})
-            if unknown:
-                # Events of users not in the users table (NULL codes, sorted last): counted
-                # for a note, then dropped. (Only a direct source has any left.)
-                known = len(frame["user"]) - unknown
-                self.unknown_users += int(frame["n"][known:].sum())
-                frame = {name: values[:known] for name, values in frame.items()}
+                frame, _ = self._fetch(_FINAL_COUNTS.format(partial=partial), {})
         # NumPy arrays straight from DuckDB, and no copy into the frame: at 10M events
         # every extra copy of these columns is ~100 MB of peak memory.
         return pd.DataFrame(
@@ -574,6 +593,29 @@ class _Reducer:
             },
             copy=False,
         )
+
+    def _sorted_counts(self, width: int) -> dict[str, np.ndarray]:
+        """``user, day, event, n`` of the direct source, by sorting packed event keys
+        (see :data:`_EVENT_KEYS`); events of unknown users are counted, then dropped."""
+        if self.day_range is None:  # no event in the window
+            return {name: np.zeros(0, dtype=np.int64) for name in ("user", "day", "event", "n")}
+        first, last = self.day_range
+        span = last - first + 1
+        params = {"unknown": self.known_users, "span": span, "first": first, "width": width}
+        keys = self._fetch(_EVENT_KEYS.format(source=self.direct), params)[0].popitem()[1]
+        if not keys.flags.writeable:  # a single Arrow batch is shared, not copied
+            keys = keys.copy()
+        keys.sort()
+        # A run of equal keys is one (user, day, event): its length is the count.
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        n = np.diff(np.r_[starts, len(keys)])
+        keys = keys[starts]
+        per_user = span * width
+        known = int(np.searchsorted(keys, self.known_users * per_user))
+        self.unknown_users += int(n[known:].sum())
+        user, rest = np.divmod(keys[:known], per_user)
+        day, event = np.divmod(rest, width)
+        return {"user": user, "day": day + first, "event": event, "n": n[:known]}
 
     def sessions(self) -> pd.DataFrame:
         """One row per session, by start time (ties by user, then the other columns, so
@@ -593,7 +635,9 @@ class _Reducer:
         }
         return pd.DataFrame(data, copy=False)
 
-    def _fetch(self, query: str, params: dict[str, str]) -> tuple[dict[str, np.ndarray], int]:
+    def _fetch(
+        self, query: str, params: Mapping[str, str | int]
+    ) -> tuple[dict[str, np.ndarray], int]:
         """The query's columns as NumPy arrays, and the number of NULLs in its first column
         (given as 0; they must be sorted last).
 
