@@ -282,12 +282,13 @@ def _activity_log(
     data_first_day: int | None,
 ) -> ActivityLog:
     notes: list[str] = []
-    count_frame = reducer.counts()  # first: it counts the events of unknown users
+    # Sessions first: their reduction needs the most memory, and the counts are not held yet.
+    session_frame = reducer.sessions()
+    count_frame = reducer.counts()  # it counts the events of unknown users
     if reducer.unknown_users:
         notes.append(
             f"{reducer.unknown_users} event(s) of users not in the users table were left out"
         )
-    session_frame = reducer.sessions()
     data_days = count_frame["day"]
     data_first = int(data_days.min()) if len(data_days) else None
     data_last = int(data_days.max()) if len(data_days) else None
@@ -450,6 +451,7 @@ class _Reducer:
         self.vocabulary: dict[str, int] = {}
         self.day_range: tuple[int, int] | None = None  # of the events with a name
         self.known_users = len(users)
+        self.direct_rows = 0  # the direct source's rows (window or not): an upper bound
         self.spill = tempfile.TemporaryDirectory(prefix="graphkit-duckdb-")
         # Every result is ORDER BY'd, so insertion order need not be kept: without it
         # DuckDB's operators can spill instead of running out of memory (at 100M events the
@@ -515,6 +517,9 @@ class _Reducer:
             window.create_view("events_window")
             self._add_names("events_window")
             self.direct, self.sources = "events_window", 1
+            import pyarrow.parquet as pq
+
+            self.direct_rows = pq.ParquetFile(path).metadata.num_rows  # the footer only
             return
         view = f"events_window_{self.sources}"
         window.create_view(view)
@@ -579,7 +584,8 @@ class _Reducer:
                 frame = self._sorted_counts(len(names))
             else:  # partial tables (their unknown users were dropped as they came)
                 partial = "FROM partial_counts" if self.sources == 1 else _FOLDED_COUNTS
-                frame, _ = self._fetch(_FINAL_COUNTS.format(partial=partial), {})
+                dtypes = {"user": np.int32, "day": np.int32, "event": np.int32, "n": np.int64}
+                frame = self._fetch(_FINAL_COUNTS.format(partial=partial), {}, dtypes)
         # NumPy arrays straight from DuckDB, and no copy into the frame: at 10M events
         # every extra copy of these columns is ~100 MB of peak memory.
         return pd.DataFrame(
@@ -602,20 +608,24 @@ class _Reducer:
         first, last = self.day_range
         span = last - first + 1
         params = {"unknown": self.known_users, "span": span, "first": first, "width": width}
-        keys = self._fetch(_EVENT_KEYS.format(source=self.direct), params)[0].popitem()[1]
-        if not keys.flags.writeable:  # a single Arrow batch is shared, not copied
-            keys = keys.copy()
+        keys = self._fetch_keys(_EVENT_KEYS.format(source=self.direct), params, self.direct_rows)
         keys.sort()
         # A run of equal keys is one (user, day, event): its length is the count.
-        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-        n = np.diff(np.r_[starts, len(keys)])
+        starts = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+        starts = np.concatenate(([0], starts)) if len(keys) else starts
+        n = np.diff(starts, append=len(keys))
         keys = keys[starts]
+        del starts
         per_user = span * width
         known = int(np.searchsorted(keys, self.known_users * per_user))
         self.unknown_users += int(n[known:].sum())
-        user, rest = np.divmod(keys[:known], per_user)
-        day, event = np.divmod(rest, width)
-        return {"user": user, "day": day + first, "event": event, "n": n[:known]}
+        keys, n = keys[:known], n[:known]
+        return {
+            "user": (keys // per_user).astype(np.int32),
+            "day": (keys % per_user // width + first).astype(np.int32),
+            "event": (keys % width).astype(np.int32),
+            "n": n,
+        }
 
     def sessions(self) -> pd.DataFrame:
         """One row per session, by start time (ties by user, then the other columns, so
@@ -625,21 +635,26 @@ class _Reducer:
             return empty.astype({"user": np.int32, "day": np.int32, "length_s": float})
         if self.direct is not None:
             query = _FINAL_SESSIONS.format(partial=_PARTIAL_SESSIONS.format(source=self.direct))
-            merged, _ = self._fetch(query, self.params)
+            params: Mapping[str, str | int] = self.params
         else:
             partial = "FROM partial_sessions" if self.sources == 1 else _FOLDED_SESSIONS
-            merged, _ = self._fetch(_FINAL_SESSIONS.format(partial=partial), {})
+            query, params = _FINAL_SESSIONS.format(partial=partial), {}
         dtypes = {"user": np.int32, "day": np.int32, "length_s": np.float64}
-        data = {
-            c: np.asarray(merged.pop(c), dtype=dtypes.get(c, np.int64)) for c in SESSION_COLUMNS
-        }
+        data = self._fetch(query, params, {c: dtypes.get(c, np.int64) for c in SESSION_COLUMNS})
         return pd.DataFrame(data, copy=False)
 
+    def _batches(self, query: str, params: Mapping[str, str | int]) -> Any:
+        """The query's rows as a stream of Arrow record batches."""
+        relation: Any = self.db.sql(query, params=params or None)
+        # DuckDB 2 names it to_arrow_reader; 1.x record_batch.
+        if hasattr(relation, "to_arrow_reader"):
+            return relation.to_arrow_reader(FETCH_ROWS)
+        return relation.record_batch(FETCH_ROWS)
+
     def _fetch(
-        self, query: str, params: Mapping[str, str | int]
-    ) -> tuple[dict[str, np.ndarray], int]:
-        """The query's columns as NumPy arrays, and the number of NULLs in its first column
-        (given as 0; they must be sorted last).
+        self, query: str, params: Mapping[str, str | int], dtypes: Mapping[str, Any]
+    ) -> dict[str, np.ndarray]:
+        """The query's columns as NumPy arrays of ``dtypes`` (by column name).
 
         The rows stream out of DuckDB as Arrow batches and become arrays one column at a
         time, each column's batches freed once converted: the result is never held twice
@@ -647,24 +662,25 @@ class _Reducer:
         """
         import pyarrow as pa
 
-        relation: Any = self.db.sql(query, params=params or None)
-        # DuckDB 2 names it to_arrow_reader; 1.x record_batch.
-        if hasattr(relation, "to_arrow_reader"):
-            reader = relation.to_arrow_reader(FETCH_ROWS)
-        else:
-            reader = relation.record_batch(FETCH_ROWS)
+        reader = self._batches(query, params)
         table = pa.Table.from_batches(list(reader), schema=reader.schema)
         del reader
-        first = table.column_names[0]
-        nulls = table.column(first).null_count
         columns: dict[str, np.ndarray] = {}
         for name in table.column_names:
-            column = table.column(name)
-            if name == first and nulls:
-                column = column.fill_null(0)
-            columns[name] = column.to_numpy()
+            columns[name] = np.asarray(table.column(name).to_numpy(), dtype=dtypes[name])
             table = table.drop_columns([name])
-        return columns, nulls
+        return columns
+
+    def _fetch_keys(self, query: str, params: Mapping[str, str | int], rows: int) -> np.ndarray:
+        """The query's one BIGINT column (at most ``rows`` rows), written batch by batch
+        into one writable array: never an Arrow copy beside it."""
+        keys = np.empty(rows, dtype=np.int64)
+        filled = 0
+        for batch in self._batches(query, params):
+            values = batch.column(0).to_numpy()
+            keys[filled : filled + len(values)] = values
+            filled += len(values)
+        return keys[:filled]
 
     def close(self) -> None:
         self.db.close()
