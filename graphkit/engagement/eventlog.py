@@ -348,10 +348,8 @@ SESSION_COLUMNS = ["user", "day", "start_ms", "end_ms", "length_s", "events", *_
 # user_id to its code and `event_codes` event names to numbers, so that only integers
 # come back to Python (strings would cost a Python object per row).
 _DAY = "CAST(floor(at_ms / 86400000.0) AS INTEGER)"
-_EVENT_NAMES = f"""
-SELECT CAST(event AS VARCHAR), min({_DAY}), max({_DAY})
-FROM {{source}} WHERE event IS NOT NULL GROUP BY ALL
-"""
+_EVENT_NAMES = "SELECT DISTINCT CAST(event AS VARCHAR) FROM {source} WHERE event IS NOT NULL"
+_DAY_RANGE = f"SELECT min({_DAY}), max({_DAY}) FROM {{source}}"
 _PARTIAL_COUNTS = f"""
 SELECT u.code AS "user", e.day, c.code AS event, e.n
 FROM (
@@ -402,7 +400,6 @@ SELECT "user", {_DAY.replace("at_ms", "start_ms")} AS day, start_ms, end_ms,
        coalesce(session_value, (end_ms - start_ms) / 1000.0) AS length_s,
        events, views, likes, clicks, messages
 FROM ({{partial}})
-ORDER BY start_ms, "user", day, end_ms, length_s, events, views, likes, clicks, messages
 """
 _FOLDED_SESSIONS = """
 SELECT "user", min(start_ms) AS start_ms, max(end_ms) AS end_ms,
@@ -449,7 +446,7 @@ class _Reducer:
         # rows: no partial tables written and read back.
         self.direct: str | None = None
         self.vocabulary: dict[str, int] = {}
-        self.day_range: tuple[int, int] | None = None  # of the events with a name
+        self.day_range: tuple[int, int] | None = None  # bounds of the direct source's days
         self.known_users = len(users)
         self.direct_rows = 0  # the direct source's rows (window or not): an upper bound
         self.spill = tempfile.TemporaryDirectory(prefix="graphkit-duckdb-")
@@ -519,7 +516,9 @@ class _Reducer:
             self.direct, self.sources = "events_window", 1
             import pyarrow.parquet as pq
 
-            self.direct_rows = pq.ParquetFile(path).metadata.num_rows  # the footer only
+            meta = pq.ParquetFile(path).metadata  # the footer only: no data read
+            self.direct_rows = meta.num_rows
+            self.day_range = _days_of(meta) or self._day_range("events_window")
             return
         view = f"events_window_{self.sources}"
         window.create_view(view)
@@ -548,15 +547,17 @@ class _Reducer:
 
     def _add_names(self, source: str) -> None:
         """Give every event name of ``source`` a code (in order of discovery)."""
-        for name, first, last in self.db.execute(_EVENT_NAMES.format(source=source)).fetchall():
-            low, high = self.day_range or (first, last)
-            self.day_range = (min(low, first), max(high, last))
+        for (name,) in self.db.execute(_EVENT_NAMES.format(source=source)).fetchall():
             if name not in self.vocabulary:
                 self.vocabulary[name] = len(self.vocabulary)
                 self.db.execute(
                     "INSERT INTO event_codes VALUES ($name, $code)",
                     {"name": name, "code": self.vocabulary[name]},
                 )
+
+    def _day_range(self, source: str) -> tuple[int, int] | None:
+        ((first, last),) = self.db.execute(_DAY_RANGE.format(source=source)).fetchall()
+        return None if first is None or last is None else (int(first), int(last))
 
     def _one(self, query: str) -> int:
         row = self.db.execute(query).fetchone()
@@ -641,7 +642,8 @@ class _Reducer:
             query, params = _FINAL_SESSIONS.format(partial=partial), {}
         dtypes = {"user": np.int32, "day": np.int32, "length_s": np.float64}
         data = self._fetch(query, params, {c: dtypes.get(c, np.int64) for c in SESSION_COLUMNS})
-        return pd.DataFrame(data, copy=False)
+        order = session_order(data, self.known_users)
+        return pd.DataFrame({c: data.pop(c)[order] for c in SESSION_COLUMNS}, copy=False)
 
     def _batches(self, query: str, params: Mapping[str, str | int]) -> Any:
         """The query's rows as a stream of Arrow record batches."""
@@ -667,7 +669,14 @@ class _Reducer:
         del reader
         columns: dict[str, np.ndarray] = {}
         for name in table.column_names:
-            columns[name] = np.asarray(table.column(name).to_numpy(), dtype=dtypes[name])
+            # Copied chunk by chunk into an array NumPy owns: Arrow's concatenation would
+            # come from its memory pool, which keeps freed memory (peak RSS).
+            column = np.empty(table.num_rows, dtype=dtypes[name])
+            filled = 0
+            for chunk in table.column(name).chunks:
+                column[filled : filled + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
+                filled += len(chunk)
+            columns[name] = column
             table = table.drop_columns([name])
         return columns
 
@@ -685,6 +694,65 @@ class _Reducer:
     def close(self) -> None:
         self.db.close()
         self.spill.cleanup()
+
+
+def _days_of(meta: Any) -> tuple[int, int] | None:
+    """Bounds of the UTC days of the ``at`` column of a Parquet file, from its row groups'
+    statistics (None when a row group has none). One day wider on each side than the
+    statistics say, so that no rounding of a time to milliseconds can fall outside."""
+    if meta.num_rows == 0 or "at" not in meta.schema.names:
+        return None
+    column = meta.schema.names.index("at")
+    lows, highs = [], []
+    for group in range(meta.num_row_groups):
+        stats = meta.row_group(group).column(column).statistics
+        if stats is None or not stats.has_min_max or not isinstance(stats.min, datetime):
+            return None
+        lows.append(day_number(stats.min))
+        highs.append(day_number(stats.max))
+    return min(lows) - 1, max(highs) + 1
+
+
+# After start and user (``day`` follows from the start).
+_TIE_BREAKERS = ("end_ms", "length_s", "events", *_SESSION_FLAGS)
+
+
+def session_order(sessions: Mapping[str, np.ndarray], users: int) -> np.ndarray:
+    """Row order of sessions by ``start_ms``, ``user``, then every other column of
+    :data:`SESSION_COLUMNS` in turn, so the order never depends on the engine's.
+
+    Sorted in NumPy, not by DuckDB: an ORDER BY of 2M sessions needs as much memory again
+    as their aggregation, and spilled to disk under the memory cap.
+
+    >>> order = session_order({"start_ms": np.array([5, 3, 5]), "user": np.array([1, 0, 0]),
+    ...     "day": np.zeros(3), "end_ms": np.array([9, 4, 7]), "length_s": np.zeros(3),
+    ...     "events": np.ones(3), "views": np.ones(3), "likes": np.ones(3),
+    ...     "clicks": np.ones(3), "messages": np.ones(3)}, users=2)
+    >>> order.tolist()
+    [1, 2, 0]
+    """
+    start = np.asarray(sessions["start_ms"], dtype=np.int64)
+    user = np.asarray(sessions["user"], dtype=np.int64)
+    if start.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    low, span = int(start.min()), int(start.max()) - int(start.min()) + 1
+    if span * max(users, 1) < 2**62:  # (start, user) packed into one integer: one sort
+        key = (start - low) * max(users, 1) + user
+        order = np.argsort(key)
+        key = key[order]
+        tied = key[1:] == key[:-1]
+    else:
+        order = np.lexsort((user, start))
+        tied = (start[order][1:] == start[order][:-1]) & (user[order][1:] == user[order][:-1])
+    if tied.any():
+        # Sessions of one user starting in the same millisecond: the other columns decide.
+        rows = np.zeros(len(order), dtype=bool)
+        rows[:-1] |= tied
+        rows[1:] |= tied
+        group = order[rows]
+        columns = [np.asarray(sessions[c])[group] for c in reversed(_TIE_BREAKERS)]
+        order[rows] = group[np.lexsort((*columns, user[group], start[group]))]
+    return order
 
 
 def _reported_range(
