@@ -345,12 +345,18 @@ def _epoch_ms(stamps: pd.Series) -> np.ndarray:
 _SESSION_FLAGS = ("views", "likes", "clicks", "messages")
 SESSION_COLUMNS = ["user", "day", "start_ms", "end_ms", "length_s", "events", *_SESSION_FLAGS]
 
+
 # The reduction, in DuckDB SQL (an out-of-core engine: it streams a Parquet file or an
 # Arrow chunk without holding the events, and spills to disk past its memory limit).
 # `source` is any relation with the event columns (``at_ms`` for the time); `users` maps
 # user_id to its code and `event_codes` event names to numbers, so that only integers
 # come back to Python (strings would cost a Python object per row).
-_DAY = "CAST(floor(at_ms / 86400000.0) AS INTEGER)"
+def _day(column: str) -> str:
+    """SQL for the UTC day number of a column of epoch milliseconds."""
+    return f"CAST(floor({column} / 86400000.0) AS INTEGER)"
+
+
+_DAY = _day("at_ms")
 _EVENT_NAMES = "SELECT DISTINCT CAST(event AS VARCHAR) FROM {source} WHERE event IS NOT NULL"
 _DAY_RANGE = f"SELECT min({_DAY}), max({_DAY}) FROM {{source}}"
 _PARTIAL_COUNTS = f"""
@@ -399,7 +405,7 @@ ORDER BY p."user" NULLS LAST, p.day, o.sorted
 """
 _FOLDED_COUNTS = 'SELECT "user", day, event, sum(n)::BIGINT AS n FROM partial_counts GROUP BY ALL'
 _FINAL_SESSIONS = f"""
-SELECT "user", {_DAY.replace("at_ms", "start_ms")} AS day, start_ms, end_ms,
+SELECT "user", {_day("start_ms")} AS day, start_ms, end_ms,
        coalesce(session_value, (end_ms - start_ms) / 1000.0) AS length_s,
        events, views, likes, clicks, messages
 FROM ({{partial}})
@@ -453,9 +459,9 @@ class _Reducer:
         self.known_users = len(users)
         self.direct_rows = 0  # the direct source's rows (window or not): an upper bound
         self.spill = tempfile.TemporaryDirectory(prefix="graphkit-duckdb-")
-        # Every result is ORDER BY'd, so insertion order need not be kept: without it
-        # DuckDB's operators can spill instead of running out of memory (at 100M events the
-        # session aggregate did).
+        # Every result is put in order (ORDER BY, or sorted in NumPy), so insertion order
+        # need not be kept: without it DuckDB's operators can spill instead of running out
+        # of memory (at 100M events the session aggregate did).
         self.db = duckdb.connect(
             config={
                 "memory_limit": memory_limit(events),
