@@ -18,7 +18,9 @@ graphkit as of git revision ``--baseline`` (default: the last commit with the pa
 engine), extracted with ``git archive`` into a temporary folder and put first on
 ``PYTHONPATH`` of its processes. Both must give the same numbers: a digest of the daily
 table and of the retention table is printed for each. (tracemalloc is not used: it slows
-NumPy and pandas allocations enough to double the times.)
+NumPy and pandas allocations enough to double the times.) Each command's CPU seconds
+(user + system, all threads) are printed beside its wall time: on a shared machine, whose
+other tenants lengthen wall times by a varying factor, their ratio is the steadier one.
 """
 
 from __future__ import annotations
@@ -122,7 +124,7 @@ BASELINE_REV = "2682cc6"
 def measure(command: str, store: str) -> dict[str, Any]:
     """Run one command in this (fresh) process; report time, memory and a result digest."""
     settings = Settings(store_dir=Path(store))
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), cpu_seconds()
     digest = ""
     if command == "metrics":
         result = run_workflow(workflow.engagement_metrics, settings)
@@ -142,6 +144,7 @@ def measure(command: str, store: str) -> dict[str, Any]:
     return {
         "command": command,
         "seconds": time.perf_counter() - start,
+        "cpu_seconds": cpu_seconds() - cpu_start,
         "peak_rss_mb": peak_rss_mb(),
         "result": size,
         "digest": digest,
@@ -164,6 +167,13 @@ def frame_digest(frame: Any) -> str:
     order cannot change it)."""
     text = frame.to_csv(index=False, float_format="%.9g")
     return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process, all threads (what a loaded machine cannot
+    inflate the way it inflates wall time)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def peak_rss_mb() -> float:
@@ -265,17 +275,21 @@ def main() -> None:
             for engine, code in (("pandas", old), ("duckdb", None))
         }
     print(
-        f"{'command':<10} {'engine':<7} {'seconds':>8} {'peak RSS':>10} {'above idle':>11} "
-        f"{'speed-up':>9} {'digest':>13}"
+        f"{'command':<10} {'engine':<7} {'seconds':>8} {'speed-up':>9} {'CPU s':>7} "
+        f"{'CPU ratio':>9} {'peak RSS':>10} {'above idle':>11} {'digest':>13}"
     )
     for (engine, command), row in rows.items():
         idle = rows[(engine, "idle")]["peak_rss_mb"]
-        baseline = rows[("pandas", command)]["seconds"]
-        ratio = f"{baseline / row['seconds']:8.1f}x" if command != "idle" else f"{'-':>9}"
+        baseline = rows[("pandas", command)]
+        if command == "idle":
+            ratio = cpu_ratio = f"{'-':>9}"
+        else:
+            ratio = f"{baseline['seconds'] / row['seconds']:8.1f}x"
+            cpu_ratio = f"{baseline['cpu_seconds'] / row['cpu_seconds']:8.1f}x"
         print(
-            f"{command:<10} {engine:<7} {row['seconds']:8.1f} {row['peak_rss_mb']:7.0f} MB "
-            f"{row['peak_rss_mb'] - idle:8.0f} MB {ratio} "
-            f"{row['digest']:>13}   ({row['result']})"
+            f"{command:<10} {engine:<7} {row['seconds']:8.1f} {ratio} "
+            f"{row['cpu_seconds']:7.1f} {cpu_ratio} {row['peak_rss_mb']:7.0f} MB "
+            f"{row['peak_rss_mb'] - idle:8.0f} MB {row['digest']:>13}   ({row['result']})"
         )
     for command in ("metrics", "retention"):
         same = rows[("pandas", command)]["digest"] == rows[("duckdb", command)]["digest"]

@@ -173,7 +173,7 @@ def daily_activity(log: ActivityLog, *, ctr_event: str | None = None) -> DailyAc
 
     # Column arrays and masks, never filtered copies of the (millions of rows) frames.
     by_day_event = log.event_totals(
-        log.counts["day"].to_numpy().astype(np.int64) - log.first_day,
+        log.counts["day"].to_numpy() - log.first_day,
         len(days),
         first=log.first_day,
         last=log.last_day,
