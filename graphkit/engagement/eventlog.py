@@ -388,8 +388,13 @@ FROM (
 # order: NumPy sorts 10M integers in a fraction of the time a hash aggregate on
 # (user, day, event) takes in DuckDB. Unknown users get code $unknown (past every known
 # one), so their keys sort last.
+# The day range comes from the file's statistics; a day outside it would pack into a
+# neighbouring user's key and be miscounted silently, so it stops the query instead.
 _EVENT_KEYS = f"""
-SELECT (coalesce(u.code, $unknown)::BIGINT * $span + (e.day - $first)) * $width + o.sorted
+SELECT (coalesce(u.code, $unknown)::BIGINT * $span
+        + CASE WHEN e.day BETWEEN $first AND $first + $span - 1 THEN e.day - $first
+               ELSE error('an event day lies outside the Parquet statistics of its file') END)
+       * $width + o.sorted
 FROM (
     SELECT CAST(user_id AS VARCHAR) AS user_id, {_DAY} AS day, CAST(event AS VARCHAR) AS event
     FROM {{source}} WHERE event IS NOT NULL
