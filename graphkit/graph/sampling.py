@@ -271,14 +271,14 @@ def adaptive_linear_scaling(
 ) -> tuple[Estimate, list[Any]]:
     """Linear-scaling betweenness from adaptively many pivots, closeness from the first
     :data:`CLOSENESS_MAX_SOURCES` of them (module docstring)."""
-    from graphkit.graph.searches import linear_scaling_searches, neighbours
+    from graphkit.graph.searches import SearchGraph, linear_scaling_searches
 
     n = graph.nodes
     ids = graph.user_ids()
     tracker = StabilityTracker(n, stable_top(n), seed)
     pivots = choose_sources(ids, min(n, MAX_SOURCES), seed)
     position = pd.Index(pulled.user_ids).get_indexer(pd.Index(pivots, dtype=object))
-    indptr, indices = neighbours(pulled.source, pulled.target, n)
+    searchable = SearchGraph.from_pairs(pulled.source, pulled.target, n)
     # NetworkX's normalisation of an undirected graph: every unordered pair counted twice.
     scale = 2.0 / ((n - 1) * (n - 2))
     distance_sum, reached = np.zeros(n), np.zeros(n)
@@ -288,7 +288,7 @@ def adaptive_linear_scaling(
         batch = position[used : used + BATCH]
         closeness_columns = max(0, min(len(batch), CLOSENESS_MAX_SOURCES - used))
         dependency, distances, reaches = linear_scaling_searches(
-            indptr, indices, batch, closeness_columns
+            searchable, batch, closeness_columns
         )
         # n / b pivots' worth of every user: the batch's unbiased estimate.
         tracker.add(dependency * (n / len(batch)) * scale, float(len(batch)))

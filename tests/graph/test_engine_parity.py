@@ -342,7 +342,7 @@ def test_linear_scaling_with_every_user_as_pivot_is_exact_betweenness(
     case = cases[case_name]
     n = case.pulled.nodes
     dependency, distance, reached = searches.linear_scaling_searches(
-        *searches.neighbours(case.pulled.source, case.pulled.target, n), np.arange(n), 1
+        searches.SearchGraph.from_pairs(case.pulled.source, case.pulled.target, n), np.arange(n), 1
     )
     values = dependency * 2.0 / ((n - 1) * (n - 2))
     with open_case(REFERENCE, case) as graph:
@@ -384,7 +384,7 @@ def test_adaptive_linear_scaling_is_the_same_on_every_engine(
     position = pd.Index(case.pulled.user_ids).get_indexer(pd.Index(pivots, dtype=object))
     n = case.pulled.nodes
     together, _, _ = searches.linear_scaling_searches(
-        *searches.neighbours(case.pulled.source, case.pulled.target, n), position, 0
+        searches.SearchGraph.from_pairs(case.pulled.source, case.pulled.target, n), position, 0
     )
     union = together * (n / len(pivots)) * 2.0 / ((n - 1) * (n - 2))
     assert_same(found.scores, pd.Series(union, index=found.scores.index))
