@@ -31,11 +31,12 @@ Linear scaling (the adaptive default for unweighted betweenness on undirected gr
     then add up to the pair's dependency (d(s, v) + d(t, v) = d(s, t) on a shortest path),
     so with every user as a pivot it *is* exact betweenness and from k uniform pivots,
     scaled by n / k, it is unbiased. graphkit computes it itself
-    (:func:`linear_scaling_dependencies`: one breadth-first search per pivot, a batch of
-    pivots at once as sparse matrix products on the pulled arrays), the same on every
+    (:mod:`graphkit.graph.searches`: one compiled breadth-first search per pivot on the
+    pulled arrays, the pivots of a batch shared out over the cores), the same on every
     engine for the same pivots, and reads the Eppstein–Wang closeness off the same
-    searches. Measured on the 30k-user simulation: the top-100 overlap between two seeds at
-    512 pivots is 0.92 against 0.84 for Brandes–Pich (see README).
+    searches. Its stability is checked every :data:`CHECK_EVERY` pivots. Measured on the
+    30k-user simulation: the top-100 overlap between two seeds at 512 pivots is 0.92
+    against 0.84 for Brandes–Pich (see README).
 """
 
 from __future__ import annotations
@@ -46,7 +47,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sparse
 
 from graphkit.errors import ConfigError
 from graphkit.graph.engines.base import EngineGraph, PulledGraph, choose_sources, eppstein_wang
@@ -55,15 +55,14 @@ EXACT_UP_TO = 5_000
 """Graphs with at most this many users get exact betweenness and closeness by default."""
 BATCH = 32
 FIRST_CHECK = 256
+CHECK_EVERY = 256
+"""Linear scaling checks stability every this many pivots after the first check."""
 MAX_SOURCES = 4_096
 TARGET_OVERLAP = 0.92
 """Expected top-k overlap between two seeds at which adaptive sampling stops."""
 REPLICATES = 200
 CLOSENESS_MAX_SOURCES = 1_024
 STABLE_TOP = 100
-BATCH_CELLS = 4_000_000
-"""Linear scaling searches from a batch of pivots at once: users × pivots ≤ this many cells
-(a few arrays of this size are held: ~32 MB each), between 8 and 64 pivots a batch."""
 
 
 @dataclass(frozen=True)
@@ -92,8 +91,19 @@ def stable_top(n: int) -> int:
 
 
 def top_set(values: np.ndarray, k: int) -> set[int]:
-    """Indices of the ``k`` largest values (ties by position)."""
-    order = np.lexsort((np.arange(len(values)), -values))
+    """Indices of the ``k`` largest values (ties by position).
+
+    Examples
+    --------
+    >>> sorted(top_set(np.array([3.0, 1.0, 3.0, 2.0]), 2))
+    [0, 2]
+    """
+    if k >= len(values):
+        return set(range(len(values)))
+    # Only values at least the k-th largest can be in the top: sort just those.
+    kth = np.partition(values, len(values) - k)[len(values) - k]
+    candidates = np.flatnonzero(values >= kth)
+    order = candidates[np.lexsort((candidates, -values[candidates]))]
     return set(order[:k].tolist())
 
 
@@ -105,9 +115,12 @@ def expected_overlap(mean: np.ndarray, se: np.ndarray, k: int, seed: int) -> flo
     >>> expected_overlap(np.arange(1000.0), np.zeros(1000), 10, seed=0)
     1.0
     """
-    # Users far below the k-th score cannot enter the top: keep the plausible candidates.
-    kth = np.sort(mean)[-k]
-    candidates = np.flatnonzero(mean + 6 * se >= kth - 6 * se.max())
+    # A re-estimate is above mean − 6 se (all but 1e-9 of the time), so the k-th largest
+    # re-estimate is above the k-th largest of those bounds, and a user whose mean + 6 se
+    # is below that cannot enter the top: draw only the plausible candidates.
+    k = min(k, len(mean))
+    floor = np.partition(mean - 6 * se, len(mean) - k)[len(mean) - k]
+    candidates = np.flatnonzero(mean + 6 * se >= floor)
     mu, sigma = mean[candidates], se[candidates]
     rng = np.random.default_rng(seed)
     total = 0.0
@@ -154,72 +167,6 @@ def pulled_of(graph: EngineGraph) -> PulledGraph | None:
         return None
     found = pull("betweenness", "graphkit", "linear-scaling estimate from graphkit's pivots")
     return found if isinstance(found, PulledGraph) else None
-
-
-def adjacency(pulled: PulledGraph) -> sparse.csr_matrix:
-    """The symmetric 0/1 adjacency matrix of an undirected pulled graph."""
-    rows = np.concatenate([pulled.source, pulled.target])
-    cols = np.concatenate([pulled.target, pulled.source])
-    n = pulled.nodes
-    return sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
-
-
-def linear_scaling_dependencies(
-    matrix: sparse.csr_matrix, sources: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Σ over ``sources`` of the linearly scaled dependency δ̃_s(v), and the hop distances.
-
-    δ̃_s(v) = Σ_t (d(s, v) / d(s, t)) σ_st(v) / σ_st = d(s, v) γ_s(v), where γ follows
-    Brandes' recursion with the pair (s, w) weighted 1 / d(s, w):
-    γ_s(v) = Σ over successors w of (σ_sv / σ_sw)(1 / d(s, w) + γ_s(w)). The searches from
-    all ``sources`` run at once: each level is one sparse product with a users × sources
-    matrix. Returns the summed dependencies (per user) and the distances (users × sources,
-    −1 = unreachable).
-
-    Examples
-    --------
-    >>> path = sparse.csr_matrix(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], dtype=float))
-    >>> linear_scaling_dependencies(path, np.arange(3))[0].tolist()  # the middle user: 1 pair
-    [0.0, 1.0, 0.0]
-    """
-    n, width = matrix.shape[0], len(sources)
-    columns = np.arange(width)
-    distance = np.full((n, width), -1, dtype=np.int32)
-    distance[sources, columns] = 0
-    sigma = np.zeros((n, width))
-    sigma[sources, columns] = 1.0
-    frontier = sigma.copy()
-    level = 0
-    while True:
-        # Only users some search has not reached yet can join the next level: multiplying
-        # just their rows halves the work (measured at 100k users) and changes no number.
-        rows = np.flatnonzero((distance < 0).any(axis=1))
-        reached = matrix[rows] @ frontier  # shortest-path counts into the next level
-        new = (reached > 0) & (distance[rows] < 0)
-        if not new.any():
-            break
-        level += 1
-        block = distance[rows]
-        block[new] = level
-        distance[rows] = block
-        frontier = np.zeros((n, width))
-        frontier[rows] = np.where(new, reached, 0.0)
-        sigma[rows] += frontier[rows]
-    del reached, new, frontier
-    gamma = np.zeros((n, width))
-    for depth in range(level, 1, -1):
-        here = distance == depth
-        share = np.zeros((n, width))
-        share[here] = (1.0 / depth + gamma[here]) / sigma[here]
-        before = distance == depth - 1
-        rows = np.flatnonzero(before.any(axis=1))  # the users one level up, as above
-        back = matrix[rows] @ share
-        mask = before[rows]
-        block = gamma[rows]
-        block[mask] += sigma[rows][mask] * back[mask]
-        gamma[rows] = block
-    dependency = np.where(distance > 0, distance * gamma, 0.0).sum(axis=1)
-    return dependency, distance
 
 
 def adaptive_betweenness(
@@ -324,32 +271,32 @@ def adaptive_linear_scaling(
 ) -> tuple[Estimate, list[Any]]:
     """Linear-scaling betweenness from adaptively many pivots, closeness from the first
     :data:`CLOSENESS_MAX_SOURCES` of them (module docstring)."""
+    from graphkit.graph.searches import SearchGraph, linear_scaling_searches
+
     n = graph.nodes
     ids = graph.user_ids()
     tracker = StabilityTracker(n, stable_top(n), seed)
     pivots = choose_sources(ids, min(n, MAX_SOURCES), seed)
     position = pd.Index(pulled.user_ids).get_indexer(pd.Index(pivots, dtype=object))
-    matrix = adjacency(pulled)
-    width = int(np.clip(BATCH_CELLS // max(n, 1), 8, 64))
+    searchable = SearchGraph.from_pairs(pulled.source, pulled.target, n)
     # NetworkX's normalisation of an undirected graph: every unordered pair counted twice.
     scale = 2.0 / ((n - 1) * (n - 2))
     distance_sum, reached = np.zeros(n), np.zeros(n)
     used = 0
     check = FIRST_CHECK
     while used < len(pivots):
-        batch = position[used : used + width]
-        dependency, distance = linear_scaling_dependencies(matrix, batch)
+        batch = position[used : used + BATCH]
+        closeness_columns = max(0, min(len(batch), CLOSENESS_MAX_SOURCES - used))
+        dependency, distances, reaches = linear_scaling_searches(
+            searchable, batch, closeness_columns
+        )
         # n / b pivots' worth of every user: the batch's unbiased estimate.
         tracker.add(dependency * (n / len(batch)) * scale, float(len(batch)))
-        closeness_columns = max(0, min(len(batch), CLOSENESS_MAX_SOURCES - used))
-        if closeness_columns:
-            hops = distance[:, :closeness_columns]
-            found = hops >= 0
-            distance_sum += np.where(found, hops, 0).sum(axis=1)
-            reached += found.sum(axis=1)
+        distance_sum += distances
+        reached += reaches
         used += len(batch)
         if due(used, check, len(pivots)):
-            check += FIRST_CHECK
+            check += CHECK_EVERY
             if tracker.check() >= TARGET_OVERLAP:
                 break
     index = pd.Index(ids, name="user_id")

@@ -30,7 +30,7 @@ import pytest
 
 from graphkit.dataset import load_dataset
 from graphkit.errors import ConfigError
-from graphkit.graph import sampling
+from graphkit.graph import sampling, searches
 from graphkit.graph.engines import PulledGraph, choose_sources, get_engine
 from graphkit.graph.engines.base import EngineGraph
 from graphkit.graph.pull import pull_edges
@@ -341,18 +341,19 @@ def test_linear_scaling_with_every_user_as_pivot_is_exact_betweenness(
     betweenness; by linearity, n/k times the sum over k uniform pivots is unbiased."""
     case = cases[case_name]
     n = case.pulled.nodes
-    dependency, distance = sampling.linear_scaling_dependencies(
-        sampling.adjacency(case.pulled), np.arange(n)
+    dependency, distance, reached = searches.linear_scaling_searches(
+        searches.SearchGraph.from_pairs(case.pulled.source, case.pulled.target, n), np.arange(n), 1
     )
     values = dependency * 2.0 / ((n - 1) * (n - 2))
     with open_case(REFERENCE, case) as graph:
         exact = graph.betweenness(weighted=False)
         hops = graph.closeness(weighted=False, sources=list(graph.user_ids()[:1]))
     assert_same(pd.Series(values, index=exact.index), exact)
-    # The searches' distances are hop counts: 1 / closeness from a single pivot.
-    first = distance[:, 0].astype(float)
+    # The distances from the first pivot are hop counts: 1 / closeness from that pivot.
+    first = np.where(reached > 0, distance, 0).astype(float)
     expected = np.where(first > 0, 1.0 / np.where(first > 0, first, 1.0), 0.0)
     np.testing.assert_allclose(hops.to_numpy(), expected, rtol=0, atol=1e-12)
+    assert reached[0] == 1 and distance[0] == 0  # the pivot reaches itself
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -361,8 +362,9 @@ def test_adaptive_linear_scaling_is_the_same_on_every_engine(
 ):
     """Unweighted, undirected: the default estimator. Same pivots, message, scores on every
     engine; its closeness equals the engine's Eppstein–Wang from the same pivots."""
-    monkeypatch.setattr(sampling, "BATCH_CELLS", 8 * 2000)
+    monkeypatch.setattr(sampling, "BATCH", 8)
     monkeypatch.setattr(sampling, "FIRST_CHECK", 16)
+    monkeypatch.setattr(sampling, "CHECK_EVERY", 16)
     monkeypatch.setattr(sampling, "MAX_SOURCES", 64)
     monkeypatch.setattr(sampling, "CLOSENESS_MAX_SOURCES", 20)
     monkeypatch.setattr(sampling, "REPLICATES", 20)
@@ -381,6 +383,8 @@ def test_adaptive_linear_scaling_is_the_same_on_every_engine(
     # Batches of 8 searched at once equal the same pivots searched together.
     position = pd.Index(case.pulled.user_ids).get_indexer(pd.Index(pivots, dtype=object))
     n = case.pulled.nodes
-    together, _ = sampling.linear_scaling_dependencies(sampling.adjacency(case.pulled), position)
+    together, _, _ = searches.linear_scaling_searches(
+        searches.SearchGraph.from_pairs(case.pulled.source, case.pulled.target, n), position, 0
+    )
     union = together * (n / len(pivots)) * 2.0 / ((n - 1) * (n - 2))
     assert_same(found.scores, pd.Series(union, index=found.scores.index))

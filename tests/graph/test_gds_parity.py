@@ -234,9 +234,9 @@ def test_default_adaptive_betweenness_is_graphkits_and_the_same(
     graphkit on the pulled pairs (said in the notes), equal to the other engines'."""
     from graphkit.graph import sampling
 
-    monkeypatch.setattr(sampling, "BATCH_CELLS", 1)  # 8 pivots a batch
     monkeypatch.setattr(sampling, "BATCH", 8)
     monkeypatch.setattr(sampling, "FIRST_CHECK", 16)
+    monkeypatch.setattr(sampling, "CHECK_EVERY", 16)
     monkeypatch.setattr(sampling, "MAX_SOURCES", 64)
     monkeypatch.setattr(sampling, "REPLICATES", 20)
     graph, pulled = opened
