@@ -3,14 +3,15 @@ store: today's chunked load against a baseline revision, side by side in one run
 (measured, never asserted).
 
     .venv/bin/python benchmarks/bench_load.py [--events 10000000] [--dir .bench/load]
-        [--baseline main] [--format csv|parquet] [--only current|baseline]
+        [--baseline b9046e6] [--format csv|parquet] [--only current|baseline]
 
 The first run simulates a network sized to give about ``--events`` events and writes it
 as CSV (``DIR/data-csv``) and Parquet (``DIR/data-parquet``), kept for later runs. Each
 load then runs in a fresh process, into a fresh store, so its peak resident memory
 (VmHWM from /proc, which exec resets) is its own. The baseline is graphkit as of git
-revision ``--baseline``, extracted with ``git archive`` into a temporary folder and put
-first on ``PYTHONPATH`` of its process. Both loads must store the same events: a digest
+revision ``--baseline`` (default: the last one that read whole event files), extracted
+with ``git archive`` into a temporary folder and put first on ``PYTHONPATH`` of its
+process. Both loads must store the same events: a digest
 of ``events.parquet`` (every row, and the rows in file order) is printed for each.
 """
 
@@ -27,6 +28,9 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+WHOLE_FILE_LOADING = "b9046e6"
+"""The git revision before chunked event loading: the baseline of this benchmark."""
 
 
 def prepare(folder: Path, target: int) -> dict[str, Any]:
@@ -134,7 +138,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--dir", type=Path, default=Path(".bench/load"))
-    parser.add_argument("--baseline", default="main")
+    # The last revision that read and validated the whole events file in memory.
+    parser.add_argument("--baseline", default=WHOLE_FILE_LOADING)
     parser.add_argument("--format", choices=("csv", "parquet"), default="csv")
     parser.add_argument("--only", choices=("current", "baseline"))
     parser.add_argument("--child", help=argparse.SUPPRESS)
