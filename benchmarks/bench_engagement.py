@@ -29,16 +29,20 @@ import argparse
 import hashlib
 import inspect
 import json
-import os
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from contextlib import closing
 from pathlib import Path
 from typing import Any
+
+from measuring import (  # type: ignore[import-not-found]  # benchmarks/ is on sys.path
+    cpu_seconds,
+    extract,
+    peak_rss_mb,
+    run_in_child,
+)
 
 from graphkit.config import Settings
 from graphkit.workflows import engagement as workflow
@@ -169,49 +173,9 @@ def frame_digest(frame: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def cpu_seconds() -> float:
-    """User + system CPU time of this process, all threads (what a loaded machine cannot
-    inflate the way it inflates wall time)."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def peak_rss_mb() -> float:
-    """This process's resident-memory high-water mark (VmHWM; Linux resets it at exec,
-    unlike ru_maxrss, which a spawned child inherits from its parent)."""
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def run_fresh(command: str, store: Path, code: Path | None) -> dict[str, Any]:
     """``command`` in a new interpreter; ``code``: a graphkit tree to import instead."""
-    env = dict(os.environ)
-    if code is not None:
-        env["PYTHONPATH"] = str(code) + os.pathsep + env.get("PYTHONPATH", "")
-    output = subprocess.run(
-        [sys.executable, __file__, "--child", command, "--store", str(store)],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return dict(json.loads(output.strip().splitlines()[-1]))
-
-
-def extract(revision: str, folder: Path) -> Path:
-    """graphkit (and its cypher files) as of ``revision``, in ``folder``."""
-    root = Path(__file__).resolve().parent.parent
-    archive = subprocess.run(
-        ["git", "-C", str(root), "archive", revision, "graphkit", "cypher"],
-        check=True,
-        capture_output=True,
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
-    return folder
+    return run_in_child(__file__, ["--child", command, "--store", str(store)], code)
 
 
 def main() -> None:

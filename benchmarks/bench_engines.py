@@ -24,16 +24,17 @@ Measured, never asserted. Prints, for one run on this machine:
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import measuring  # type: ignore[import-not-found]  # benchmarks/ is on sys.path
 import numpy as np
 import pandas as pd
 
@@ -51,12 +52,8 @@ NETWORKX_TIMEOUT = 1800.0
 its time, and the speed-ups over it, are then printed as bounds."""
 
 
-def timed(label: str, fn: Callable[[], Any], results: dict[str, float]) -> Any:
-    start = time.perf_counter()
-    value = fn()
-    results[label] = time.perf_counter() - start
-    print(f"  {label:<48} {results[label]:8.2f} s", file=sys.stderr, flush=True)
-    return value
+# Labels padded to this benchmark's longest.
+timed = functools.partial(measuring.timed, width=48)
 
 
 def run_process(

@@ -19,14 +19,15 @@ Prints, for one run on this machine and one simulated network (default 100k user
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+
+import measuring  # type: ignore[import-not-found]  # benchmarks/ is on sys.path
 
 from graphkit.config import Settings
 from graphkit.dataset import load_dataset
@@ -37,13 +38,8 @@ from graphkit.simulation import simulate_network, write_dataset
 from graphkit.store.neo4j_store import Neo4jStore
 from graphkit.store.queries import query, statements
 
-
-def timed(label: str, fn: Callable[[], Any], results: dict[str, float]) -> Any:
-    start = time.perf_counter()
-    value = fn()
-    results[label] = time.perf_counter() - start
-    print(f"  {label:<46} {results[label]:8.2f} s", file=sys.stderr)
-    return value
+# Labels padded to this benchmark's longest.
+timed = functools.partial(measuring.timed, width=46)
 
 
 def load_csv(store: Neo4jStore, import_dir: Path, folder: Path) -> None:

@@ -24,6 +24,7 @@ The NetworkX parts are the slow ones at 100k users: its per-algorithm timings ta
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import bench_engines  # type: ignore[import-not-found]  # benchmarks/ is on sys.path
+import measuring  # type: ignore[import-not-found]  # benchmarks/ is on sys.path
 
 from graphkit.config import Settings
 from graphkit.dataset import load_dataset
@@ -45,13 +47,8 @@ from graphkit.store.local_store import LocalStore
 from graphkit.store.neo4j_store import Neo4jStore
 from graphkit.store.queries import query
 
-
-def timed(label: str, fn: Callable[[], Any], results: dict[str, float]) -> Any:
-    start = time.perf_counter()
-    value = fn()
-    results[label] = time.perf_counter() - start
-    print(f"  {label:<42} {results[label]:8.2f} s", file=sys.stderr)
-    return value
+# Labels padded to this benchmark's longest.
+timed = functools.partial(measuring.timed, width=42)
 
 
 def timed_median(

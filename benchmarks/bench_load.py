@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from measuring import extract, peak_rss_mb, run_in_child  # type: ignore[import-not-found]
 
 WHOLE_FILE_LOADING = "b9046e6"
 """The git revision before chunked event loading: the baseline of this benchmark."""
@@ -93,45 +92,13 @@ def events_digest(path: Path) -> str:
     return f"{rows}/{ordered}"
 
 
-def peak_rss_mb() -> float:
-    """This process's resident-memory high-water mark (VmHWM; Linux resets it at exec)."""
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def run_fresh(dataset: Path, store: Path, code: Path | None) -> dict[str, Any]:
     """One load in a new interpreter; ``code``: a graphkit tree to import instead."""
-    env = dict(os.environ)
-    if code is not None:
-        env["PYTHONPATH"] = str(code) + os.pathsep + env.get("PYTHONPATH", "")
     shutil.rmtree(store, ignore_errors=True)
     try:
-        output = subprocess.run(
-            [sys.executable, __file__, "--child", str(dataset), "--store", str(store)],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
+        return run_in_child(__file__, ["--child", str(dataset), "--store", str(store)], code)
     finally:
         shutil.rmtree(store, ignore_errors=True)
-    return dict(json.loads(output.strip().splitlines()[-1]))
-
-
-def extract(revision: str, folder: Path) -> Path:
-    """graphkit (and its cypher files) as of ``revision``, in ``folder``."""
-    root = Path(__file__).resolve().parent.parent
-    archive = subprocess.run(
-        ["git", "-C", str(root), "archive", revision, "graphkit", "cypher"],
-        check=True,
-        capture_output=True,
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
-    return folder
 
 
 def main() -> None:
