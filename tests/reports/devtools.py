@@ -8,8 +8,11 @@ DevTools websocket with the ``websocket-client`` package.
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
+import os
+import signal
 import subprocess
 import tempfile
 import time
@@ -38,6 +41,8 @@ class DevToolsPage:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            # Its own process group: Chromium's helper processes are stopped with it.
+            start_new_session=True,
         )
         try:
             port = self._devtools_port()
@@ -77,7 +82,19 @@ class DevToolsPage:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        self.profile.cleanup()
+        # Helper processes (renderer, GPU, crash handler) can outlive the browser by a
+        # moment and still write into the profile, which made its removal fail once
+        # ("Directory not empty"): stop the whole group, then remove, retrying briefly.
+        with contextlib.suppress(ProcessLookupError):  # the group is gone already
+            os.killpg(self.process.pid, signal.SIGKILL)
+        for attempt in range(10):
+            try:
+                self.profile.cleanup()
+                return
+            except OSError:
+                if attempt == 9:
+                    raise
+                time.sleep(0.2)
 
     def call(self, method: str, **params: Any) -> dict[str, Any]:
         """Send one CDP command and return its result (events in between are dropped)."""
