@@ -115,7 +115,11 @@ def require_chromium() -> Path:
 
 
 def run_chromium(url: str, width: int, height: int, *extra: str) -> subprocess.CompletedProcess:
-    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
+    # A helper process of Chromium's can still be writing into the profile as it is
+    # removed; a leftover temporary folder must not fail the test that rendered.
+    with tempfile.TemporaryDirectory(
+        prefix="chromium-profile-", ignore_cleanup_errors=True
+    ) as profile:
         result = subprocess.run(
             [
                 str(require_chromium()),
